@@ -1,0 +1,46 @@
+// Ids that are safe as path segments, and job ids that sort newest-first by name.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/** One path segment: letters, digits, `_` and `-`, starting with a letter or digit. Nothing else can
+ * reach a store key, so `..`, `/`, `\`, `%2e`, NUL and the like are refused before any I/O. */
+const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+export const ProjectId = z.string().max(64, 'at most 64 characters').regex(SEGMENT, 'letters, digits, "_" and "-" only');
+export const JobId = z.string().max(64, 'at most 64 characters').regex(SEGMENT, 'letters, digits, "_" and "-" only');
+export const ConceptId = z.string().max(64, 'at most 64 characters').regex(SEGMENT, 'letters, digits, "_" and "-" only');
+
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+const TIME_CHARS = 10; // 50 bits of milliseconds: good until the year 37648
+const RANDOM_BYTES = 17; // 136 random bits (≥ 122, as unguessable as a UUIDv4)
+const MAX_TIME = 2 ** 50 - 1;
+
+function base32(bytes: Uint8Array): string {
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += CROCKFORD[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += CROCKFORD[(value << (5 - bits)) & 31];
+  return out;
+}
+
+/**
+ * A job id: 10 characters of *inverted* creation time, then 136 random bits. Store listings are in
+ * name order, so a project's jobs list newest first without reading a single document.
+ */
+export function newJobId(now = Date.now()): string {
+  let t = MAX_TIME - now;
+  let time = '';
+  for (let i = 0; i < TIME_CHARS; i++) {
+    time = CROCKFORD[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  return time + base32(randomBytes(RANDOM_BYTES));
+}

@@ -1,0 +1,66 @@
+// The job document stored at `jobs/{projectId}/{jobId}.json`, validated on every read and write.
+import { z } from 'zod';
+import { ConceptId, JobId, ProjectId } from '../ids.js';
+import { ConceptInputs } from './concept.js';
+import { RenderType } from './request.js';
+import { JOB_STATUSES } from './status.js';
+
+const Timestamp = z.iso.datetime();
+
+export const ATTEMPT_OUTCOMES = ['running', 'completed', 'failed', 'retrying', 'cancelled', 'lost', 'handed_back'] as const;
+
+export const AttemptRecord = z.object({
+  attempt: z.number().int().min(1),
+  workerId: z.string(),
+  startedAt: Timestamp,
+  endedAt: Timestamp.nullable(),
+  outcome: z.enum(ATTEMPT_OUTCOMES),
+  error: z.string().nullable(),
+});
+
+export const JobResult = z.object({
+  key: z.string(),
+  contentType: z.string(),
+  bytes: z.number().int().min(0),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  renderer: z.string(),
+  model: z.string(),
+  timings: z.object({ queuedMs: z.number().min(0), renderMs: z.number().min(0), totalMs: z.number().min(0) }),
+});
+
+export const JobDocument = z.object({
+  schemaVersion: z.literal(1),
+  jobId: JobId,
+  projectId: ProjectId,
+  conceptId: ConceptId,
+  renderType: RenderType,
+  status: z.enum(JOB_STATUSES),
+  progress: z.number().int().min(0).max(100),
+  stage: z.string().max(64).nullable(),
+  message: z.string().max(500).nullable(),
+  imageUrl: z.string().nullable(),
+  previewUrl: z.string().nullable(),
+  error: z.string().max(2000).nullable(),
+  errorCode: z.string().max(64).nullable(),
+  conceptInputs: ConceptInputs,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  /** Not claimed before this time (the queue marker carries it too). */
+  runAfter: Timestamp,
+  startedAt: Timestamp.nullable(),
+  completedAt: Timestamp.nullable(),
+  /** The fencing token: the number of the newest lease taken on this job. */
+  attempt: z.number().int().min(0),
+  maxAttempts: z.number().int().min(1).max(10),
+  leaseExpiresAt: Timestamp.nullable(),
+  workerId: z.string().nullable(),
+  attempts: z.array(AttemptRecord).max(40),
+  result: JobResult.nullable(),
+  idempotencyKey: z.string().nullable(),
+  ownerId: z.string().nullable(),
+});
+
+export type JobDocument = z.output<typeof JobDocument>;
+export type JobResult = z.output<typeof JobResult>;
+export type AttemptRecord = z.output<typeof AttemptRecord>;
