@@ -1,0 +1,40 @@
+// Wraps a store and counts its operations: how benchmarks report "store operations per job".
+import type { ListOptions, ObjectStore, PutOptions } from './object-store.js';
+
+export interface OpCounts {
+  get: number;
+  put: number;
+  list: number;
+  delete: number;
+}
+
+export class CountingStore implements ObjectStore {
+  readonly counts: OpCounts = { get: 0, put: 0, list: 0, delete: 0 };
+  constructor(private readonly inner: ObjectStore) {}
+
+  get kind() {
+    return this.inner.kind;
+  }
+  get capabilities() {
+    return this.inner.capabilities;
+  }
+  get(key: string) {
+    this.counts.get++;
+    return this.inner.get(key);
+  }
+  put(key: string, body: Buffer | string, opts?: PutOptions) {
+    this.counts.put++;
+    return this.inner.put(key, body, opts);
+  }
+  list(prefix: string, opts?: ListOptions) {
+    this.counts.list++;
+    return this.inner.list(prefix, opts);
+  }
+  delete(key: string) {
+    this.counts.delete++;
+    return this.inner.delete(key);
+  }
+  total(): number {
+    return this.counts.get + this.counts.put + this.counts.list + this.counts.delete;
+  }
+}

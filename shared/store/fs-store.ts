@@ -1,0 +1,128 @@
+// The filesystem backend: objects are files under one root (`JOBS_DIR`, default `.jobs/`).
+import { createHash, randomBytes } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { InvalidKeyError, StoreConflictError, StoreUnavailableError } from '../errors.js';
+import { assertValidKey, assertValidPrefix } from './keys.js';
+import type { ListOptions, ListPage, ObjectStore, PutOptions, StoredObject } from './object-store.js';
+
+const MAX_PAGE = 1000;
+const CONTENT_TYPES: Record<string, string> = {
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.jpg': 'image/jpeg',
+  '.webp': 'image/webp',
+};
+
+export class FsObjectStore implements ObjectStore {
+  readonly kind = 'fs';
+  // link(2) fails with EEXIST when the name is taken: exactly one concurrent creator wins.
+  readonly capabilities = { atomicCreate: true };
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  /** The file behind a key; checked twice (grammar, then resolved path) so no key leaves the root. */
+  pathOf(key: string): string {
+    assertValidKey(key);
+    const resolved = path.resolve(this.root, ...key.split('/'));
+    if (!resolved.startsWith(this.root + path.sep)) throw new InvalidKeyError(key);
+    return resolved;
+  }
+
+  async get(key: string): Promise<StoredObject | null> {
+    const file = this.pathOf(key);
+    let body: Buffer;
+    try {
+      body = await fs.readFile(file);
+    } catch (err) {
+      if (isCode(err, 'ENOENT') || isCode(err, 'EISDIR')) return null;
+      throw unavailable('read', key, err);
+    }
+    return {
+      body,
+      etag: `"${createHash('sha1').update(body).digest('base64url')}"`,
+      contentType: CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+    };
+  }
+
+  async put(key: string, body: Buffer | string, opts: PutOptions = {}): Promise<void> {
+    const file = this.pathOf(key);
+    const dir = path.dirname(file);
+    // Hidden temp name in the same folder: rename/link stay on one filesystem, listings skip it.
+    const temp = path.join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
+    try {
+      await fs.mkdir(dir, { recursive: true });
+      const handle = await fs.open(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
+      try {
+        await handle.writeFile(body);
+        await handle.sync(); // the bytes are on disk before the name points at them
+      } finally {
+        await handle.close();
+      }
+      if (opts.createOnly) {
+        // Not open(O_EXCL) on the final name: that would show readers an empty file until the write
+        // lands. link() publishes the complete temp file under the final name, or fails with EEXIST.
+        try {
+          await fs.link(temp, file);
+        } catch (err) {
+          if (isCode(err, 'EEXIST')) throw new StoreConflictError(key);
+          throw err;
+        }
+        await fs.unlink(temp);
+      } else {
+        await fs.rename(temp, file); // atomic replace: readers see the old file or the new one
+      }
+    } catch (err) {
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+      if (err instanceof StoreConflictError) throw err;
+      throw unavailable('write', key, err);
+    }
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListPage> {
+    assertValidPrefix(prefix);
+    const dir = this.pathOf(prefix.slice(0, -1));
+    const limit = Math.min(Math.max(1, opts.limit ?? 100), MAX_PAGE);
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if (isCode(err, 'ENOENT') || isCode(err, 'ENOTDIR')) return { items: [], cursor: null };
+      throw unavailable('list', prefix, err);
+    }
+    const after = opts.cursor ?? '';
+    const names = entries
+      .filter((e) => e.isFile() && !e.name.startsWith('.') && e.name > after)
+      .map((e) => e.name)
+      .sort();
+    const page = names.slice(0, limit);
+    return {
+      items: page.map((name) => ({ name, key: prefix + name })),
+      cursor: names.length > limit ? page[page.length - 1]! : null,
+    };
+  }
+
+  async delete(key: string): Promise<void> {
+    const file = this.pathOf(key);
+    try {
+      await fs.unlink(file);
+    } catch (err) {
+      if (isCode(err, 'ENOENT')) return;
+      throw unavailable('delete', key, err);
+    }
+  }
+}
+
+function isCode(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
+
+function unavailable(op: string, key: string, err: unknown): StoreUnavailableError {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: string }).code : undefined;
+  return new StoreUnavailableError(`fs store could not ${op} ${key}${code ? ` (${code})` : ''}`, err);
+}

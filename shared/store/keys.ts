@@ -1,0 +1,40 @@
+// The storage layout of DESIGN.md, and the key grammar that keeps every key inside the store's root.
+import { InvalidKeyError } from '../errors.js';
+
+// A segment starts with a letter or digit, so `.`, `..` and hidden temp files can never be named.
+const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const MAX_KEY_LENGTH = 512;
+
+export function assertValidKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) throw new InvalidKeyError(String(key));
+  for (const segment of key.split('/')) {
+    if (!SEGMENT.test(segment) || segment.includes('..')) throw new InvalidKeyError(key);
+  }
+}
+
+export function assertValidPrefix(prefix: string): void {
+  if (!prefix.endsWith('/')) throw new InvalidKeyError(prefix);
+  assertValidKey(prefix.slice(0, -1));
+}
+
+/** Milliseconds, zero-padded so that name order is time order (good past the year 2286). */
+const RUN_AFTER_WIDTH = 13;
+
+export const keys = {
+  job: (projectId: string, jobId: string) => `jobs/${projectId}/${jobId}.json`,
+  jobsOf: (projectId: string) => `jobs/${projectId}/`,
+  queueFolder: 'queue/',
+  queueMarker: (runAfterMs: number, jobId: string) =>
+    `queue/${String(Math.max(0, Math.floor(runAfterMs))).padStart(RUN_AFTER_WIDTH, '0')}-${jobId}`,
+  leaseFolder: (jobId: string) => `leases/${jobId}/`,
+  lease: (jobId: string, attempt: number) => `leases/${jobId}/${attempt}`,
+  cancel: (jobId: string) => `cancel/${jobId}`,
+  result: (projectId: string, jobId: string, ext: string) => `results/${projectId}/${jobId}.${ext}`,
+} as const;
+
+/** `{runAfter}-{jobId}` back into its parts; null for a name that is not a queue marker. */
+export function parseQueueMarker(name: string): { runAfterMs: number; jobId: string } | null {
+  const match = /^(\d{13})-([A-Za-z0-9][A-Za-z0-9_-]*)$/.exec(name);
+  if (!match) return null;
+  return { runAfterMs: Number(match[1]), jobId: match[2]! };
+}

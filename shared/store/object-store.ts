@@ -1,0 +1,67 @@
+// The one storage boundary. Everything above it (queue, leases, cancel, results) is written once
+// against this interface; each backend is one file (`fs-store.ts`, …) passing `test/store/conformance.ts`.
+
+export interface StoredObject {
+  body: Buffer;
+  /** Changes whenever the content changes; quoted, as in an HTTP `ETag` header. */
+  etag: string;
+  contentType: string;
+}
+
+export interface PutOptions {
+  /**
+   * Write only if no object has this key; otherwise throw `StoreConflictError` and change nothing.
+   * This is what makes a lease claim exclusive.
+   */
+  createOnly?: boolean;
+  contentType?: string;
+}
+
+export interface ListEntry {
+  /** The object's name inside the listed folder (no slashes). */
+  name: string;
+  /** The full key: `prefix + name`. */
+  key: string;
+}
+
+export interface ListPage {
+  /** Objects directly inside the folder (not in sub-folders), in ascending name order. */
+  items: ListEntry[];
+  /** Pass back to get the next page; null on the last page. */
+  cursor: string | null;
+}
+
+export interface ListOptions {
+  /** Page size; backends cap it (the fs store at 1,000). Default 100. */
+  limit?: number;
+  cursor?: string | null;
+}
+
+export interface ObjectStore {
+  readonly kind: string;
+  readonly capabilities: {
+    /**
+     * True when concurrent create-only puts of one key are guaranteed to let exactly one through.
+     * When false, a claimer must read its own token back after the write settled (DESIGN.md).
+     */
+    atomicCreate: boolean;
+  };
+  /** The object, or null if there is none. Never returns a partly written object. */
+  get(key: string): Promise<StoredObject | null>;
+  /** Atomic: readers see the old object or the whole new one, never a mix. */
+  put(key: string, body: Buffer | string, opts?: PutOptions): Promise<void>;
+  /** `prefix` is a folder and ends with `/`. A missing folder lists as empty. */
+  list(prefix: string, opts?: ListOptions): Promise<ListPage>;
+  /** Deleting a missing key is not an error. */
+  delete(key: string): Promise<void>;
+}
+
+/** Every object in a folder, page by page: no scan may assume one page holds everything. */
+export async function* listAll(store: ObjectStore, prefix: string, pageSize = 500): AsyncGenerator<ListEntry> {
+  let cursor: string | null = null;
+  do {
+    const page: ListPage = await store.list(prefix, { limit: pageSize, cursor });
+    yield* page.items;
+    cursor = page.cursor;
+  } while (cursor !== null);
+}
