@@ -1,0 +1,32 @@
+// Cancelling from outside. The request is its own object (`cancel/{jobId}`), so the one-writer rule
+// holds: a pending job is claimed and finished as cancelled here; a running one is stopped by its
+// holder, which sees the request at its next heartbeat and aborts the render.
+import { NotFoundError } from '../errors.js';
+import type { JobDocument } from '../job/document.js';
+import { isTerminal } from '../job/status.js';
+import { keys } from '../store/keys.js';
+import { claimJob } from './claim.js';
+import type { QueueDeps } from './deps.js';
+import { readJob } from './job-docs.js';
+
+export interface CancelOutcome {
+  job: JobDocument;
+  /** Set while a running job has been asked to stop and has not stopped yet. */
+  cancelRequestedAt: string | null;
+}
+
+export async function requestCancel(deps: QueueDeps, ref: { projectId: string; jobId: string }): Promise<CancelOutcome> {
+  const doc = await readJob(deps.store, ref.projectId, ref.jobId);
+  if (!doc) throw new NotFoundError();
+  if (isTerminal(doc.status)) return { job: doc, cancelRequestedAt: null };
+
+  const requestedAt = new Date(deps.now()).toISOString();
+  await deps.store.put(keys.cancel(ref.jobId), JSON.stringify({ requestedAt }), { contentType: 'application/json' });
+  if (doc.status === 'pending') {
+    const outcome = await claimJob(deps, ref, { workerId: 'api-cancel', toCancel: true });
+    if (outcome.kind === 'finished' || outcome.kind === 'terminal') return { job: outcome.doc, cancelRequestedAt: null };
+  }
+  // Held by a worker right now (or claimed between our read and our claim): it stops within a heartbeat.
+  const latest = (await readJob(deps.store, ref.projectId, ref.jobId)) ?? doc;
+  return { job: latest, cancelRequestedAt: isTerminal(latest.status) ? null : requestedAt };
+}

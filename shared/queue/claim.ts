@@ -1,0 +1,106 @@
+// Claiming a job: create its next lease create-only, then start the attempt (or finish the job,
+// when it was cancelled or its attempts are used up).
+import type { JobDocument } from '../job/document.js';
+import { isTerminal } from '../job/status.js';
+import { keys } from '../store/keys.js';
+import { CLOCK_SKEW_MS, type QueueDeps } from './deps.js';
+import { cancelled, countedAttempts, fail } from './finish.js';
+import { JobHolder } from './holder.js';
+import { readJob } from './job-docs.js';
+import { createLease, readLease } from './lease.js';
+
+export type ClaimOutcome =
+  | { kind: 'run'; holder: JobHolder }
+  | { kind: 'finished'; doc: JobDocument }
+  | { kind: 'terminal'; doc: JobDocument }
+  | { kind: 'busy'; retryAtMs: number }
+  | { kind: 'not_due'; retryAtMs: number }
+  | { kind: 'missing' };
+
+export interface ClaimOptions {
+  workerId: string;
+  /** Claim only to cancel: ignore `runAfter` and never start a render. */
+  toCancel?: boolean;
+}
+
+/** Leases beyond maxAttempts that hand-backs may use before the job is failed anyway. */
+const HAND_BACK_ALLOWANCE = 10;
+
+export async function claimJob(
+  deps: QueueDeps,
+  ref: { projectId: string; jobId: string },
+  opts: ClaimOptions,
+): Promise<ClaimOutcome> {
+  let minAttempt = 0;
+  for (let round = 0; round < 4; round++) {
+    const doc = await readJob(deps.store, ref.projectId, ref.jobId);
+    if (!doc) return { kind: 'missing' };
+    if (isTerminal(doc.status)) return { kind: 'terminal', doc };
+    const now = deps.now();
+    const runAfterMs = Date.parse(doc.runAfter);
+    if (doc.status === 'pending' && runAfterMs > now && !opts.toCancel) return { kind: 'not_due', retryAtMs: runAfterMs };
+    if (doc.status === 'processing') {
+      const expiresMs = doc.leaseExpiresAt ? Date.parse(doc.leaseExpiresAt) : 0;
+      if (expiresMs + CLOCK_SKEW_MS > now) return { kind: 'busy', retryAtMs: expiresMs + CLOCK_SKEW_MS };
+    }
+
+    const attempt = Math.max(doc.attempt + 1, minAttempt);
+    const lease = await createLease(deps, ref, attempt, opts.workerId);
+    if (lease) return startAttempt(deps, new JobHolder(deps, lease, doc), opts);
+
+    // Someone holds `attempt`. If that claim is older than a lease and never reached the document,
+    // its claimer died between the two writes: the next number is free to take.
+    const existing = await readLease(deps, ref.jobId, attempt);
+    const claimedMs = existing ? Date.parse(existing.claimedAt) : 0;
+    if (claimedMs + deps.queue.leaseMs + CLOCK_SKEW_MS > now) {
+      return { kind: 'busy', retryAtMs: claimedMs + deps.queue.leaseMs + CLOCK_SKEW_MS };
+    }
+    minAttempt = attempt + 1; // re-read the document: it may have moved on since
+  }
+  return { kind: 'busy', retryAtMs: deps.now() + deps.queue.pollIntervalMs };
+}
+
+async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptions): Promise<ClaimOutcome> {
+  const { lease } = holder;
+  const before = holder.doc;
+  if (before.status === 'processing') {
+    // A takeover: the previous holder's attempt is lost (crashed, stalled or cut off).
+    await holder.write((d, now) => ({
+      ...d,
+      attempts: d.attempts.map((a) => (a.outcome === 'running' ? { ...a, outcome: 'lost' as const, endedAt: now, error: 'lease expired' } : a)),
+    }));
+    holder.log.warn({ previousWorker: before.workerId }, 'took over a job whose lease expired');
+  }
+  if (opts.toCancel || (await holder.cancelRequested())) return { kind: 'finished', doc: await cancelled(holder) };
+
+  const used = countedAttempts(holder.doc);
+  if (used >= holder.doc.maxAttempts) {
+    const message = `The worker running this job stopped responding, and all ${holder.doc.maxAttempts} attempts are used.`;
+    return { kind: 'finished', doc: await fail(holder, 'worker_lost', message) };
+  }
+  if (lease.attempt > holder.doc.maxAttempts + HAND_BACK_ALLOWANCE) {
+    return { kind: 'finished', doc: await fail(holder, 'too_many_attempts', 'The job was handed back too many times.') };
+  }
+
+  await holder.write(
+    (d, now) => ({
+      ...d,
+      status: 'processing',
+      attempt: lease.attempt,
+      workerId: lease.workerId,
+      startedAt: d.startedAt ?? now,
+      progress: 0,
+      stage: 'claimed',
+      message: `Attempt ${used + 1} of ${d.maxAttempts} started.`,
+      attempts: [...d.attempts, { attempt: lease.attempt, workerId: lease.workerId, startedAt: now, endedAt: null, outcome: 'running' as const, error: null }].slice(-40),
+    }),
+    { renew: true },
+  );
+  holder.log.info({ queuedMs: deps.now() - Date.parse(before.createdAt) }, `job claimed (attempt ${used + 1} of ${holder.doc.maxAttempts})`);
+  return { kind: 'run', holder };
+}
+
+/** Markers whose job is gone or finished are removed by whoever scans past them. */
+export async function dropMarker(deps: QueueDeps, runAfterMs: number, jobId: string): Promise<void> {
+  await deps.store.delete(keys.queueMarker(runAfterMs, jobId));
+}

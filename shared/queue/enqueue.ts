@@ -1,0 +1,64 @@
+// Creating a job: the queue marker first, then the document, so no crash leaves a pending job that
+// no scan can find (a marker without a document is an orphan the scan removes).
+import { createHash } from 'node:crypto';
+import { newJobId } from '../ids.js';
+import type { JobDocument } from '../job/document.js';
+import type { RenderRequest } from '../job/request.js';
+import { keys } from '../store/keys.js';
+import type { QueueDeps } from './deps.js';
+import { writeJob } from './job-docs.js';
+
+export async function enqueueJob(deps: QueueDeps, request: RenderRequest): Promise<JobDocument> {
+  const nowMs = deps.now();
+  const now = new Date(nowMs).toISOString();
+  const jobId = newJobId(nowMs);
+  const doc: JobDocument = {
+    schemaVersion: 1,
+    jobId,
+    projectId: request.projectId,
+    conceptId: request.conceptId ?? conceptIdOf(request.conceptInputs),
+    renderType: request.renderType,
+    status: 'pending',
+    progress: 0,
+    stage: 'queued',
+    message: 'Waiting for a worker.',
+    imageUrl: null,
+    previewUrl: null,
+    error: null,
+    errorCode: null,
+    conceptInputs: request.conceptInputs,
+    createdAt: now,
+    updatedAt: now,
+    runAfter: now,
+    startedAt: null,
+    completedAt: null,
+    attempt: 0,
+    maxAttempts: request.maxAttempts ?? deps.queue.maxAttempts,
+    leaseExpiresAt: null,
+    workerId: null,
+    attempts: [],
+    result: null,
+    idempotencyKey: null,
+    ownerId: null,
+  };
+  await deps.store.put(keys.queueMarker(nowMs, jobId), JSON.stringify({ projectId: doc.projectId }));
+  await writeJob(deps.store, doc, { createOnly: true });
+  deps.log.debug({ jobId, projectId: doc.projectId }, 'job created');
+  return doc;
+}
+
+/** The same concept inputs always get the same id. Keys are sorted so property order does not matter. */
+export function conceptIdOf(inputs: unknown): string {
+  return 'c_' + createHash('sha256').update(canonicalJson(inputs)).digest('hex').slice(0, 20);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

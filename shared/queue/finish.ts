@@ -1,0 +1,111 @@
+// How a held job leaves `processing`: completed, failed, retried, cancelled or handed back.
+// Each writes the document first and tidies markers after, so a crash in between leaves at worst a
+// stale marker, which the next scan removes.
+import { type AppError, isRetryable } from '../errors.js';
+import type { AttemptRecord, JobDocument, JobResult } from '../job/document.js';
+import { keys } from '../store/keys.js';
+import { retryDelayMs } from './backoff.js';
+import type { JobHolder } from './holder.js';
+
+type Outcome = AttemptRecord['outcome'];
+
+function closeAttempt(doc: JobDocument, attempt: number, outcome: Outcome, nowIso: string, error: string | null) {
+  return doc.attempts.map((a) => (a.attempt === attempt && a.outcome === 'running' ? { ...a, outcome, endedAt: nowIso, error } : a));
+}
+
+/** Attempts that count against `maxAttempts`: a hand-back at shutdown is not the job's fault. */
+export function countedAttempts(doc: JobDocument): number {
+  return doc.attempts.filter((a) => a.outcome !== 'handed_back').length;
+}
+
+async function dropMarkers(holder: JobHolder, doc: JobDocument): Promise<void> {
+  await holder.deps.store.delete(keys.queueMarker(Date.parse(doc.runAfter), doc.jobId));
+}
+
+export async function complete(holder: JobHolder, result: JobResult, imageUrl: string): Promise<JobDocument> {
+  const doc = await holder.write((d, now) => ({
+    ...d,
+    status: 'completed',
+    progress: 100,
+    stage: 'done',
+    message: 'Render complete.',
+    imageUrl,
+    result,
+    completedAt: now,
+    workerId: holder.lease.workerId,
+    attempts: closeAttempt(d, holder.lease.attempt, 'completed', now, null),
+  }));
+  await dropMarkers(holder, doc);
+  await holder.deps.store.delete(keys.cancel(doc.jobId));
+  holder.log.info({ outcome: 'completed', totalMs: result.timings.totalMs }, `job completed (attempt ${holder.lease.attempt} of ${doc.maxAttempts})`);
+  return doc;
+}
+
+export async function fail(holder: JobHolder, code: string, message: string): Promise<JobDocument> {
+  const doc = await holder.write((d, now) => ({
+    ...d,
+    status: 'failed',
+    stage: 'failed',
+    message,
+    error: message,
+    errorCode: code,
+    completedAt: now,
+    attempts: closeAttempt(d, holder.lease.attempt, 'failed', now, message),
+  }));
+  await dropMarkers(holder, doc);
+  holder.log.warn({ outcome: 'failed', code }, `job failed: ${message}`);
+  return doc;
+}
+
+/** A retryable error with attempts left goes back to the queue after a backoff; anything else fails. */
+export async function failOrRetry(holder: JobHolder, err: unknown): Promise<JobDocument> {
+  const e = err as Partial<AppError> & { message?: string };
+  const code = typeof e.code === 'string' ? e.code : 'render_failed';
+  const message = typeof e.message === 'string' && e.message ? e.message.slice(0, 1000) : 'The render failed.';
+  const used = countedAttempts(holder.doc);
+  if (!isRetryable(err) || used >= holder.doc.maxAttempts) {
+    const suffix = isRetryable(err) ? ` (gave up after ${used} of ${holder.doc.maxAttempts} attempts)` : '';
+    return fail(holder, code, message + suffix);
+  }
+  const delay = retryDelayMs(used, { baseMs: holder.deps.queue.retryBaseMs, maxMs: holder.deps.queue.retryMaxMs });
+  return requeue(holder, delay, 'retrying', `Attempt ${used} of ${holder.doc.maxAttempts} failed (${message}); retrying in ${(delay / 1000).toFixed(1)} s.`, message);
+}
+
+/** Shutdown: give the job back without counting the attempt. */
+export function handBack(holder: JobHolder): Promise<JobDocument> {
+  return requeue(holder, 0, 'handed_back', 'The worker stopped; the job is back in the queue.', null);
+}
+
+async function requeue(holder: JobHolder, delayMs: number, outcome: Outcome, message: string, error: string | null): Promise<JobDocument> {
+  const old = holder.doc;
+  const runAfterMs = holder.deps.now() + delayMs;
+  // The new marker first: if we crash before the document says `pending`, the job is still findable.
+  await holder.deps.store.put(keys.queueMarker(runAfterMs, old.jobId), JSON.stringify({ projectId: old.projectId }));
+  const doc = await holder.write((d, now) => ({
+    ...d,
+    status: 'pending',
+    stage: 'queued',
+    message,
+    runAfter: new Date(runAfterMs).toISOString(),
+    workerId: null,
+    attempts: closeAttempt(d, holder.lease.attempt, outcome, now, error),
+  }));
+  if (old.runAfter !== doc.runAfter) await dropMarkers(holder, old);
+  holder.log.info({ outcome, delayMs }, message);
+  return doc;
+}
+
+export async function cancelled(holder: JobHolder): Promise<JobDocument> {
+  const doc = await holder.write((d, now) => ({
+    ...d,
+    status: 'cancelled',
+    stage: 'cancelled',
+    message: 'The job was cancelled.',
+    completedAt: now,
+    attempts: closeAttempt(d, holder.lease.attempt, 'cancelled', now, null),
+  }));
+  await dropMarkers(holder, doc);
+  await holder.deps.store.delete(keys.cancel(doc.jobId));
+  holder.log.info({ outcome: 'cancelled' }, 'job cancelled');
+  return doc;
+}

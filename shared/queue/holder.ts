@@ -1,0 +1,83 @@
+// The one writer of a job document after creation: the holder of its current lease.
+import { LeaseLostError } from '../errors.js';
+import type { JobDocument } from '../job/document.js';
+import { assertTransition } from '../job/status.js';
+import { keys } from '../store/keys.js';
+import type { QueueDeps } from './deps.js';
+import { writeJob } from './job-docs.js';
+import type { Lease } from './lease.js';
+
+export class JobHolder {
+  private current: JobDocument;
+  private expiresAtMs: number;
+  private chain: Promise<unknown> = Promise.resolve();
+  private lost: LeaseLostError | null = null;
+
+  constructor(
+    readonly deps: QueueDeps,
+    readonly lease: Lease,
+    doc: JobDocument,
+  ) {
+    this.current = doc;
+    this.expiresAtMs = deps.now() + deps.queue.leaseMs;
+  }
+
+  get doc(): JobDocument {
+    return this.current;
+  }
+
+  get log() {
+    return this.deps.log.child({ jobId: this.lease.jobId, attempt: this.lease.attempt });
+  }
+
+  /**
+   * Write the next version of the document. Writes are serialised (a heartbeat never overtakes a
+   * progress update) and fenced: refused once the lease has run out or a newer attempt exists.
+   */
+  write(next: (doc: JobDocument, nowIso: string) => JobDocument, opts: { renew?: boolean } = {}): Promise<JobDocument> {
+    const run = this.chain.then(async () => {
+      await this.assertHeld();
+      const startedMs = this.deps.now();
+      const nowIso = new Date(startedMs).toISOString();
+      const doc = next(this.current, nowIso);
+      assertTransition(this.current.status, doc.status);
+      const renewedMs = startedMs + this.deps.queue.leaseMs;
+      const written: JobDocument = {
+        ...doc,
+        updatedAt: nowIso,
+        leaseExpiresAt: doc.status === 'processing' ? (opts.renew ? new Date(renewedMs).toISOString() : doc.leaseExpiresAt) : null,
+      };
+      await writeJob(this.deps.store, written);
+      this.current = written;
+      if (opts.renew) this.expiresAtMs = renewedMs;
+      return written;
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Renews the lease. */
+  heartbeat(): Promise<JobDocument> {
+    return this.write((doc) => doc, { renew: true });
+  }
+
+  async cancelRequested(): Promise<boolean> {
+    return (await this.deps.store.get(keys.cancel(this.lease.jobId))) !== null;
+  }
+
+  /**
+   * Fencing, in two checks. Time: a holder writes only while its lease has a heartbeat of slack left,
+   * and a taker waits for expiry plus clock skew, so their writes cannot overlap. Token: if attempt
+   * N+1 exists, someone took over (a stalled process, a wrong clock) and this holder is done.
+   */
+  private async assertHeld(): Promise<void> {
+    if (this.lost) throw this.lost;
+    const { jobId, attempt } = this.lease;
+    if (this.deps.now() > this.expiresAtMs - this.deps.queue.heartbeatMs) {
+      this.lost = new LeaseLostError(jobId, attempt, 'the lease ran out before it was renewed');
+    } else if ((await this.deps.store.get(keys.lease(jobId, attempt + 1))) !== null) {
+      this.lost = new LeaseLostError(jobId, attempt, `attempt ${attempt + 1} has taken over`);
+    }
+    if (this.lost) throw this.lost;
+  }
+}

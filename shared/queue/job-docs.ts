@@ -1,0 +1,31 @@
+// Reading and writing job documents, validated both ways: a bad document is reported, never used.
+import { CorruptDocumentError } from '../errors.js';
+import { JobDocument } from '../job/document.js';
+import { keys } from '../store/keys.js';
+import type { ObjectStore } from '../store/object-store.js';
+
+export async function readJob(store: ObjectStore, projectId: string, jobId: string): Promise<JobDocument | null> {
+  const key = keys.job(projectId, jobId);
+  const object = await store.get(key);
+  if (!object) return null;
+  return parseJob(key, object.body);
+}
+
+export function parseJob(key: string, body: Buffer): JobDocument {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new CorruptDocumentError(key, 'not JSON');
+  }
+  const parsed = JobDocument.safeParse(raw);
+  if (!parsed.success) throw new CorruptDocumentError(key, parsed.error.issues);
+  return parsed.data;
+}
+
+export async function writeJob(store: ObjectStore, doc: JobDocument, opts: { createOnly?: boolean } = {}): Promise<void> {
+  const key = keys.job(doc.projectId, doc.jobId);
+  const checked = JobDocument.safeParse(doc);
+  if (!checked.success) throw new CorruptDocumentError(key, checked.error.issues);
+  await store.put(key, JSON.stringify(checked.data), { createOnly: opts.createOnly, contentType: 'application/json' });
+}
