@@ -1,0 +1,38 @@
+// What a renderer is: concept inputs in, an image out, progress reported on the way, abortable.
+import type { ConceptInputs } from '../job/concept.js';
+
+export interface RenderInput {
+  jobId: string;
+  projectId: string;
+  conceptId: string;
+  renderType: string;
+  conceptInputs: ConceptInputs;
+}
+
+export interface RenderProgress {
+  /** 0–100 */
+  progress: number;
+  stage: string;
+  message?: string;
+}
+
+export interface RenderContext {
+  /** Aborted on cancel, lost lease or shutdown; a provider must stop promptly and reject. */
+  signal: AbortSignal;
+  onProgress: (p: RenderProgress) => void;
+}
+
+export interface RenderOutput {
+  image: Buffer;
+  contentType: string;
+  /** File extension for the stored result. */
+  ext: string;
+  width: number;
+  height: number;
+  model: string;
+}
+
+export interface RenderProvider {
+  readonly name: string;
+  render(input: RenderInput, ctx: RenderContext): Promise<RenderOutput>;
+}

@@ -1,0 +1,11 @@
+// Picks the renderer the config names.
+import type { Config } from '../config.js';
+import { AxonometricRenderer } from './axonometric/index.js';
+import type { RenderProvider } from './provider.js';
+
+export function selectProvider(config: Pick<Config, 'renderer'>): RenderProvider {
+  switch (config.renderer.kind) {
+    case 'axonometric':
+      return new AxonometricRenderer({ delayMs: config.renderer.delayMs });
+  }
+}
