@@ -1,0 +1,35 @@
+// The worker's HTTP face: `POST /process` (a poke: look for work now) and `GET /healthz`.
+import express from 'express';
+import { z } from 'zod';
+import { UnauthorizedError, ValidationError } from '../shared/errors.js';
+import { jsonErrors, notFound } from '../shared/http/express-errors.js';
+import { JobId, ProjectId } from '../shared/ids.js';
+import type { Logger } from '../shared/logger.js';
+import { bearerMatches } from '../shared/secrets.js';
+import type { ClaimLoop } from './claim-loop.js';
+
+const POKE_BODY_LIMIT_BYTES = 4096;
+const PokeBody = z.object({ jobId: JobId, projectId: ProjectId }).partial();
+
+export function createWorkerApp(opts: { loop: ClaimLoop; secret: string | null; workerId: string; log: Logger }) {
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/healthz', function healthz(_req, res) {
+    const stopping = opts.loop.isStopping;
+    res.status(stopping ? 503 : 200).json({ ok: !stopping, workerId: opts.workerId, active: opts.loop.activeCount, stopping });
+  });
+
+  app.post('/process', express.json({ limit: POKE_BODY_LIMIT_BYTES, strict: true }), function poke(req, res) {
+    if (opts.secret && !bearerMatches(req.headers.authorization, opts.secret)) throw new UnauthorizedError();
+    const body = PokeBody.safeParse(req.body ?? {});
+    if (!body.success) throw new ValidationError('Invalid poke body.', body.error.issues);
+    const { jobId, projectId } = body.data;
+    opts.loop.poke(jobId && projectId ? { jobId, projectId } : undefined);
+    res.status(202).json({ accepted: true, workerId: opts.workerId });
+  });
+
+  app.use(notFound);
+  app.use(jsonErrors(opts.log, POKE_BODY_LIMIT_BYTES));
+  return app;
+}

@@ -1,0 +1,158 @@
+// The worker's loop: claim due jobs up to the concurrency limit, run them, and scan again every
+// poll interval, so a lost poke delays a job by one interval, never forever. Expired leases of
+// crashed workers are found the same way: their queue markers stay until the job ends.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { claimJob, dropMarker } from '../shared/queue/claim.js';
+import type { QueueDeps } from '../shared/queue/deps.js';
+import { scanDue, type DueJob } from '../shared/queue/scan.js';
+import type { RenderProvider } from '../shared/providers/provider.js';
+import { runJob } from '../shared/runner/run-job.js';
+import { MINUTE } from '../shared/time.js';
+
+/** A marker whose document never appeared is a create that crashed half way, once this old. */
+const ORPHAN_MARKER_AGE_MS = 1 * MINUTE;
+/** How long to leave a job alone whose document cannot be read (it is logged each time). */
+const BROKEN_JOB_BACKOFF_MS = 1 * MINUTE;
+
+export interface ClaimLoopOptions {
+  workerId: string;
+  concurrency: number;
+  provider: RenderProvider;
+}
+
+export class ClaimLoop {
+  private readonly active = new Map<string, Promise<unknown>>();
+  /** Jobs known to be busy or not yet due, and when to look again: saves a read per scan. */
+  private readonly notBefore = new Map<string, number>();
+  private readonly hints: Array<{ projectId: string; jobId: string }> = [];
+  private readonly shutdown = new AbortController();
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private woken = false;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly deps: QueueDeps,
+    private readonly opts: ClaimLoopOptions,
+  ) {}
+
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  /** Look for work now; with a job reference, try that job first without scanning for it. */
+  poke(ref?: { projectId: string; jobId: string }): void {
+    if (this.stopping) return;
+    if (ref && this.hints.length < 100) this.hints.push(ref);
+    this.woken = true;
+    this.wake?.();
+  }
+
+  /** Stop claiming; give in-flight jobs `drainMs` to finish, then hand the rest back to the queue. */
+  async stop(drainMs: number): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.running;
+    const all = Promise.allSettled([...this.active.values()]);
+    const drained = await Promise.race([all.then(() => true), sleep(drainMs, false, { ref: false })]);
+    if (!drained) {
+      this.deps.log.warn({ jobs: [...this.active.keys()] }, 'drain window over: handing jobs back');
+      this.shutdown.abort();
+      await all;
+    }
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.fill();
+      } catch (err) {
+        this.deps.log.error({ err }, 'queue scan failed; retrying after the poll interval');
+      }
+      await this.idle();
+    }
+  }
+
+  private idle(): Promise<void> {
+    if (this.woken || this.stopping) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.deps.queue.pollIntervalMs);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wake = null;
+        self.woken = false;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private hasRoom(): boolean {
+    return !this.stopping && this.active.size < this.opts.concurrency;
+  }
+
+  private async fill(): Promise<void> {
+    const now = this.deps.now();
+    for (const [jobId, at] of this.notBefore) if (at <= now) this.notBefore.delete(jobId);
+    while (this.hints.length > 0 && this.hasRoom()) {
+      const ref = this.hints.shift()!;
+      if (!this.active.has(ref.jobId)) await this.tryClaim({ ...ref, runAfterMs: now, markerKey: '' });
+    }
+    if (!this.hasRoom()) return;
+    const skip = (jobId: string) => this.active.has(jobId) || this.notBefore.has(jobId);
+    for await (const due of scanDue(this.deps, skip)) {
+      if (!this.hasRoom()) break;
+      await this.tryClaim(due);
+    }
+  }
+
+  private async tryClaim(due: DueJob): Promise<void> {
+    const now = this.deps.now();
+    let outcome;
+    try {
+      outcome = await claimJob(this.deps, due, { workerId: this.opts.workerId });
+    } catch (err) {
+      this.deps.log.error({ err, jobId: due.jobId }, 'could not claim job');
+      this.notBefore.set(due.jobId, now + BROKEN_JOB_BACKOFF_MS);
+      return;
+    }
+    switch (outcome.kind) {
+      case 'run': {
+        const { holder } = outcome;
+        const run = runJob(holder, { provider: this.opts.provider, shutdown: this.shutdown.signal })
+          .catch((err) => holder.log.error({ err }, 'job run failed unexpectedly'))
+          .finally(() => {
+            this.active.delete(due.jobId);
+            this.poke(); // a slot is free
+          });
+        this.active.set(due.jobId, run);
+        return;
+      }
+      case 'busy':
+      case 'not_due':
+        this.notBefore.set(due.jobId, outcome.retryAtMs);
+        return;
+      case 'terminal':
+        if (due.markerKey) await dropMarker(this.deps, due.runAfterMs, due.jobId);
+        return;
+      case 'missing':
+        if (due.markerKey && due.runAfterMs < now - ORPHAN_MARKER_AGE_MS) await dropMarker(this.deps, due.runAfterMs, due.jobId);
+        else this.notBefore.set(due.jobId, now + this.deps.queue.pollIntervalMs);
+        return;
+      case 'finished':
+        return;
+    }
+  }
+}

@@ -1,0 +1,34 @@
+// Worker process entry (Railway: `node` runs this directly so SIGTERM reaches it, not npm).
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../shared/config.js';
+import { createLogger } from '../shared/logger.js';
+import { selectProvider } from '../shared/providers/select.js';
+import { openStore } from '../shared/store/open-store.js';
+import { createWorkerApp } from './app.js';
+import { ClaimLoop } from './claim-loop.js';
+import { onShutdownSignal } from '../shared/shutdown.js';
+
+const config = loadConfig(process.env);
+const workerId = config.workerId ?? `${hostname().slice(0, 24)}-${process.pid}-${randomBytes(2).toString('hex')}`;
+const log = createLogger({ level: config.logLevel, name: 'worker' }).child({ workerId });
+const store = openStore(config);
+const loop = new ClaimLoop(
+  { store, queue: config.queue, log, now: Date.now },
+  { workerId, concurrency: config.queue.concurrency, provider: selectProvider(config) },
+);
+const app = createWorkerApp({ loop, secret: config.workerSecret, workerId, log });
+
+const server = app.listen(config.workerPort, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.workerPort;
+  log.info({ port, store: config.store.kind, dir: config.store.kind === 'fs' ? config.store.dir : undefined, concurrency: config.queue.concurrency }, 'worker listening');
+  loop.start();
+});
+
+onShutdownSignal(log, async (signal) => {
+  log.info({ signal, active: loop.activeCount, drainMs: config.queue.drainMs }, 'stopping: no new jobs, draining');
+  server.close();
+  await loop.stop(config.queue.drainMs);
+  log.info('worker stopped');
+});
