@@ -1,0 +1,29 @@
+// Reading a request's input with zod, at the edge, before anything touches the store.
+import type { z } from 'zod';
+import { InvalidJsonError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../shared/errors.js';
+import type { ApiRequest } from './types.js';
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new ValidationError(`Invalid ${what}.`, parsed.error.issues.map((i) => ({ path: i.path, message: i.message, code: i.code })));
+  }
+  return parsed.data;
+}
+
+/** The JSON body, size-checked. Platforms parse `req.body` lazily and throw on malformed JSON. */
+export function jsonBody(req: ApiRequest, maxBytes: number): unknown {
+  const length = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(length) && length > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  const type = String(req.headers['content-type'] ?? '');
+  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) throw new UnsupportedMediaTypeError();
+  let body: unknown;
+  try {
+    body = req.body;
+  } catch {
+    throw new InvalidJsonError();
+  }
+  if (typeof body === 'string' || Buffer.isBuffer(body)) throw new InvalidJsonError();
+  if (body === undefined) throw new ValidationError('The request body is empty.');
+  return body;
+}

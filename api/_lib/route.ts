@@ -1,0 +1,65 @@
+// Wraps a file-routed handler: method dispatch, path parameters read from the URL (never trusted
+// from the query string), and every error turned into the JSON error body with the right status.
+import { AppError, MethodNotAllowedError, ValidationError, toErrorResponse } from '../../shared/errors.js';
+import { type AppContext, contextOf } from './context.js';
+import type { ApiHandler, ApiRequest, ApiResponse } from './types.js';
+
+type Method = 'GET' | 'POST' | 'DELETE';
+export type RouteHandler = (req: ApiRequest, res: ApiResponse, ctx: AppContext, params: Record<string, string>) => Promise<void>;
+
+/**
+ * `pattern` is the file's route, e.g. `/api/jobs/[jobId]/cancel`; segments in brackets become params.
+ */
+export function route(pattern: string, handlers: Partial<Record<Method, RouteHandler>>): ApiHandler {
+  const names: string[] = [];
+  const regex = new RegExp(
+    '^' +
+      pattern.replace(/\[(\w+)\]/g, (_m, name: string) => {
+        names.push(name);
+        return '([^/]*)';
+      }) +
+      '/?$',
+  );
+  const allow = Object.keys(handlers);
+  return async function handle(req, res) {
+    const ctx = contextOf(req);
+    try {
+      const method = (req.method ?? 'GET').toUpperCase() as Method;
+      const handler = handlers[method] ?? (method === ('HEAD' as Method) ? handlers.GET : undefined);
+      if (!handler) {
+        res.setHeader('Allow', allow.join(', '));
+        throw new MethodNotAllowedError(allow);
+      }
+      await handler(req, res, ctx, pathParams(req.url ?? '', regex, names));
+    } catch (err) {
+      sendError(res, err, ctx);
+    }
+  };
+}
+
+function pathParams(url: string, regex: RegExp, names: string[]): Record<string, string> {
+  const pathname = url.split('?')[0] ?? '';
+  const match = regex.exec(pathname);
+  const params: Record<string, string> = {};
+  names.forEach((name, i) => {
+    const raw = match?.[i + 1] ?? '';
+    try {
+      params[name] = decodeURIComponent(raw);
+    } catch {
+      throw new ValidationError(`Path parameter ${name} is not valid percent-encoding.`);
+    }
+  });
+  return params;
+}
+
+export function sendError(res: ApiResponse, err: unknown, ctx: AppContext): void {
+  const { status, body } = toErrorResponse(err);
+  if (status >= 500) ctx.log.error({ err }, 'request failed');
+  else if (!(err instanceof AppError)) ctx.log.warn({ err }, 'request rejected');
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.setHeader('Cache-Control', 'no-store');
+  res.status(status).json(body);
+}

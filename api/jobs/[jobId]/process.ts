@@ -1,0 +1,46 @@
+// POST /api/jobs/:jobId/process — hand the job to the worker, or run it inline when none is set.
+// Clients call this fire-and-forget right after create, so a job already claimed or finished is a
+// harmless 202.
+import { waitUntil } from '@vercel/functions';
+import { z } from 'zod';
+import { NotFoundError, UnauthorizedError } from '../../../shared/errors.js';
+import { JobId, ProjectId } from '../../../shared/ids.js';
+import { claimJob } from '../../../shared/queue/claim.js';
+import { readJob } from '../../../shared/queue/job-docs.js';
+import { runJob } from '../../../shared/runner/run-job.js';
+import { bearerMatches } from '../../../shared/secrets.js';
+import { parseWith } from '../../_lib/input.js';
+import { pokeWorker } from '../../_lib/poke.js';
+import { route } from '../../_lib/route.js';
+
+const Query = z.object({ projectId: ProjectId });
+
+export default route('/api/jobs/[jobId]/process', {
+  async POST(req, res, ctx, params) {
+    const secret = ctx.config.workerSecret;
+    if (secret && !bearerMatches(req.headers.authorization, secret)) throw new UnauthorizedError();
+    const jobId = parseWith(JobId, params.jobId, 'job id');
+    const { projectId } = parseWith(Query, req.query, 'query');
+    const ref = { projectId, jobId };
+
+    if (ctx.config.workerUrl) {
+      const job = await readJob(ctx.store, projectId, jobId);
+      if (!job) throw new NotFoundError();
+      void pokeWorker(ctx, ref);
+      res.status(202).json({ jobId, status: job.status, handledBy: 'worker' });
+      return;
+    }
+    const workerId = `inline-${process.pid}`;
+    const deps = { ...ctx.queue, log: ctx.log.child({ workerId }) };
+    const outcome = await claimJob(deps, ref, { workerId });
+    if (outcome.kind === 'missing') throw new NotFoundError();
+    if (outcome.kind === 'run') {
+      // Answer now; the render goes on for as long as the function may run (its maxDuration).
+      waitUntil(runJob(outcome.holder, { provider: ctx.provider }).catch((err) => ctx.log.error({ err, jobId }, 'inline run failed')));
+      res.status(202).json({ jobId, status: 'processing', handledBy: 'inline' });
+      return;
+    }
+    const status = 'doc' in outcome ? outcome.doc.status : outcome.kind === 'not_due' ? 'pending' : 'processing';
+    res.status(202).json({ jobId, status, handledBy: 'inline' });
+  },
+});
