@@ -1,0 +1,44 @@
+// The API server in-process, on a real loopback socket, over its own store folder.
+import type { AddressInfo } from 'node:net';
+import { createContext, type AppContext } from '../../api/_lib/context.js';
+import { loadConfig } from '../../shared/config.js';
+import { createApiApp } from '../../server/app.js';
+import { silentLog } from './deps.js';
+
+export interface ApiFixture {
+  url: string;
+  ctx: AppContext;
+  close(): Promise<void>;
+}
+
+export async function startApi(env: Record<string, string>): Promise<ApiFixture> {
+  const config = loadConfig({ NODE_ENV: 'test', HEARTBEAT_MS: '100', LEASE_MS: '3000', ...env });
+  const ctx = createContext(config, silentLog);
+  const app = await createApiApp(ctx);
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    ctx,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+/** Polls the job until `done` holds; real waits on real state, bounded. */
+export async function waitForJob(
+  api: ApiFixture,
+  projectId: string,
+  jobId: string,
+  done: (job: { status: string; [k: string]: unknown }) => boolean,
+  timeoutMs = 15_000,
+): Promise<Record<string, any>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${api.url}/api/jobs/${jobId}?projectId=${projectId}`);
+    const body = (await res.json()) as { job: { status: string } };
+    if (done(body.job)) return body.job;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${body.job.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,32 @@
+// Queue dependencies for tests: a silent logger, test-sized timings and a clock tests can move.
+import { pino } from 'pino';
+import type { Config } from '../../shared/config.js';
+import type { QueueDeps } from '../../shared/queue/deps.js';
+import type { ObjectStore } from '../../shared/store/object-store.js';
+
+export const silentLog = pino({ level: 'silent' });
+
+export const testQueue: Config['queue'] = {
+  leaseMs: 3000,
+  heartbeatMs: 100,
+  pollIntervalMs: 50,
+  concurrency: 4,
+  drainMs: 2000,
+  maxAttempts: 3,
+  retryBaseMs: 1000,
+  retryMaxMs: 8000,
+  claimSettleMs: 20,
+};
+
+/** A clock that reads the real time plus an offset the test can advance. */
+export class TestClock {
+  offsetMs = 0;
+  now = () => Date.now() + this.offsetMs;
+  advance(ms: number) {
+    this.offsetMs += ms;
+  }
+}
+
+export function testDeps(store: ObjectStore, opts: { queue?: Partial<Config['queue']>; clock?: TestClock } = {}): QueueDeps {
+  return { store, queue: { ...testQueue, ...opts.queue }, log: silentLog, now: opts.clock?.now ?? Date.now };
+}

@@ -1,0 +1,72 @@
+// Real processes for crash, drain and demo tests: workers and API servers started as `node` with
+// tsx, killed for real with signals.
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { ROOT } from './concept.js';
+
+export interface Proc {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  /** Every JSON log line so far. */
+  lines: Array<Record<string, unknown>>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with the first log line that matches. */
+  waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+export function startProcess(entry: 'worker/main.ts' | 'server/main.ts', env: Record<string, string>): Promise<Proc> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Array<Record<string, unknown>> = [];
+  const waiters: Array<{ match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }> = [];
+  let buffer = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('utf8');
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const text = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      lines.push(line);
+      for (const w of [...waiters]) {
+        if (w.match(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+
+  const waitForLog = (match: (l: Record<string, unknown>) => boolean, timeoutMs = 15_000) => {
+    const found = lines.find(match);
+    if (found) return Promise.resolve(found);
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching log line from ${entry} in ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
+      waiters.push({ match, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+      void exited.then(({ code, signal }) => reject(new Error(`${entry} exited (${code ?? signal}) before the log line; stderr: ${stderr}`)));
+    });
+  };
+
+  return waitForLog((l) => l.msg === 'worker listening' || l.msg === 'api listening').then((l) => {
+    const port = Number(l.port);
+    return { child, port, url: `http://127.0.0.1:${port}`, lines, exited, waitForLog };
+  });
+}
+
+export function startWorker(env: Record<string, string>): Promise<Proc> {
+  return startProcess('worker/main.ts', { WORKER_PORT: '0', ...env });
+}

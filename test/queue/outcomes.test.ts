@@ -1,0 +1,138 @@
+// What happens to a claimed job: completed once, retried with backoff then failed, failed at once
+// for permanent errors, cancelled (pending or running), handed back at shutdown.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimJob } from '../../shared/queue/claim.js';
+import { requestCancel } from '../../shared/queue/cancel.js';
+import { enqueueJob } from '../../shared/queue/enqueue.js';
+import { readJob } from '../../shared/queue/job-docs.js';
+import { runJob } from '../../shared/runner/run-job.js';
+import { keys } from '../../shared/store/keys.js';
+import type { ObjectStore } from '../../shared/store/object-store.js';
+import { smallRequest } from '../helpers/concept.js';
+import { TestClock, testDeps } from '../helpers/deps.js';
+import { FailingProvider, TimedProvider, permanent, retryable } from '../helpers/providers.js';
+import { selectedStores, type StoreFixture } from '../helpers/stores.js';
+
+for (const [name, make] of selectedStores()) {
+  describe(`job outcomes (${name})`, () => {
+    let fixture: StoreFixture;
+    let store: ObjectStore;
+    beforeAll(async () => {
+      fixture = await make();
+      store = fixture.store;
+    });
+    afterAll(() => fixture.cleanup());
+
+    async function claimOrThrow(deps: ReturnType<typeof testDeps>, ref: { projectId: string; jobId: string }) {
+      const o = await claimJob(deps, ref, { workerId: 'w1' });
+      if (o.kind !== 'run') throw new Error(`expected run, got ${o.kind}`);
+      return o.holder;
+    }
+
+    it('completes a job: result stored once, markers removed, timings recorded', async () => {
+      const deps = testDeps(store);
+      const job = await enqueueJob(deps, smallRequest('ok'));
+      const done = await runJob(await claimOrThrow(deps, job), { provider: new TimedProvider(20) });
+      expect(done).toMatchObject({ status: 'completed', progress: 100, error: null });
+      expect(done?.imageUrl).toBe(`/api/jobs/${job.jobId}/image?projectId=ok`);
+      expect(done?.result?.key).toBe(keys.result('ok', job.jobId, 'png'));
+      expect((await store.get(done!.result!.key))?.contentType).toBe('image/png');
+      expect((await store.list(keys.queueFolder)).items.filter((i) => i.name.endsWith(job.jobId))).toEqual([]);
+    });
+
+    it('retries a retryable failure with backoff, then fails after maxAttempts', async () => {
+      const clock = new TestClock();
+      const deps = testDeps(store, { clock });
+      const provider = new FailingProvider(retryable);
+      const job = await enqueueJob(deps, { ...smallRequest('retry'), maxAttempts: 3 });
+      const runAfters: number[] = [];
+      let doc = job;
+      for (let i = 0; i < 3; i++) {
+        clock.advance(Math.max(0, Date.parse(doc.runAfter) - clock.now()));
+        doc = (await runJob(await claimOrThrow(deps, job), { provider }))!;
+        runAfters.push(Date.parse(doc.runAfter) - clock.now());
+      }
+      expect(provider.calls).toBe(3);
+      expect(doc).toMatchObject({ status: 'failed', errorCode: 'upstream_unavailable' });
+      expect(doc.error).toContain('gave up after 3 of 3 attempts');
+      expect(doc.attempts.map((a) => a.outcome)).toEqual(['retrying', 'retrying', 'failed']);
+      // Backoff: first retry waits between base/2 and base, the second between base and 2×base.
+      expect(runAfters[0]).toBeGreaterThanOrEqual(deps.queue.retryBaseMs / 2 - 50);
+      expect(runAfters[0]).toBeLessThanOrEqual(deps.queue.retryBaseMs);
+      expect(runAfters[1]).toBeGreaterThanOrEqual(deps.queue.retryBaseMs - 50);
+      expect(runAfters[1]).toBeLessThanOrEqual(2 * deps.queue.retryBaseMs);
+      expect((await claimJob(deps, job, { workerId: 'w2' })).kind).toBe('terminal');
+    });
+
+    it('does not claim a retry before its backoff is over', async () => {
+      const deps = testDeps(store);
+      const job = await enqueueJob(deps, smallRequest('backoff'));
+      const doc = await runJob(await claimOrThrow(deps, job), { provider: new FailingProvider(retryable) });
+      expect(doc?.status).toBe('pending');
+      expect((await claimJob(deps, job, { workerId: 'w2' })).kind).toBe('not_due');
+    });
+
+    it('fails at once on a permanent error', async () => {
+      const deps = testDeps(store);
+      const provider = new FailingProvider(permanent);
+      const job = await enqueueJob(deps, smallRequest('perm'));
+      const doc = await runJob(await claimOrThrow(deps, job), { provider });
+      expect(provider.calls).toBe(1);
+      expect(doc).toMatchObject({ status: 'failed', errorCode: 'invalid_prompt', error: 'The concept cannot be rendered as given.' });
+    });
+
+    it('cancels a pending job: it never runs', async () => {
+      const deps = testDeps(store);
+      const job = await enqueueJob(deps, smallRequest('cancel-pending'));
+      const { job: cancelled, cancelRequestedAt } = await requestCancel(deps, job);
+      expect(cancelled.status).toBe('cancelled');
+      expect(cancelRequestedAt).toBeNull();
+      expect((await claimJob(deps, job, { workerId: 'w' })).kind).toBe('terminal');
+      expect((await store.list(keys.queueFolder)).items.some((i) => i.name.endsWith(job.jobId))).toBe(false);
+      // Cancelling again is harmless and answers the same terminal job.
+      expect((await requestCancel(deps, job)).job.status).toBe('cancelled');
+    });
+
+    it('cancels a processing job through its AbortSignal within a heartbeat', async () => {
+      const deps = testDeps(store);
+      const provider = new TimedProvider(20_000);
+      const job = await enqueueJob(deps, smallRequest('cancel-running'));
+      const run = runJob(await claimOrThrow(deps, job), { provider });
+      const asked = await requestCancel(deps, job);
+      expect(asked.job.status).toBe('processing');
+      expect(asked.cancelRequestedAt).not.toBeNull();
+      const started = Date.now();
+      const doc = await run;
+      expect(doc?.status).toBe('cancelled');
+      expect(provider.aborts).toBe(1);
+      expect(Date.now() - started).toBeLessThan(deps.queue.heartbeatMs * 2 + 1000);
+      expect(await store.get(keys.result('cancel-running', job.jobId, 'png'))).toBeNull();
+    });
+
+    it('hands a job back at shutdown without counting the attempt', async () => {
+      const deps = testDeps(store);
+      const shutdown = new AbortController();
+      const job = await enqueueJob(deps, smallRequest('handback'));
+      const run = runJob(await claimOrThrow(deps, job), { provider: new TimedProvider(20_000), shutdown: shutdown.signal });
+      shutdown.abort();
+      const doc = await run;
+      expect(doc).toMatchObject({ status: 'pending', workerId: null });
+      expect(doc?.attempts.map((a) => a.outcome)).toEqual(['handed_back']);
+      const again = await claimJob(deps, job, { workerId: 'w2' });
+      if (again.kind !== 'run') throw new Error('handed-back job should be claimable at once');
+      expect(again.holder.doc.message).toBe(`Attempt 1 of ${doc!.maxAttempts} started.`);
+    });
+
+    it('stops writing when its lease is lost mid-render, leaving the job to the new holder', async () => {
+      const deps = testDeps(store);
+      const job = await enqueueJob(deps, smallRequest('lost'));
+      const holder = await claimOrThrow(deps, job);
+      const run = runJob(holder, { provider: new TimedProvider(20_000) });
+      // Another worker takes over (as if this one had stalled past its lease).
+      const taker = await claimJob({ ...deps, now: () => Date.now() + 60_000 }, job, { workerId: 'taker' });
+      expect(taker.kind).toBe('run');
+      expect(await run).toBeNull();
+      expect(await readJob(store, job.projectId, job.jobId)).toMatchObject({ status: 'processing', workerId: 'taker', attempt: 2 });
+    });
+  });
+}
