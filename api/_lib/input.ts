@@ -23,7 +23,6 @@ export function jsonBody(req: ApiRequest, maxBytes: number): unknown {
   } catch {
     throw new InvalidJsonError();
   }
-  if (typeof body === 'string' || Buffer.isBuffer(body)) throw new InvalidJsonError();
   if (body === undefined) throw new ValidationError('The request body is empty.');
   return body;
 }

@@ -9,10 +9,7 @@ export function notFound(_req: Request, _res: Response, next: NextFunction): voi
 
 export function jsonErrors(log: Logger, maxBodyBytes: number) {
   return function onError(err: unknown, _req: Request, res: Response, _next: NextFunction): void {
-    const type = (err as { type?: string }).type;
-    const mapped = toErrorResponse(
-      type === 'entity.too.large' ? new PayloadTooLargeError(maxBodyBytes) : type === 'entity.parse.failed' ? new InvalidJsonError() : err,
-    );
+    const mapped = toErrorResponse(fromExpress(err, maxBodyBytes));
     if (mapped.status >= 500) log.error({ err }, 'request failed');
     if (res.headersSent) {
       res.end();
@@ -20,4 +17,17 @@ export function jsonErrors(log: Logger, maxBodyBytes: number) {
     }
     res.status(mapped.status).json(mapped.body);
   };
+}
+
+/** express and body-parser raise http-errors; give them our codes (e.g. a path that is bad %-encoding). */
+function fromExpress(err: unknown, maxBodyBytes: number): unknown {
+  if (err instanceof AppError) return err;
+  const e = err as { type?: string; status?: number; statusCode?: number };
+  if (e.type === 'entity.too.large') return new PayloadTooLargeError(maxBodyBytes);
+  if (e.type === 'entity.parse.failed') return new InvalidJsonError();
+  const status = e.status ?? e.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new AppError('bad_request', 'The request could not be read.', { status });
+  }
+  return err;
 }
