@@ -29,7 +29,7 @@ async function expectError(res: Response, status: number, code: string) {
   return body.error;
 }
 
-const render = (body: BodyInit, contentType = 'application/json') =>
+const render = (body: string, contentType = 'application/json') =>
   fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': contentType }, body });
 const withInputs = (patch: Record<string, unknown>) => JSON.stringify({ ...exampleBody, conceptInputs: { ...(exampleBody.conceptInputs as object), ...patch } });
 

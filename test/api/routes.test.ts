@@ -40,7 +40,7 @@ describe('the job lifecycle over HTTP', () => {
     expect(first.status).toBe(200);
     expect(first.headers.get('x-poll-after-ms')).toBe('1000');
     const etag = first.headers.get('etag')!;
-    expect((await first.json()).job).toMatchObject({ jobId: created.jobId, status: 'pending', progress: 0, imageUrl: null, error: null });
+    expect(((await first.json()) as any).job).toMatchObject({ jobId: created.jobId, status: 'pending', progress: 0, imageUrl: null, error: null });
     const unchanged = await fetch(api.url + created.pollUrl, { headers: { 'if-none-match': etag } });
     expect(unchanged.status).toBe(304);
 
@@ -80,11 +80,11 @@ describe('the job lifecycle over HTTP', () => {
     const created = await create('cancel-p');
     const res = await post(api.url + created.cancelUrl);
     expect(res.status).toBe(200);
-    expect((await res.json()).job).toMatchObject({ status: 'cancelled', jobId: created.jobId });
+    expect(((await res.json()) as any).job).toMatchObject({ status: 'cancelled', jobId: created.jobId });
     const processed = await post(api.url + created.processUrl);
     expect(processed.status).toBe(202);
-    expect((await processed.json()).status).toBe('cancelled');
-    expect((await (await fetch(api.url + created.pollUrl)).json()).job.status).toBe('cancelled');
+    expect(((await processed.json()) as any).status).toBe('cancelled');
+    expect(((await (await fetch(api.url + created.pollUrl)).json()) as any).job.status).toBe('cancelled');
   });
 
   it('cancels a running job', async () => {
@@ -116,6 +116,6 @@ describe('the job lifecycle over HTTP', () => {
     const created = await create('not-ready');
     const res = await fetch(`${api.url}/api/jobs/${created.jobId}/image?projectId=not-ready`);
     expect(res.status).toBe(409);
-    expect((await res.json()).error.code).toBe('not_ready');
+    expect(((await res.json()) as any).error.code).toBe('not_ready');
   });
 });

@@ -1,10 +1,8 @@
 // The example concept from examples/concept.json, as tests send it.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RenderRequest } from '../../shared/job/request.js';
-
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { ROOT } from '../../scripts/processes.js';
 export const exampleBody = JSON.parse(readFileSync(path.join(ROOT, 'examples', 'concept.json'), 'utf8')) as Record<string, unknown>;
 
 export function exampleRequest(projectId = 'p1'): RenderRequest {

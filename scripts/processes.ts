@@ -1,8 +1,10 @@
-// Real processes for crash, drain and demo tests: workers and API servers started as `node` with
-// tsx, killed for real with signals.
+// Starting the API and worker as real processes (`node --import tsx`), reading their JSON log lines:
+// used by the demo, the dev runner, the benchmarks and the crash tests.
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { ROOT } from './concept.js';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface Proc {
   child: ChildProcess;
@@ -15,7 +17,7 @@ export interface Proc {
   waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-export function startProcess(entry: 'worker/main.ts' | 'server/main.ts', env: Record<string, string>): Promise<Proc> {
+export function startProcess(entry: 'worker/main.ts' | 'server/main.ts', env: Record<string, string | undefined>): Promise<Proc> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
@@ -67,6 +69,16 @@ export function startProcess(entry: 'worker/main.ts' | 'server/main.ts', env: Re
   });
 }
 
-export function startWorker(env: Record<string, string>): Promise<Proc> {
+export function startWorker(env: Record<string, string | undefined>): Promise<Proc> {
   return startProcess('worker/main.ts', { WORKER_PORT: '0', ...env });
+}
+
+export function startApiProcess(env: Record<string, string | undefined>): Promise<Proc> {
+  return startProcess('server/main.ts', { PORT: '0', ...env });
+}
+
+/** SIGTERM, then wait for the exit. */
+export async function stop(p: Proc): Promise<void> {
+  if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+  await p.exited;
 }

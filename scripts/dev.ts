@@ -1,0 +1,29 @@
+// `npm run dev`: the API on PORT and a worker on WORKER_PORT, sharing JOBS_DIR; their structured
+// log lines go to this terminal. Ctrl-C (or SIGTERM) stops both cleanly.
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { ROOT } from './processes.js';
+
+const children = (['worker/main.ts', 'server/main.ts'] as const).map((entry) =>
+  spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], { cwd: ROOT, env: process.env, stdio: 'inherit' }),
+);
+
+let exiting = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    exiting = true;
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  });
+}
+let codes = 0;
+for (const c of children) {
+  c.on('exit', (code) => {
+    codes = Math.max(codes, code ?? 1);
+    // One process dying on its own takes the other down: a half-running dev setup only confuses.
+    if (!exiting) {
+      exiting = true;
+      for (const other of children) if (other !== c && other.exitCode === null) other.kill('SIGTERM');
+    }
+    if (children.every((x) => x.exitCode !== null || x.signalCode !== null)) process.exit(codes);
+  });
+}

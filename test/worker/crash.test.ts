@@ -1,0 +1,102 @@
+// Real worker processes on one store folder, killed for real.
+import { readdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { enqueueJob } from '../../shared/queue/enqueue.js';
+import { readJob } from '../../shared/queue/job-docs.js';
+import type { JobDocument } from '../../shared/job/document.js';
+import { FsObjectStore } from '../../shared/store/fs-store.js';
+import { smallRequest } from '../helpers/concept.js';
+import { testDeps } from '../helpers/deps.js';
+import { type Proc, startWorker } from '../../scripts/processes.js';
+import { tempDir } from '../helpers/stores.js';
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+let store: FsObjectStore;
+const procs: Proc[] = [];
+
+const workerEnv = (extra: Record<string, string> = {}) => ({
+  JOBS_DIR: path.join(tmp.dir, 'jobs'),
+  RENDER_DELAY_MS: '4000',
+  LEASE_MS: '1500',
+  HEARTBEAT_MS: '250',
+  POLL_INTERVAL_MS: '100',
+  ...extra,
+});
+
+async function spawn(extra: Record<string, string> = {}) {
+  const p = await startWorker(workerEnv(extra));
+  procs.push(p);
+  return p;
+}
+
+async function waitFor(ref: { projectId: string; jobId: string }, done: (d: JobDocument) => boolean, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const doc = await readJob(store, ref.projectId, ref.jobId);
+    if (doc && done(doc)) return doc;
+    if (Date.now() > deadline) throw new Error(`timed out; job is ${doc?.status} (${doc?.stage})`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+beforeAll(async () => {
+  tmp = await tempDir();
+  store = new FsObjectStore(path.join(tmp.dir, 'jobs'));
+});
+afterEach(() => {
+  for (const p of procs.splice(0)) p.child.kill('SIGKILL');
+});
+afterAll(() => tmp.cleanup());
+
+describe('a worker killed with SIGKILL mid-render', () => {
+  it('is replaced by another worker that finishes the job: one result, a sane attempt history', async () => {
+    const a = await spawn({ WORKER_ID: 'worker-a' });
+    const job = await enqueueJob(testDeps(store), smallRequest('crash'));
+    await waitFor(job, (d) => d.status === 'processing' && d.workerId === 'worker-a' && d.progress > 5);
+    a.child.kill('SIGKILL');
+    expect((await a.exited).signal).toBe('SIGKILL');
+
+    await spawn({ WORKER_ID: 'worker-b' });
+    const done = await waitFor(job, (d) => d.status === 'completed');
+    expect(done.workerId).toBe('worker-b');
+    expect(done.attempts.map((x) => [x.attempt, x.workerId, x.outcome])).toEqual([
+      [1, 'worker-a', 'lost'],
+      [2, 'worker-b', 'completed'],
+    ]);
+    expect(await readdir(path.join(tmp.dir, 'jobs', 'results', 'crash'))).toEqual([`${job.jobId}.png`]);
+    expect(await readdir(path.join(tmp.dir, 'jobs', 'leases', job.jobId))).toEqual(['1', '2']);
+    expect((await store.list('queue/')).items.filter((i) => i.name.endsWith(job.jobId))).toEqual([]);
+  });
+});
+
+describe('a worker stopped with SIGTERM mid-render', () => {
+  it('finishes its job inside the drain window, then exits 0', async () => {
+    const a = await spawn({ WORKER_ID: 'drainer', RENDER_DELAY_MS: '1500', WORKER_DRAIN_MS: '10000' });
+    const job = await enqueueJob(testDeps(store), smallRequest('drain'));
+    await waitFor(job, (d) => d.status === 'processing' && d.progress > 5);
+    a.child.kill('SIGTERM');
+    expect(await a.exited).toEqual({ code: 0, signal: null });
+    const doc = await readJob(store, job.projectId, job.jobId);
+    expect(doc).toMatchObject({ status: 'completed', workerId: 'drainer' });
+  });
+
+  it('hands the job back when the drain window is too short, and a new worker completes it', async () => {
+    const a = await spawn({ WORKER_ID: 'old-deploy', WORKER_DRAIN_MS: '200' });
+    const job = await enqueueJob(testDeps(store), smallRequest('redeploy'));
+    await waitFor(job, (d) => d.status === 'processing' && d.progress > 5);
+    a.child.kill('SIGTERM');
+    expect(await a.exited).toEqual({ code: 0, signal: null });
+    const back = await readJob(store, job.projectId, job.jobId);
+    expect(back).toMatchObject({ status: 'pending', workerId: null });
+    expect(back?.attempts.map((x) => x.outcome)).toEqual(['handed_back']);
+
+    await spawn({ WORKER_ID: 'new-deploy', RENDER_DELAY_MS: '200' });
+    const done = await waitFor(job, (d) => d.status === 'completed');
+    expect(done.attempts.map((x) => [x.workerId, x.outcome])).toEqual([
+      ['old-deploy', 'handed_back'],
+      ['new-deploy', 'completed'],
+    ]);
+    expect(done.message).toBe('Render complete.');
+  });
+});
