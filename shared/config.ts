@@ -91,6 +91,8 @@ export interface Config {
 
 /** Reads configuration from `env` (never from `process.env` directly), naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Railway tells a service which port to listen on through PORT; there the worker is the service.
+  if (env.RAILWAY_ENVIRONMENT && !env.WORKER_PORT && env.PORT) env = { ...env, WORKER_PORT: env.PORT };
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
