@@ -82,20 +82,17 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
     return { kind: 'finished', doc: await fail(holder, 'too_many_attempts', 'The job was handed back too many times.') };
   }
 
-  await holder.write(
-    (d, now) => ({
-      ...d,
-      status: 'processing',
-      attempt: lease.attempt,
-      workerId: lease.workerId,
-      startedAt: d.startedAt ?? now,
-      progress: 0,
-      stage: 'claimed',
-      message: `Attempt ${used + 1} of ${d.maxAttempts} started.`,
-      attempts: [...d.attempts, { attempt: lease.attempt, workerId: lease.workerId, startedAt: now, endedAt: null, outcome: 'running' as const, error: null }].slice(-40),
-    }),
-    { renew: true },
-  );
+  await holder.write((d, now) => ({
+    ...d,
+    status: 'processing',
+    attempt: lease.attempt,
+    workerId: lease.workerId,
+    startedAt: d.startedAt ?? now,
+    progress: 0,
+    stage: 'claimed',
+    message: `Attempt ${used + 1} of ${d.maxAttempts} started.`,
+    attempts: [...d.attempts, { attempt: lease.attempt, workerId: lease.workerId, startedAt: now, endedAt: null, outcome: 'running' as const, error: null }].slice(-40),
+  }));
   holder.log.info({ queuedMs: deps.now() - Date.parse(before.createdAt) }, `job claimed (attempt ${used + 1} of ${holder.doc.maxAttempts})`);
   return { kind: 'run', holder };
 }

@@ -12,6 +12,7 @@ export class JobHolder {
   private expiresAtMs: number;
   private chain: Promise<unknown> = Promise.resolve();
   private lost: LeaseLostError | null = null;
+  private lastWriteMs = 0;
 
   constructor(
     readonly deps: QueueDeps,
@@ -34,22 +35,26 @@ export class JobHolder {
    * Write the next version of the document. Writes are serialised (a heartbeat never overtakes a
    * progress update) and fenced: refused once the lease has run out or a newer attempt exists.
    */
-  write(next: (doc: JobDocument, nowIso: string) => JobDocument, opts: { renew?: boolean } = {}): Promise<JobDocument> {
+  write(next: (doc: JobDocument, nowIso: string) => JobDocument): Promise<JobDocument> {
     const run = this.chain.then(async () => {
       await this.assertHeld();
       const startedMs = this.deps.now();
       const nowIso = new Date(startedMs).toISOString();
       const doc = next(this.current, nowIso);
       assertTransition(this.current.status, doc.status);
+      // Every write while processing renews the lease: a holder that can write is alive.
+      // A taken-over job keeps its expired lease until the new holder starts its attempt.
+      const renews = doc.status === 'processing' && doc.attempt === this.lease.attempt;
       const renewedMs = startedMs + this.deps.queue.leaseMs;
       const written: JobDocument = {
         ...doc,
         updatedAt: nowIso,
-        leaseExpiresAt: doc.status === 'processing' ? (opts.renew ? new Date(renewedMs).toISOString() : doc.leaseExpiresAt) : null,
+        leaseExpiresAt: doc.status !== 'processing' ? null : renews ? new Date(renewedMs).toISOString() : doc.leaseExpiresAt,
       };
       await writeJob(this.deps.store, written);
       this.current = written;
-      if (opts.renew) this.expiresAtMs = renewedMs;
+      this.lastWriteMs = startedMs;
+      if (renews) this.expiresAtMs = renewedMs;
       return written;
     });
     this.chain = run.catch(() => undefined);
@@ -58,7 +63,11 @@ export class JobHolder {
 
   /** Renews the lease. */
   heartbeat(): Promise<JobDocument> {
-    return this.write((doc) => doc, { renew: true });
+    return this.write((doc) => doc);
+  }
+
+  msSinceWrite(): number {
+    return this.deps.now() - this.lastWriteMs;
   }
 
   async cancelRequested(): Promise<boolean> {

@@ -8,8 +8,9 @@ import type { JobHolder } from '../queue/holder.js';
 import type { RenderProgress, RenderProvider } from '../providers/provider.js';
 import { keys } from '../store/keys.js';
 
-/** Progress is written at most this often; the latest value always lands, earlier ones may be skipped. */
-const PROGRESS_EVERY_MS = 250;
+/** Progress is written at most once a second (clients poll every 1–2 s); the latest value always
+ * lands, earlier ones may be skipped. Each write costs a fence check and a put. */
+const PROGRESS_EVERY_MS = 1000;
 
 export interface RunOptions {
   provider: RenderProvider;
@@ -30,7 +31,8 @@ export async function runJob(holder: JobHolder, opts: RunOptions): Promise<JobDo
     void (async () => {
       try {
         if (await holder.cancelRequested()) abort.abort(new CancelledError());
-        else await holder.heartbeat();
+        // A progress write renews the lease too; only beat when nothing else has lately.
+        else if (holder.msSinceWrite() >= deps.queue.heartbeatMs / 2) await holder.heartbeat();
       } catch (err) {
         if (err instanceof LeaseLostError) abort.abort(err);
         // A store hiccup: the lease has two heartbeats of slack, the next beat tries again.
