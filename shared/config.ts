@@ -40,7 +40,7 @@ const EnvSchema = z.object({
   WORKER_PORT: z.preprocess(emptyAsUndefined, int(0, 65535).default(DEFAULTS.WORKER_PORT)),
   JOBS_DIR: z.preprocess(emptyAsUndefined, z.string().min(1).default(DEFAULTS.JOBS_DIR)),
   STORE: z.preprocess(emptyAsUndefined, z.enum(['fs']).default(DEFAULTS.STORE)),
-  RENDERER: z.preprocess(emptyAsUndefined, z.enum(['axonometric']).default(DEFAULTS.RENDERER)),
+  RENDERER: z.preprocess(emptyAsUndefined, z.enum(['axonometric', 'stub']).default(DEFAULTS.RENDERER)),
   RENDER_DELAY_MS: z.preprocess(emptyAsUndefined, int(0, 10 * MINUTE).default(DEFAULTS.RENDER_DELAY_MS)),
   // Unset: the local worker. "none" (or empty): no worker, `/process` runs the job inline.
   WORKER_URL: z.string().optional(),
@@ -68,7 +68,7 @@ export interface Config {
   port: number;
   workerPort: number;
   store: { kind: 'fs'; dir: string };
-  renderer: { kind: 'axonometric'; delayMs: number };
+  renderer: { kind: 'axonometric' | 'stub'; delayMs: number };
   /** null: no worker; `/process` runs jobs inline. */
   workerUrl: string | null;
   workerSecret: string | null;

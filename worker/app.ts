@@ -17,7 +17,13 @@ export function createWorkerApp(opts: { loop: ClaimLoop; secret: string | null; 
 
   app.get('/healthz', function healthz(_req, res) {
     const stopping = opts.loop.isStopping;
-    res.status(stopping ? 503 : 200).json({ ok: !stopping, workerId: opts.workerId, active: opts.loop.activeCount, stopping });
+    res.status(stopping ? 503 : 200).json({
+      ok: !stopping,
+      workerId: opts.workerId,
+      active: opts.loop.activeCount,
+      stopping,
+      rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20),
+    });
   });
 
   app.post('/process', express.json({ limit: POKE_BODY_LIMIT_BYTES, strict: true }), function poke(req, res) {

@@ -1,0 +1,45 @@
+// `npm run bench`: prints figures (not assertions) for the job system on the fs store.
+import { cpus } from 'node:os';
+import { createLatency, pickupLatency } from './latency.js';
+import { ms, table } from './stats.js';
+import { storeOps } from './store-ops.js';
+import { noopThroughput } from './throughput.js';
+
+const quick = process.argv.includes('--quick');
+const round = (n: number) => Math.round(n * 100) / 100;
+
+console.log(`render-jobs bench — node ${process.version}, ${cpus().length} cores, fs store${quick ? ' (quick)' : ''}\n`);
+
+const seq = await createLatency({ requests: quick ? 100 : 500, inFlight: 1 });
+const par = await createLatency({ requests: quick ? 200 : 1000, inFlight: 16 });
+console.log('Create latency (POST /api/jobs/render → 202, client-side, API and worker as processes)');
+console.log(table([
+  { load: '1 in flight', n: seq.n, p50: ms(seq.p50), p90: ms(seq.p90), p99: ms(seq.p99), max: ms(seq.max), 'creates/s': round(seq.perSecond) },
+  { load: '16 in flight', n: par.n, p50: ms(par.p50), p90: ms(par.p90), p99: ms(par.p99), max: ms(par.max), 'creates/s': round(par.perSecond) },
+]));
+
+const poked = await pickupLatency({ jobs: quick ? 15 : 40, poke: true, pollIntervalMs: 1000 });
+const polled = await pickupLatency({ jobs: quick ? 10 : 25, poke: false, pollIntervalMs: 1000 });
+console.log('\nPickup latency (createdAt → startedAt, from the job document)');
+console.log(table([
+  { mode: 'poke + poll loop', n: poked.n, p50: ms(poked.p50), p90: ms(poked.p90), p99: ms(poked.p99), max: ms(poked.max) },
+  { mode: 'poll loop alone (1 s)', n: polled.n, p50: ms(polled.p50), p90: ms(polled.p90), p99: ms(polled.p99), max: ms(polled.max) },
+]));
+
+console.log('\nNo-op jobs through one worker process (stub renderer, 0 ms; jobs queued beforehand)');
+const rows = [];
+for (const concurrency of [1, 4, 16]) {
+  const r = await noopThroughput({ jobs: quick ? 100 : 300, concurrency });
+  rows.push({ concurrency, 'jobs/s': round(r.jobsPerSecond), seconds: round(r.seconds), 'worker RSS': `${r.rssMb} MB` });
+}
+console.log(table(rows));
+
+const ops = await storeOps();
+console.log('\nStore operations per job (counted at the store)');
+const fmt = (o: { get: number; put: number; list: number; delete: number }) => ({ get: round(o.get), put: round(o.put), list: round(o.list), delete: round(o.delete), total: round(o.get + o.put + o.list + o.delete) });
+console.log(table([
+  { phase: 'create (API)', ...fmt(ops.instant.create) },
+  { phase: 'claim → completed, instant render (worker)', ...fmt(ops.instant.worker) },
+  { phase: 'claim → completed, 5 s render (worker)', ...fmt(ops.long.worker) },
+]));
+console.log('A status poll is 1 get. Each heartbeat (default every 2 s) is 2 gets (cancel, next lease) + 1 put.');
