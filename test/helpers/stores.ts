@@ -3,6 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { FsObjectStore } from '../../shared/store/fs-store.js';
 import type { ObjectStore } from '../../shared/store/object-store.js';
 
@@ -33,4 +34,19 @@ export function selectedStores(): Array<[string, () => Promise<StoreFixture>]> {
 export async function tempDir(prefix = 'render-jobs-'): Promise<{ dir: string; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A fresh store for the enclosing describe block, cleaned up after it. */
+export function useStore(make: () => Promise<StoreFixture>): { readonly store: ObjectStore } {
+  let fixture: StoreFixture | undefined;
+  beforeAll(async () => {
+    fixture = await make();
+  });
+  afterAll(() => fixture?.cleanup());
+  return {
+    get store() {
+      if (!fixture) throw new Error('store fixture used outside a test');
+      return fixture.store;
+    },
+  };
 }

@@ -1,27 +1,20 @@
 // Claims: exactly one winner per attempt, takeover of expired leases, fenced writes of the old holder.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LeaseLostError } from '../../shared/errors.js';
 import { claimJob } from '../../shared/queue/claim.js';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
 import { readJob } from '../../shared/queue/job-docs.js';
 import { keys } from '../../shared/store/keys.js';
-import type { ObjectStore } from '../../shared/store/object-store.js';
 import { smallRequest } from '../helpers/concept.js';
 import { TestClock, testDeps } from '../helpers/deps.js';
-import { selectedStores, type StoreFixture } from '../helpers/stores.js';
+import { selectedStores, useStore } from '../helpers/stores.js';
 
 for (const [name, make] of selectedStores()) {
   describe(`claim (${name})`, () => {
-    let fixture: StoreFixture;
-    let store: ObjectStore;
-    beforeAll(async () => {
-      fixture = await make();
-      store = fixture.store;
-    });
-    afterAll(() => fixture.cleanup());
+    const fx = useStore(make);
 
     it('lets exactly one of many concurrent claimers win an attempt', async () => {
-      const deps = testDeps(store);
+      const deps = testDeps(fx.store);
       const job = await enqueueJob(deps, smallRequest('race'));
       const outcomes = await Promise.all(
         Array.from({ length: 16 }, (_, i) => claimJob(deps, job, { workerId: `w${i}` })),
@@ -29,27 +22,27 @@ for (const [name, make] of selectedStores()) {
       const winners = outcomes.filter((o) => o.kind === 'run');
       expect(winners).toHaveLength(1);
       expect(outcomes.filter((o) => o.kind !== 'run').every((o) => o.kind === 'busy')).toBe(true);
-      const doc = await readJob(store, job.projectId, job.jobId);
+      const doc = await readJob(fx.store, job.projectId, job.jobId);
       expect(doc).toMatchObject({ status: 'processing', attempt: 1 });
       expect(doc?.workerId).toBe(winners[0]!.kind === 'run' ? winners[0]!.holder.lease.workerId : '');
-      expect((await store.list(keys.leaseFolder(job.jobId))).items.map((i) => i.name)).toEqual(['1']);
+      expect((await fx.store.list(keys.leaseFolder(job.jobId))).items.map((i) => i.name)).toEqual(['1']);
     });
 
     it('takes over an expired lease and refuses every later write of the old holder', async () => {
       const clock = new TestClock();
-      const deps = testDeps(store, { clock });
+      const deps = testDeps(fx.store, { clock });
       const job = await enqueueJob(deps, smallRequest('takeover'));
       const first = await claimJob(deps, job, { workerId: 'old' });
       if (first.kind !== 'run') throw new Error('first claim should run');
 
       expect((await claimJob(deps, job, { workerId: 'new' })).kind).toBe('busy'); // lease still live
-      clock.advance(testDeps(store).queue.leaseMs + 2000);
+      clock.advance(testDeps(fx.store).queue.leaseMs + 2000);
       const second = await claimJob(deps, job, { workerId: 'new' });
       if (second.kind !== 'run') throw new Error(`takeover should run, got ${second.kind}`);
       expect(second.holder.lease.attempt).toBe(2);
 
       await expect(first.holder.write((d) => ({ ...d, progress: 99 }))).rejects.toBeInstanceOf(LeaseLostError);
-      const doc = await readJob(store, job.projectId, job.jobId);
+      const doc = await readJob(fx.store, job.projectId, job.jobId);
       expect(doc).toMatchObject({ status: 'processing', attempt: 2, workerId: 'new', progress: 0 });
       expect(doc?.attempts.map((a) => [a.attempt, a.workerId, a.outcome])).toEqual([
         [1, 'old', 'lost'],
@@ -59,24 +52,24 @@ for (const [name, make] of selectedStores()) {
 
     it('fences an old holder by the newer lease even when its own clock says it is still valid', async () => {
       const takerClock = new TestClock();
-      const job = await enqueueJob(testDeps(store), smallRequest('fence'));
-      const first = await claimJob(testDeps(store), job, { workerId: 'stalled' }); // real clock
+      const job = await enqueueJob(testDeps(fx.store), smallRequest('fence'));
+      const first = await claimJob(testDeps(fx.store), job, { workerId: 'stalled' }); // real clock
       if (first.kind !== 'run') throw new Error('first claim should run');
       takerClock.advance(60_000);
-      const second = await claimJob(testDeps(store, { clock: takerClock }), job, { workerId: 'taker' });
+      const second = await claimJob(testDeps(fx.store, { clock: takerClock }), job, { workerId: 'taker' });
       expect(second.kind).toBe('run');
       const err = await first.holder.heartbeat().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(LeaseLostError);
       expect((err as Error).message).toContain('attempt 2 has taken over');
-      expect((await readJob(store, job.projectId, job.jobId))?.workerId).toBe('taker');
+      expect((await readJob(fx.store, job.projectId, job.jobId))?.workerId).toBe('taker');
     });
 
     it('skips an attempt whose claimer died between the lease and the document', async () => {
       const clock = new TestClock();
-      const deps = testDeps(store, { clock });
+      const deps = testDeps(fx.store, { clock });
       const job = await enqueueJob(deps, smallRequest('half'));
       // A claimer created lease 1 and crashed before writing the document.
-      await store.put(keys.lease(job.jobId, 1), JSON.stringify({ jobId: job.jobId, attempt: 1, workerId: 'ghost', token: 't', claimedAt: new Date(clock.now()).toISOString() }), { createOnly: true });
+      await fx.store.put(keys.lease(job.jobId, 1), JSON.stringify({ jobId: job.jobId, attempt: 1, workerId: 'ghost', token: 't', claimedAt: new Date(clock.now()).toISOString() }), { createOnly: true });
       expect((await claimJob(deps, job, { workerId: 'w' })).kind).toBe('busy'); // could still be mid-claim
       clock.advance(deps.queue.leaseMs + 2000);
       const outcome = await claimJob(deps, job, { workerId: 'w' });
@@ -85,7 +78,7 @@ for (const [name, make] of selectedStores()) {
     });
 
     it('does not claim a job before its runAfter, nor a finished one', async () => {
-      const deps = testDeps(store);
+      const deps = testDeps(fx.store);
       const job = await enqueueJob(deps, smallRequest('later'));
       const early = await claimJob({ ...deps, now: () => Date.parse(job.runAfter) - 1000 }, job, { workerId: 'w' });
       expect(early.kind).toBe('not_due');

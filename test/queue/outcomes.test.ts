@@ -1,27 +1,20 @@
 // What happens to a claimed job: completed once, retried with backoff then failed, failed at once
 // for permanent errors, cancelled (pending or running), handed back at shutdown.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { claimJob } from '../../shared/queue/claim.js';
 import { requestCancel } from '../../shared/queue/cancel.js';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
 import { readJob } from '../../shared/queue/job-docs.js';
 import { runJob } from '../../shared/runner/run-job.js';
 import { keys } from '../../shared/store/keys.js';
-import type { ObjectStore } from '../../shared/store/object-store.js';
 import { smallRequest } from '../helpers/concept.js';
 import { TestClock, testDeps } from '../helpers/deps.js';
 import { FailingProvider, TimedProvider, permanent, retryable } from '../helpers/providers.js';
-import { selectedStores, type StoreFixture } from '../helpers/stores.js';
+import { selectedStores, useStore } from '../helpers/stores.js';
 
 for (const [name, make] of selectedStores()) {
   describe(`job outcomes (${name})`, () => {
-    let fixture: StoreFixture;
-    let store: ObjectStore;
-    beforeAll(async () => {
-      fixture = await make();
-      store = fixture.store;
-    });
-    afterAll(() => fixture.cleanup());
+    const fx = useStore(make);
 
     async function claimOrThrow(deps: ReturnType<typeof testDeps>, ref: { projectId: string; jobId: string }) {
       const o = await claimJob(deps, ref, { workerId: 'w1' });
@@ -30,19 +23,19 @@ for (const [name, make] of selectedStores()) {
     }
 
     it('completes a job: result stored once, markers removed, timings recorded', async () => {
-      const deps = testDeps(store);
+      const deps = testDeps(fx.store);
       const job = await enqueueJob(deps, smallRequest('ok'));
       const done = await runJob(await claimOrThrow(deps, job), { provider: new TimedProvider(20) });
       expect(done).toMatchObject({ status: 'completed', progress: 100, error: null });
       expect(done?.imageUrl).toBe(`/api/jobs/${job.jobId}/image?projectId=ok`);
       expect(done?.result?.key).toBe(keys.result('ok', job.jobId, 'png'));
-      expect((await store.get(done!.result!.key))?.contentType).toBe('image/png');
-      expect((await store.list(keys.queueFolder)).items.filter((i) => i.name.endsWith(job.jobId))).toEqual([]);
+      expect((await fx.store.get(done!.result!.key))?.contentType).toBe('image/png');
+      expect((await fx.store.list(keys.queueFolder)).items.filter((i) => i.name.endsWith(job.jobId))).toEqual([]);
     });
 
     it('retries a retryable failure with backoff, then fails after maxAttempts', async () => {
       const clock = new TestClock();
-      const deps = testDeps(store, { clock });
+      const deps = testDeps(fx.store, { clock });
       const provider = new FailingProvider(retryable);
       const job = await enqueueJob(deps, { ...smallRequest('retry'), maxAttempts: 3 });
       const runAfters: number[] = [];
@@ -65,7 +58,7 @@ for (const [name, make] of selectedStores()) {
     });
 
     it('does not claim a retry before its backoff is over', async () => {
-      const deps = testDeps(store);
+      const deps = testDeps(fx.store);
       const job = await enqueueJob(deps, smallRequest('backoff'));
       const doc = await runJob(await claimOrThrow(deps, job), { provider: new FailingProvider(retryable) });
       expect(doc?.status).toBe('pending');
@@ -73,7 +66,7 @@ for (const [name, make] of selectedStores()) {
     });
 
     it('fails at once on a permanent error', async () => {
-      const deps = testDeps(store);
+      const deps = testDeps(fx.store);
       const provider = new FailingProvider(permanent);
       const job = await enqueueJob(deps, smallRequest('perm'));
       const doc = await runJob(await claimOrThrow(deps, job), { provider });
@@ -82,19 +75,19 @@ for (const [name, make] of selectedStores()) {
     });
 
     it('cancels a pending job: it never runs', async () => {
-      const deps = testDeps(store);
+      const deps = testDeps(fx.store);
       const job = await enqueueJob(deps, smallRequest('cancel-pending'));
       const { job: cancelled, cancelRequestedAt } = await requestCancel(deps, job);
       expect(cancelled.status).toBe('cancelled');
       expect(cancelRequestedAt).toBeNull();
       expect((await claimJob(deps, job, { workerId: 'w' })).kind).toBe('terminal');
-      expect((await store.list(keys.queueFolder)).items.some((i) => i.name.endsWith(job.jobId))).toBe(false);
+      expect((await fx.store.list(keys.queueFolder)).items.some((i) => i.name.endsWith(job.jobId))).toBe(false);
       // Cancelling again is harmless and answers the same terminal job.
       expect((await requestCancel(deps, job)).job.status).toBe('cancelled');
     });
 
     it('cancels a processing job through its AbortSignal within a heartbeat', async () => {
-      const deps = testDeps(store);
+      const deps = testDeps(fx.store);
       const provider = new TimedProvider(20_000);
       const job = await enqueueJob(deps, smallRequest('cancel-running'));
       const run = runJob(await claimOrThrow(deps, job), { provider });
@@ -106,11 +99,11 @@ for (const [name, make] of selectedStores()) {
       expect(doc?.status).toBe('cancelled');
       expect(provider.aborts).toBe(1);
       expect(Date.now() - started).toBeLessThan(deps.queue.heartbeatMs * 2 + 1000);
-      expect(await store.get(keys.result('cancel-running', job.jobId, 'png'))).toBeNull();
+      expect(await fx.store.get(keys.result('cancel-running', job.jobId, 'png'))).toBeNull();
     });
 
     it('hands a job back at shutdown without counting the attempt', async () => {
-      const deps = testDeps(store);
+      const deps = testDeps(fx.store);
       const shutdown = new AbortController();
       const job = await enqueueJob(deps, smallRequest('handback'));
       const run = runJob(await claimOrThrow(deps, job), { provider: new TimedProvider(20_000), shutdown: shutdown.signal });
@@ -124,7 +117,7 @@ for (const [name, make] of selectedStores()) {
     });
 
     it('stops writing when its lease is lost mid-render, leaving the job to the new holder', async () => {
-      const deps = testDeps(store);
+      const deps = testDeps(fx.store);
       const job = await enqueueJob(deps, smallRequest('lost'));
       const holder = await claimOrThrow(deps, job);
       const run = runJob(holder, { provider: new TimedProvider(20_000) });
@@ -132,7 +125,7 @@ for (const [name, make] of selectedStores()) {
       const taker = await claimJob({ ...deps, now: () => Date.now() + 60_000 }, job, { workerId: 'taker' });
       expect(taker.kind).toBe('run');
       expect(await run).toBeNull();
-      expect(await readJob(store, job.projectId, job.jobId)).toMatchObject({ status: 'processing', workerId: 'taker', attempt: 2 });
+      expect(await readJob(fx.store, job.projectId, job.jobId)).toMatchObject({ status: 'processing', workerId: 'taker', attempt: 2 });
     });
   });
 }

@@ -1,29 +1,23 @@
 // The ObjectStore contract, as tests any backend must pass unchanged (run per backend by STORE=…).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidKeyError, StoreConflictError } from '../../shared/errors.js';
-import { listAll, type ObjectStore } from '../../shared/store/object-store.js';
-import type { StoreFixture } from '../helpers/stores.js';
+import { listAll } from '../../shared/store/object-store.js';
+import { type StoreFixture, useStore } from '../helpers/stores.js';
 
 export function describeObjectStore(name: string, make: () => Promise<StoreFixture>): void {
   describe(`ObjectStore conformance: ${name}`, () => {
-    let fixture: StoreFixture;
-    let store: ObjectStore;
-    beforeAll(async () => {
-      fixture = await make();
-      store = fixture.store;
-    });
-    afterAll(() => fixture.cleanup());
+    const fx = useStore(make);
 
     it('answers null for a missing key', async () => {
-      expect(await store.get('jobs/p/missing.json')).toBeNull();
+      expect(await fx.store.get('jobs/p/missing.json')).toBeNull();
     });
 
     it('round-trips text and binary bytes exactly', async () => {
       const binary = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0x10, 0x0a, 0x0d]);
-      await store.put('rt/a.json', '{"a":1}', { contentType: 'application/json' });
-      await store.put('rt/b.png', binary, { contentType: 'image/png' });
-      const a = await store.get('rt/a.json');
-      const b = await store.get('rt/b.png');
+      await fx.store.put('rt/a.json', '{"a":1}', { contentType: 'application/json' });
+      await fx.store.put('rt/b.png', binary, { contentType: 'image/png' });
+      const a = await fx.store.get('rt/a.json');
+      const b = await fx.store.get('rt/b.png');
       expect(a?.body.toString()).toBe('{"a":1}');
       expect(a?.contentType).toMatch(/^application\/json/);
       expect(b?.body.equals(binary)).toBe(true);
@@ -31,31 +25,31 @@ export function describeObjectStore(name: string, make: () => Promise<StoreFixtu
     });
 
     it('overwrites with a plain put, and the etag follows the content', async () => {
-      await store.put('ow/x.json', '{"v":1}');
-      const first = await store.get('ow/x.json');
-      await store.put('ow/x.json', '{"v":2}');
-      const second = await store.get('ow/x.json');
+      await fx.store.put('ow/x.json', '{"v":1}');
+      const first = await fx.store.get('ow/x.json');
+      await fx.store.put('ow/x.json', '{"v":2}');
+      const second = await fx.store.get('ow/x.json');
       expect(second?.body.toString()).toBe('{"v":2}');
       expect(first?.etag).toMatch(/^"[^"]+"$/);
       expect(second?.etag).not.toBe(first?.etag);
-      await store.put('ow/x.json', '{"v":2}');
-      expect((await store.get('ow/x.json'))?.etag).toBe(second?.etag);
+      await fx.store.put('ow/x.json', '{"v":2}');
+      expect((await fx.store.get('ow/x.json'))?.etag).toBe(second?.etag);
     });
 
     it('create-only writes a new key and refuses an existing one without changing it', async () => {
-      await store.put('co/lease', 'first', { createOnly: true });
-      await expect(store.put('co/lease', 'second', { createOnly: true })).rejects.toBeInstanceOf(StoreConflictError);
-      expect((await store.get('co/lease'))?.body.toString()).toBe('first');
+      await fx.store.put('co/lease', 'first', { createOnly: true });
+      await expect(fx.store.put('co/lease', 'second', { createOnly: true })).rejects.toBeInstanceOf(StoreConflictError);
+      expect((await fx.store.get('co/lease'))?.body.toString()).toBe('first');
     });
 
     it('lets concurrent create-only puts of one key through as its atomicity promises', async () => {
       const contenders = Array.from({ length: 24 }, (_, i) => `token-${i}`);
-      const results = await Promise.allSettled(contenders.map((t) => store.put('race/1', t, { createOnly: true })));
+      const results = await Promise.allSettled(contenders.map((t) => fx.store.put('race/1', t, { createOnly: true })));
       const winners = contenders.filter((_, i) => results[i]!.status === 'fulfilled');
       const losers = results.filter((r) => r.status === 'rejected');
       for (const r of losers) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(StoreConflictError);
-      const stored = (await store.get('race/1'))?.body.toString();
-      if (store.capabilities.atomicCreate) {
+      const stored = (await fx.store.get('race/1'))?.body.toString();
+      if (fx.store.capabilities.atomicCreate) {
         expect(winners).toEqual([stored]);
       } else {
         // A racy backend may report several winners; what is stored is one of theirs.
@@ -67,11 +61,11 @@ export function describeObjectStore(name: string, make: () => Promise<StoreFixtu
     it('never shows a reader a partly written object', async () => {
       const a = 'a'.repeat(256 * 1024);
       const b = 'b'.repeat(256 * 1024);
-      await store.put('atomic/doc', a);
+      await fx.store.put('atomic/doc', a);
       const seen = new Set<string>();
-      const writes = Array.from({ length: 20 }, (_, i) => store.put('atomic/doc', i % 2 ? a : b));
+      const writes = Array.from({ length: 20 }, (_, i) => fx.store.put('atomic/doc', i % 2 ? a : b));
       const reads = Array.from({ length: 40 }, async () => {
-        const body = (await store.get('atomic/doc'))!.body.toString();
+        const body = (await fx.store.get('atomic/doc'))!.body.toString();
         seen.add(body === a ? 'a' : body === b ? 'b' : `torn:${body.length}`);
       });
       await Promise.all([...writes, ...reads]);
@@ -79,8 +73,8 @@ export function describeObjectStore(name: string, make: () => Promise<StoreFixtu
     });
 
     it('lists the objects directly in a folder, in name order, without sub-folders', async () => {
-      for (const k of ['ls/c', 'ls/a', 'ls/b', 'ls/sub/d', 'lsx/e']) await store.put(k, k);
-      const page = await store.list('ls/');
+      for (const k of ['ls/c', 'ls/a', 'ls/b', 'ls/sub/d', 'lsx/e']) await fx.store.put(k, k);
+      const page = await fx.store.list('ls/');
       expect(page.items.map((i) => i.name)).toEqual(['a', 'b', 'c']);
       expect(page.items.map((i) => i.key)).toEqual(['ls/a', 'ls/b', 'ls/c']);
       expect(page.cursor).toBeNull();
@@ -88,36 +82,36 @@ export function describeObjectStore(name: string, make: () => Promise<StoreFixtu
 
     it('pages a long listing: every object exactly once, in order', async () => {
       const names = Array.from({ length: 57 }, (_, i) => `n${String(i).padStart(3, '0')}`);
-      await Promise.all(names.map((n) => store.put(`paged/${n}`, n)));
-      const first = await store.list('paged/', { limit: 10 });
+      await Promise.all(names.map((n) => fx.store.put(`paged/${n}`, n)));
+      const first = await fx.store.list('paged/', { limit: 10 });
       expect(first.items).toHaveLength(10);
       expect(first.cursor).not.toBeNull();
       const all: string[] = [];
-      for await (const item of listAll(store, 'paged/', 10)) all.push(item.name);
+      for await (const item of listAll(fx.store, 'paged/', 10)) all.push(item.name);
       expect(all).toEqual(names);
     });
 
     it('lists a missing folder as empty', async () => {
-      expect(await store.list('nothing-here/')).toEqual({ items: [], cursor: null });
+      expect(await fx.store.list('nothing-here/')).toEqual({ items: [], cursor: null });
     });
 
     it('deletes, and deleting a missing key is not an error', async () => {
-      await store.put('del/x', 'x');
-      await store.delete('del/x');
-      expect(await store.get('del/x')).toBeNull();
-      await expect(store.delete('del/x')).resolves.toBeUndefined();
-      expect((await store.list('del/')).items).toEqual([]);
+      await fx.store.put('del/x', 'x');
+      await fx.store.delete('del/x');
+      expect(await fx.store.get('del/x')).toBeNull();
+      await expect(fx.store.delete('del/x')).resolves.toBeUndefined();
+      expect((await fx.store.list('del/')).items).toEqual([]);
     });
 
     const badKeys = ['', '../escape', 'a/../../escape', '/abs', 'a//b', 'a\\b', '.hidden', 'a/.tmp-x', '%2e%2e/x', 'a/b\0c', 'a/ b', 'x'.repeat(600), 'a/..'];
     it.each(badKeys)('refuses the key %j on every operation', async (key) => {
-      await expect(store.get(key)).rejects.toBeInstanceOf(InvalidKeyError);
-      await expect(store.put(key, 'x')).rejects.toBeInstanceOf(InvalidKeyError);
-      await expect(store.delete(key)).rejects.toBeInstanceOf(InvalidKeyError);
+      await expect(fx.store.get(key)).rejects.toBeInstanceOf(InvalidKeyError);
+      await expect(fx.store.put(key, 'x')).rejects.toBeInstanceOf(InvalidKeyError);
+      await expect(fx.store.delete(key)).rejects.toBeInstanceOf(InvalidKeyError);
     });
 
     it.each(['ls', '../', 'a/../', '/'])('refuses the list prefix %j', async (prefix) => {
-      await expect(store.list(prefix)).rejects.toBeInstanceOf(InvalidKeyError);
+      await expect(fx.store.list(prefix)).rejects.toBeInstanceOf(InvalidKeyError);
     });
   });
 }

@@ -10,6 +10,7 @@ import { smallRequest } from '../helpers/concept.js';
 import { testDeps } from '../helpers/deps.js';
 import { type Proc, startWorker } from '../../scripts/processes.js';
 import { tempDir } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let store: FsObjectStore;
@@ -30,14 +31,13 @@ async function spawn(extra: Record<string, string> = {}) {
   return p;
 }
 
-async function waitFor(ref: { projectId: string; jobId: string }, done: (d: JobDocument) => boolean, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const doc = await readJob(store, ref.projectId, ref.jobId);
-    if (doc && done(doc)) return doc;
-    if (Date.now() > deadline) throw new Error(`timed out; job is ${doc?.status} (${doc?.stage})`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+async function waitFor(ref: { projectId: string; jobId: string }, done: (d: JobDocument) => boolean): Promise<JobDocument> {
+  let doc: JobDocument | null = null;
+  await until(async () => {
+    doc = await readJob(store, ref.projectId, ref.jobId);
+    return doc !== null && done(doc);
+  }, 20_000, `job ${ref.jobId} state`);
+  return doc!;
 }
 
 beforeAll(async () => {
