@@ -20,7 +20,8 @@ export interface Proc {
 export function startProcess(entry: 'worker/main.ts' | 'server/main.ts', env: Record<string, string | undefined>): Promise<Proc> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    // The 'listening' line is read at info level: quieter levels from the caller's env are raised.
+    env: { ...process.env, ...env, LOG_LEVEL: /^(debug|trace)$/.test(env.LOG_LEVEL ?? process.env.LOG_LEVEL ?? '') ? (env.LOG_LEVEL ?? process.env.LOG_LEVEL) : 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Array<Record<string, unknown>> = [];
@@ -63,10 +64,16 @@ export function startProcess(entry: 'worker/main.ts' | 'server/main.ts', env: Re
     });
   };
 
-  return waitForLog((l) => l.msg === 'worker listening' || l.msg === 'api listening').then((l) => {
-    const port = Number(l.port);
-    return { child, port, url: `http://127.0.0.1:${port}`, lines, exited, waitForLog };
-  });
+  return waitForLog((l) => l.msg === 'worker listening' || l.msg === 'api listening').then(
+    (l) => {
+      const port = Number(l.port);
+      return { child, port, url: `http://127.0.0.1:${port}`, lines, exited, waitForLog };
+    },
+    (err: unknown) => {
+      child.kill('SIGKILL'); // never leave a process behind that nobody holds a handle to
+      throw err;
+    },
+  );
 }
 
 export function startWorker(env: Record<string, string | undefined>): Promise<Proc> {
