@@ -5,7 +5,9 @@ import * as path from 'node:path';
 import { ROOT } from './processes.js';
 
 const children = (['worker/main.ts', 'server/main.ts'] as const).map((entry) =>
-  spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], { cwd: ROOT, env: process.env, stdio: 'inherit' }),
+  // Own process groups: a Ctrl-C reaches them once, forwarded from here, not twice (a second
+  // signal means "exit now" and would skip the worker's drain).
+  spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], { cwd: ROOT, env: process.env, stdio: 'inherit', detached: true }),
 );
 
 let exiting = false;
