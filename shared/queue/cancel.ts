@@ -1,6 +1,6 @@
 // Cancelling from outside. The request is its own object (`cancel/{jobId}`), so the one-writer rule
-// holds: a pending job is claimed and finished as cancelled here; a running one is stopped by its
-// holder, which sees the request at its next heartbeat and aborts the render.
+// holds: a pending job (or one whose worker died) is claimed and finished as cancelled here; a
+// running one is stopped by its holder, which sees the request at its next heartbeat.
 import { NotFoundError } from '../errors.js';
 import type { JobDocument } from '../job/document.js';
 import { isTerminal } from '../job/status.js';
@@ -22,10 +22,10 @@ export async function requestCancel(deps: QueueDeps, ref: { projectId: string; j
 
   const requestedAt = new Date(deps.now()).toISOString();
   await deps.store.put(keys.cancel(ref.jobId), JSON.stringify({ requestedAt }), { contentType: 'application/json' });
-  if (doc.status === 'pending') {
-    const outcome = await claimJob(deps, ref, { workerId: 'api-cancel', toCancel: true });
-    if (outcome.kind === 'finished' || outcome.kind === 'terminal') return { job: outcome.doc, cancelRequestedAt: null };
-  }
+  // Pending, or processing under an expired lease (its worker died): claim it and finish it here.
+  // A live lease answers `busy` without a write; its holder sees the request at its next heartbeat.
+  const outcome = await claimJob(deps, ref, { workerId: 'api-cancel', toCancel: true });
+  if (outcome.kind === 'finished' || outcome.kind === 'terminal') return { job: outcome.doc, cancelRequestedAt: null };
   // Held by a worker right now (or claimed between our read and our claim): it stops within a heartbeat.
   const latest = (await readJob(deps.store, ref.projectId, ref.jobId)) ?? doc;
   return { job: latest, cancelRequestedAt: isTerminal(latest.status) ? null : requestedAt };

@@ -102,6 +102,18 @@ for (const [name, make] of selectedStores()) {
       expect(await fx.store.get(keys.result('cancel-running', job.jobId, 'png'))).toBeNull();
     });
 
+    it('cancels a job whose worker died, without waiting for a takeover', async () => {
+      const clock = new TestClock();
+      const deps = testDeps(fx.store, { clock });
+      const job = await enqueueJob(deps, smallRequest('cancel-orphan'));
+      await claimOrThrow(deps, job); // its worker then vanishes without a trace
+      clock.advance(deps.queue.leaseMs + 2000);
+      const { job: doc, cancelRequestedAt } = await requestCancel(deps, job);
+      expect(doc.status).toBe('cancelled');
+      expect(cancelRequestedAt).toBeNull();
+      expect(doc.attempts.map((a) => a.outcome)).toEqual(['lost']);
+    });
+
     it('hands a job back at shutdown without counting the attempt', async () => {
       const deps = testDeps(fx.store);
       const shutdown = new AbortController();
