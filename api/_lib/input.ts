@@ -1,6 +1,7 @@
 // Reading a request's input with zod, at the edge, before anything touches the store.
-import type { z } from 'zod';
+import { z } from 'zod';
 import { InvalidJsonError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../shared/errors.js';
+import { JobId, ProjectId } from '../../shared/ids.js';
 import type { ApiRequest } from './types.js';
 
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
@@ -25,4 +26,13 @@ export function jsonBody(req: ApiRequest, maxBytes: number): unknown {
   }
   if (body === undefined) throw new ValidationError('The request body is empty.');
   return body;
+}
+
+const ProjectQuery = z.object({ projectId: ProjectId });
+
+/** The job a `/api/jobs/:jobId…?projectId=` request names, both ids checked before any store access. */
+export function jobRefOf(req: ApiRequest, params: Record<string, string>): { projectId: string; jobId: string } {
+  const jobId = parseWith(JobId, params.jobId, 'job id');
+  const { projectId } = parseWith(ProjectQuery, req.query, 'query');
+  return { projectId, jobId };
 }

@@ -1,19 +1,14 @@
 // GET /api/jobs/:jobId?projectId= — the job's status; ETag/304 so unchanged polls cost nothing.
-import { z } from 'zod';
 import { NotFoundError } from '../../shared/errors.js';
-import { JobId, ProjectId } from '../../shared/ids.js';
 import { parseJob } from '../../shared/queue/job-docs.js';
 import { keys } from '../../shared/store/keys.js';
-import { parseWith } from '../_lib/input.js';
+import { jobRefOf } from '../_lib/input.js';
 import { POLL_AFTER_HEADER, pollAfterMs } from '../_lib/job-response.js';
 import { route } from '../_lib/route.js';
 
-const Query = z.object({ projectId: ProjectId });
-
 export default route('/api/jobs/[jobId]', {
   async GET(req, res, ctx, params) {
-    const jobId = parseWith(JobId, params.jobId, 'job id');
-    const { projectId } = parseWith(Query, req.query, 'query');
+    const { projectId, jobId } = jobRefOf(req, params);
     const key = keys.job(projectId, jobId);
     // Under another project the key simply does not exist: a 404 that reveals nothing.
     const object = await ctx.store.get(key);

@@ -1,17 +1,12 @@
 // GET /api/jobs/:jobId/image?projectId= — the rendered image of a completed job.
-import { z } from 'zod';
 import { AppError, NotFoundError } from '../../../shared/errors.js';
-import { JobId, ProjectId } from '../../../shared/ids.js';
 import { readJob } from '../../../shared/queue/job-docs.js';
-import { parseWith } from '../../_lib/input.js';
+import { jobRefOf } from '../../_lib/input.js';
 import { route } from '../../_lib/route.js';
-
-const Query = z.object({ projectId: ProjectId });
 
 export default route('/api/jobs/[jobId]/image', {
   async GET(req, res, ctx, params) {
-    const jobId = parseWith(JobId, params.jobId, 'job id');
-    const { projectId } = parseWith(Query, req.query, 'query');
+    const { projectId, jobId } = jobRefOf(req, params);
     const job = await readJob(ctx.store, projectId, jobId);
     if (!job) throw new NotFoundError();
     if (job.status !== 'completed' || !job.result) {

@@ -2,26 +2,21 @@
 // Clients call this fire-and-forget right after create, so a job already claimed or finished is a
 // harmless 202.
 import { waitUntil } from '@vercel/functions';
-import { z } from 'zod';
 import { NotFoundError, UnauthorizedError } from '../../../shared/errors.js';
-import { JobId, ProjectId } from '../../../shared/ids.js';
 import { claimJob } from '../../../shared/queue/claim.js';
 import { readJob } from '../../../shared/queue/job-docs.js';
 import { runJob } from '../../../shared/runner/run-job.js';
 import { bearerMatches } from '../../../shared/secrets.js';
-import { parseWith } from '../../_lib/input.js';
+import { jobRefOf } from '../../_lib/input.js';
 import { pokeWorker } from '../../_lib/poke.js';
 import { route } from '../../_lib/route.js';
-
-const Query = z.object({ projectId: ProjectId });
 
 export default route('/api/jobs/[jobId]/process', {
   async POST(req, res, ctx, params) {
     const secret = ctx.config.workerSecret;
     if (secret && !bearerMatches(req.headers.authorization, secret)) throw new UnauthorizedError();
-    const jobId = parseWith(JobId, params.jobId, 'job id');
-    const { projectId } = parseWith(Query, req.query, 'query');
-    const ref = { projectId, jobId };
+    const ref = jobRefOf(req, params);
+    const { projectId, jobId } = ref;
 
     if (ctx.config.workerUrl) {
       const job = await readJob(ctx.store, projectId, jobId);
