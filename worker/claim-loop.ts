@@ -30,6 +30,8 @@ export class ClaimLoop {
   private wake: (() => void) | null = null;
   private woken = false;
   private running: Promise<void> | null = null;
+  /** Claims under way: they hold a slot until they run a job or give up. */
+  private claiming = 0;
 
   constructor(
     private readonly deps: QueueDeps,
@@ -100,21 +102,34 @@ export class ClaimLoop {
   }
 
   private hasRoom(): boolean {
-    return !this.stopping && this.active.size < this.opts.concurrency;
+    return !this.stopping && this.active.size + this.claiming < this.opts.concurrency;
   }
 
   private async fill(): Promise<void> {
     const now = this.deps.now();
     for (const [jobId, at] of this.notBefore) if (at <= now) this.notBefore.delete(jobId);
+    // Claims of different jobs run side by side (each is several store round trips), up to the free slots.
+    const claims: Promise<void>[] = [];
     while (this.hints.length > 0 && this.hasRoom()) {
       const ref = this.hints.shift()!;
-      if (!this.active.has(ref.jobId)) await this.tryClaim({ ...ref, runAfterMs: now, markerKey: '' });
+      if (!this.active.has(ref.jobId)) claims.push(this.claimInSlot({ ...ref, runAfterMs: now, markerKey: '' }));
     }
-    if (!this.hasRoom()) return;
-    const skip = (jobId: string) => this.active.has(jobId) || this.notBefore.has(jobId);
-    for await (const due of scanDue(this.deps, skip)) {
-      if (!this.hasRoom()) break;
+    if (this.hasRoom()) {
+      const skip = (jobId: string) => this.active.has(jobId) || this.notBefore.has(jobId);
+      for await (const due of scanDue(this.deps, skip)) {
+        if (!this.hasRoom()) break;
+        claims.push(this.claimInSlot(due));
+      }
+    }
+    await Promise.all(claims);
+  }
+
+  private async claimInSlot(due: DueJob): Promise<void> {
+    this.claiming++;
+    try {
       await this.tryClaim(due);
+    } finally {
+      this.claiming--;
     }
   }
 
