@@ -30,8 +30,11 @@ export default route('/api/jobs/[jobId]/process', {
     const outcome = await claimJob(deps, ref, { workerId });
     if (outcome.kind === 'missing') throw new NotFoundError();
     if (outcome.kind === 'run') {
+      // Loaded here, not at start-up: the renderer (and its native rasterizer) only matters inline.
+      const { selectProvider } = await import('../../../shared/providers/select.js');
+      const provider = selectProvider(ctx.config);
       // Answer now; the render goes on for as long as the function may run (its maxDuration).
-      waitUntil(runJob(outcome.holder, { provider: ctx.provider }).catch((err) => ctx.log.error({ err, jobId }, 'inline run failed')));
+      waitUntil(runJob(outcome.holder, { provider }).catch((err) => ctx.log.error({ err, jobId }, 'inline run failed')));
       res.status(202).json({ jobId, status: 'processing', handledBy: 'inline' });
       return;
     }
