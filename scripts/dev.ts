@@ -13,6 +13,8 @@ const children = (['worker/main.ts', 'server/main.ts'] as const).map((entry) =>
 let exiting = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
+    // Forward once: the terminal and tsx may both deliver a Ctrl-C, and a child's second signal means exit now.
+    if (exiting) return;
     exiting = true;
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
   });

@@ -100,3 +100,19 @@ describe('a worker stopped with SIGTERM mid-render', () => {
     expect(done.message).toBe('Render complete.');
   });
 });
+
+describe('several worker processes sharing one store', () => {
+  it('run every job exactly once between them', async () => {
+    const deps = testDeps(store);
+    const jobs = await Promise.all(Array.from({ length: 30 }, () => enqueueJob(deps, smallRequest('shared'))));
+    await Promise.all(['w1', 'w2', 'w3'].map((id) => spawn({ WORKER_ID: id, RENDER_DELAY_MS: '100', WORKER_CONCURRENCY: '4', POLL_INTERVAL_MS: '20' })));
+    const docs = await Promise.all(jobs.map((j) => waitFor(j, (d) => d.status === 'completed')));
+    for (const d of docs) {
+      expect(d.attempts).toHaveLength(1);
+      expect((await store.list(`leases/${d.jobId}/`)).items.map((i) => i.name)).toEqual(['1']);
+    }
+    // All three took part (30 jobs of 100 ms, 4 at a time each: no single worker could take them all in time).
+    expect(new Set(docs.map((d) => d.workerId)).size).toBe(3);
+    expect((await readdir(path.join(tmp.dir, 'jobs', 'results', 'shared'))).sort()).toEqual(jobs.map((j) => `${j.jobId}.png`).sort());
+  });
+});
