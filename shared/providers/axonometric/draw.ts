@@ -67,9 +67,7 @@ export function drawConcept(c: ConceptInputs): Drawing {
   parts.push(`<rect width="${width}" height="${height}" fill="${palette.background}"/>`);
   parts.push(`<polygon points="${pts(site)}" fill="${palette.ground}" stroke="${INK}" stroke-width="${stroke}"/>`);
   parts.push(...gridLines(c, (p) => pts(p), stroke));
-  // North arrow in the accent colour, so the view angle is readable on the image.
-  const north: Vec3[] = [[c.site.width * 0.04, c.site.depth * 0.1, 0], [c.site.width * 0.02, c.site.depth * 0.02, 0], [c.site.width * 0.06, c.site.depth * 0.02, 0]];
-  parts.push(`<polygon points="${pts(north)}" fill="${palette.accent}"/>`);
+  parts.push(`<polygon points="${pts(northArrow(c, view))}" fill="${palette.accent}"/>`);
   for (const { face, fill } of faces) {
     parts.push(`<polygon points="${pts(face.points)}" fill="${fill}" stroke="${INK}" stroke-width="${stroke}" stroke-linejoin="round"/>`);
     for (const z of face.floorLines) {
@@ -80,6 +78,18 @@ export function drawConcept(c: ConceptInputs): Drawing {
 
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${parts.join('')}</svg>`;
   return { svg, width, height, faceCount: faces.length };
+}
+
+/** An arrow pointing north (−y) on the ground, at the site corner nearest the viewer so no volume hides it. */
+function northArrow(c: ConceptInputs, view: ReturnType<typeof viewOf>): Vec3[] {
+  const { width: w, depth: d } = c.site;
+  const corners: Vec3[] = [[0, 0, 0], [w, 0, 0], [w, d, 0], [0, d, 0]];
+  const near = corners.reduce((best, p) => (depth(view, p) < depth(view, best) ? p : best));
+  const size = Math.min(w, d) * 0.06;
+  // Inset from the corner towards the site's middle.
+  const x = near[0] + (near[0] === 0 ? 1 : -1) * size * 1.5;
+  const y = near[1] + (near[1] === 0 ? 1 : -1) * size * 1.5;
+  return [[x, y - size, 0], [x - size / 2, y + size / 2, 0], [x, y + size / 6, 0], [x + size / 2, y + size / 2, 0]];
 }
 
 function gridLines(c: ConceptInputs, pts: (p: Vec3[]) => string, stroke: string): string[] {
