@@ -35,12 +35,13 @@ export class JobHolder {
    * Write the next version of the document. Writes are serialised (a heartbeat never overtakes a
    * progress update) and fenced: refused once the lease has run out or a newer attempt exists.
    */
-  write(next: (doc: JobDocument, nowIso: string) => JobDocument): Promise<JobDocument> {
+  write(next: (doc: JobDocument, nowIso: string) => JobDocument | null): Promise<JobDocument> {
     const run = this.chain.then(async () => {
       await this.assertHeld();
       const startedMs = this.deps.now();
       const nowIso = new Date(startedMs).toISOString();
       const doc = next(this.current, nowIso);
+      if (doc === null) return this.current; // nothing to write
       assertTransition(this.current.status, doc.status);
       // Every write while processing renews the lease: a holder that can write is alive.
       // A taken-over job keeps its expired lease until the new holder starts its attempt.
@@ -61,9 +62,9 @@ export class JobHolder {
     return run;
   }
 
-  /** Renews the lease. */
+  /** Renews the lease; a no-op once the job has left `processing` (a beat queued behind the last write). */
   heartbeat(): Promise<JobDocument> {
-    return this.write((doc) => doc);
+    return this.write((doc) => (doc.status === 'processing' ? doc : null));
   }
 
   msSinceWrite(): number {
