@@ -56,7 +56,7 @@ export async function runJob(holder: JobHolder, opts: RunOptions): Promise<JobDo
     );
     abort.signal.throwIfAborted();
     const renderMs = deps.now() - startedMs;
-    await progress.flush();
+    // Replaces whatever the provider reported last: one write, not two.
     progress.report({ progress: 97, stage: 'storing', message: 'Saving the image.' });
     await progress.flush();
     const { projectId, jobId, createdAt } = holder.doc;
