@@ -2,7 +2,8 @@
 // poll interval, so a lost poke delays a job by one interval, never forever. Expired leases of
 // crashed workers are found the same way: their queue markers stay until the job ends.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { claimJob, dropMarker } from '../shared/queue/claim.js';
+import { claimJob } from '../shared/queue/claim.js';
+import { dropMarker } from '../shared/queue/markers.js';
 import type { QueueDeps } from '../shared/queue/deps.js';
 import { scanDue, type DueJob } from '../shared/queue/scan.js';
 import type { RenderProvider } from '../shared/providers/provider.js';
@@ -160,10 +161,10 @@ export class ClaimLoop {
         this.notBefore.set(due.jobId, outcome.retryAtMs);
         return;
       case 'terminal':
-        if (due.markerKey) await dropMarker(this.deps, due.runAfterMs, due.jobId);
+        if (due.markerKey) await dropMarker(this.deps.store, due.runAfterMs, due.jobId);
         return;
       case 'missing':
-        if (due.markerKey && due.runAfterMs < now - ORPHAN_MARKER_AGE_MS) await dropMarker(this.deps, due.runAfterMs, due.jobId);
+        if (due.markerKey && due.runAfterMs < now - ORPHAN_MARKER_AGE_MS) await dropMarker(this.deps.store, due.runAfterMs, due.jobId);
         else this.notBefore.set(due.jobId, now + this.deps.queue.pollIntervalMs);
         return;
       case 'finished':

@@ -2,7 +2,6 @@
 // when it was cancelled or its attempts are used up).
 import type { JobDocument } from '../job/document.js';
 import { isTerminal } from '../job/status.js';
-import { keys } from '../store/keys.js';
 import { CLOCK_SKEW_MS, type QueueDeps } from './deps.js';
 import { cancelled, countedAttempts, fail } from './finish.js';
 import { JobHolder } from './holder.js';
@@ -95,9 +94,4 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
   }));
   holder.log.info({ queuedMs: deps.now() - Date.parse(before.createdAt) }, `job claimed (attempt ${used + 1} of ${holder.doc.maxAttempts})`);
   return { kind: 'run', holder };
-}
-
-/** Markers whose job is gone or finished are removed by whoever scans past them. */
-export async function dropMarker(deps: QueueDeps, runAfterMs: number, jobId: string): Promise<void> {
-  await deps.store.delete(keys.queueMarker(runAfterMs, jobId));
 }

@@ -4,9 +4,9 @@ import { createHash } from 'node:crypto';
 import { newJobId } from '../ids.js';
 import type { JobDocument } from '../job/document.js';
 import type { RenderRequest } from '../job/request.js';
-import { keys } from '../store/keys.js';
 import type { QueueDeps } from './deps.js';
 import { writeJob } from './job-docs.js';
+import { putMarker } from './markers.js';
 
 export async function enqueueJob(deps: QueueDeps, request: RenderRequest): Promise<JobDocument> {
   const nowMs = deps.now();
@@ -41,7 +41,7 @@ export async function enqueueJob(deps: QueueDeps, request: RenderRequest): Promi
     idempotencyKey: null,
     ownerId: null,
   };
-  await deps.store.put(keys.queueMarker(nowMs, jobId), JSON.stringify({ projectId: doc.projectId }));
+  await putMarker(deps.store, nowMs, doc);
   await writeJob(deps.store, doc, { createOnly: true });
   deps.log.debug({ jobId, projectId: doc.projectId }, 'job created');
   return doc;

@@ -6,6 +6,7 @@ import type { AttemptRecord, JobDocument, JobResult } from '../job/document.js';
 import { keys } from '../store/keys.js';
 import { retryDelayMs } from './backoff.js';
 import type { JobHolder } from './holder.js';
+import { dropMarker, putMarker } from './markers.js';
 
 type Outcome = AttemptRecord['outcome'];
 
@@ -18,8 +19,8 @@ export function countedAttempts(doc: JobDocument): number {
   return doc.attempts.filter((a) => a.outcome !== 'handed_back').length;
 }
 
-async function dropMarkers(holder: JobHolder, doc: JobDocument): Promise<void> {
-  await holder.deps.store.delete(keys.queueMarker(Date.parse(doc.runAfter), doc.jobId));
+function dropMarkerOf(holder: JobHolder, doc: JobDocument): Promise<void> {
+  return dropMarker(holder.deps.store, Date.parse(doc.runAfter), doc.jobId);
 }
 
 export async function complete(holder: JobHolder, result: JobResult, imageUrl: string): Promise<JobDocument> {
@@ -35,7 +36,7 @@ export async function complete(holder: JobHolder, result: JobResult, imageUrl: s
     workerId: holder.lease.workerId,
     attempts: closeAttempt(d, holder.lease.attempt, 'completed', now, null),
   }));
-  await dropMarkers(holder, doc);
+  await dropMarkerOf(holder, doc);
   await holder.deps.store.delete(keys.cancel(doc.jobId));
   holder.log.info({ outcome: 'completed', totalMs: result.timings.totalMs }, `job completed (attempt ${holder.lease.attempt} of ${doc.maxAttempts})`);
   return doc;
@@ -52,7 +53,7 @@ export async function fail(holder: JobHolder, code: string, message: string): Pr
     completedAt: now,
     attempts: closeAttempt(d, holder.lease.attempt, 'failed', now, message),
   }));
-  await dropMarkers(holder, doc);
+  await dropMarkerOf(holder, doc);
   holder.log.warn({ outcome: 'failed', code }, `job failed: ${message}`);
   return doc;
 }
@@ -80,7 +81,7 @@ async function requeue(holder: JobHolder, delayMs: number, outcome: Outcome, mes
   const old = holder.doc;
   const runAfterMs = holder.deps.now() + delayMs;
   // The new marker first: if we crash before the document says `pending`, the job is still findable.
-  await holder.deps.store.put(keys.queueMarker(runAfterMs, old.jobId), JSON.stringify({ projectId: old.projectId }));
+  await putMarker(holder.deps.store, runAfterMs, old);
   const doc = await holder.write((d, now) => ({
     ...d,
     status: 'pending',
@@ -90,7 +91,7 @@ async function requeue(holder: JobHolder, delayMs: number, outcome: Outcome, mes
     workerId: null,
     attempts: closeAttempt(d, holder.lease.attempt, outcome, now, error),
   }));
-  if (old.runAfter !== doc.runAfter) await dropMarkers(holder, old);
+  if (old.runAfter !== doc.runAfter) await dropMarkerOf(holder, old);
   holder.log.info({ outcome, delayMs }, message);
   return doc;
 }
@@ -104,7 +105,7 @@ export async function cancelled(holder: JobHolder): Promise<JobDocument> {
     completedAt: now,
     attempts: closeAttempt(d, holder.lease.attempt, 'cancelled', now, null),
   }));
-  await dropMarkers(holder, doc);
+  await dropMarkerOf(holder, doc);
   await holder.deps.store.delete(keys.cancel(doc.jobId));
   holder.log.info({ outcome: 'cancelled' }, 'job cancelled');
   return doc;

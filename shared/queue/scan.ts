@@ -1,11 +1,8 @@
 // Finding work: queue markers in name order (= run order) whose time has come.
-import { z } from 'zod';
-import { parseJsonOrNull } from '../json.js';
 import { keys, parseQueueMarker } from '../store/keys.js';
 import { listAll } from '../store/object-store.js';
 import type { QueueDeps } from './deps.js';
-
-const MarkerBody = z.object({ projectId: z.string() });
+import { markerProject } from './markers.js';
 
 export interface DueJob {
   jobId: string;
@@ -28,12 +25,12 @@ export async function* scanDue(deps: QueueDeps, skip: (jobId: string) => boolean
     if (skip(marker.jobId)) continue;
     const object = await deps.store.get(entry.key);
     if (!object) continue; // removed since the listing
-    const body = MarkerBody.safeParse(parseJsonOrNull(object.body));
-    if (!body.success) {
+    const projectId = markerProject(object.body);
+    if (projectId === null) {
       deps.log.warn({ key: entry.key }, 'removing unreadable queue marker');
       await deps.store.delete(entry.key);
       continue;
     }
-    yield { jobId: marker.jobId, projectId: body.data.projectId, runAfterMs: marker.runAfterMs, markerKey: entry.key };
+    yield { jobId: marker.jobId, projectId, runAfterMs: marker.runAfterMs, markerKey: entry.key };
   }
 }
