@@ -32,35 +32,31 @@ export const DEFAULTS = {
 } as const;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
 
 const EnvSchema = z.object({
-  NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(['development', 'test', 'production']).default('development')),
-  PORT: z.preprocess(emptyAsUndefined, int(0, 65535).default(DEFAULTS.PORT)),
-  WORKER_PORT: z.preprocess(emptyAsUndefined, int(0, 65535).default(DEFAULTS.WORKER_PORT)),
-  JOBS_DIR: z.preprocess(emptyAsUndefined, z.string().min(1).default(DEFAULTS.JOBS_DIR)),
-  STORE: z.preprocess(emptyAsUndefined, z.enum(['fs']).default(DEFAULTS.STORE)),
-  RENDERER: z.preprocess(emptyAsUndefined, z.enum(['axonometric', 'stub']).default(DEFAULTS.RENDERER)),
-  RENDER_DELAY_MS: z.preprocess(emptyAsUndefined, int(0, 10 * MINUTE).default(DEFAULTS.RENDER_DELAY_MS)),
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: int(0, 65535).default(DEFAULTS.PORT),
+  WORKER_PORT: int(0, 65535).default(DEFAULTS.WORKER_PORT),
+  JOBS_DIR: z.string().min(1).default(DEFAULTS.JOBS_DIR),
+  STORE: z.enum(['fs']).default(DEFAULTS.STORE),
+  RENDERER: z.enum(['axonometric', 'stub']).default(DEFAULTS.RENDERER),
+  RENDER_DELAY_MS: int(0, 10 * MINUTE).default(DEFAULTS.RENDER_DELAY_MS),
   // Unset: the local worker. "none" (or empty): no worker, `/process` runs the job inline.
   WORKER_URL: z.string().optional(),
-  WORKER_SECRET: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
-  WORKER_ID: z.preprocess(emptyAsUndefined, z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional()),
-  LEASE_MS: z.preprocess(emptyAsUndefined, int(1 * SECOND, 10 * MINUTE).default(DEFAULTS.LEASE_MS)),
-  HEARTBEAT_MS: z.preprocess(emptyAsUndefined, int(50, 5 * MINUTE).default(DEFAULTS.HEARTBEAT_MS)),
-  POLL_INTERVAL_MS: z.preprocess(emptyAsUndefined, int(10, 10 * MINUTE).default(DEFAULTS.POLL_INTERVAL_MS)),
-  WORKER_CONCURRENCY: z.preprocess(emptyAsUndefined, int(1, 1000).default(DEFAULTS.WORKER_CONCURRENCY)),
-  WORKER_DRAIN_MS: z.preprocess(emptyAsUndefined, int(0, 10 * MINUTE).default(DEFAULTS.WORKER_DRAIN_MS)),
-  MAX_ATTEMPTS: z.preprocess(emptyAsUndefined, int(1, 10).default(DEFAULTS.MAX_ATTEMPTS)),
-  RETRY_BASE_MS: z.preprocess(emptyAsUndefined, int(0, 10 * MINUTE).default(DEFAULTS.RETRY_BASE_MS)),
-  RETRY_MAX_MS: z.preprocess(emptyAsUndefined, int(0, 60 * MINUTE).default(DEFAULTS.RETRY_MAX_MS)),
-  POKE_TIMEOUT_MS: z.preprocess(emptyAsUndefined, int(10, 10 * SECOND).default(DEFAULTS.POKE_TIMEOUT_MS)),
-  MAX_BODY_BYTES: z.preprocess(emptyAsUndefined, int(1024, 4_500_000).default(DEFAULTS.MAX_BODY_BYTES)),
-  CLAIM_SETTLE_MS: z.preprocess(emptyAsUndefined, int(0, 10 * SECOND).default(DEFAULTS.CLAIM_SETTLE_MS)),
-  LOG_LEVEL: z.preprocess(
-    emptyAsUndefined,
-    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(DEFAULTS.LOG_LEVEL),
-  ),
+  WORKER_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  WORKER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+  LEASE_MS: int(1 * SECOND, 10 * MINUTE).default(DEFAULTS.LEASE_MS),
+  HEARTBEAT_MS: int(50, 5 * MINUTE).default(DEFAULTS.HEARTBEAT_MS),
+  POLL_INTERVAL_MS: int(10, 10 * MINUTE).default(DEFAULTS.POLL_INTERVAL_MS),
+  WORKER_CONCURRENCY: int(1, 1000).default(DEFAULTS.WORKER_CONCURRENCY),
+  WORKER_DRAIN_MS: int(0, 10 * MINUTE).default(DEFAULTS.WORKER_DRAIN_MS),
+  MAX_ATTEMPTS: int(1, 10).default(DEFAULTS.MAX_ATTEMPTS),
+  RETRY_BASE_MS: int(0, 10 * MINUTE).default(DEFAULTS.RETRY_BASE_MS),
+  RETRY_MAX_MS: int(0, 60 * MINUTE).default(DEFAULTS.RETRY_MAX_MS),
+  POKE_TIMEOUT_MS: int(10, 10 * SECOND).default(DEFAULTS.POKE_TIMEOUT_MS),
+  MAX_BODY_BYTES: int(1024, 4_500_000).default(DEFAULTS.MAX_BODY_BYTES),
+  CLAIM_SETTLE_MS: int(0, 10 * SECOND).default(DEFAULTS.CLAIM_SETTLE_MS),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(DEFAULTS.LOG_LEVEL),
 });
 
 export interface Config {
@@ -91,9 +87,11 @@ export interface Config {
 
 /** Reads configuration from `env` (never from `process.env` directly), naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable counts as unset (as `FOO=` in a .env file means), except WORKER_URL="" = no worker.
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   // Railway tells a service which port to listen on through PORT; there the worker is the service.
-  if (env.RAILWAY_ENVIRONMENT && !env.WORKER_PORT && env.PORT) env = { ...env, WORKER_PORT: env.PORT };
-  const parsed = EnvSchema.safeParse(env);
+  if (set.RAILWAY_ENVIRONMENT && !set.WORKER_PORT && set.PORT) set.WORKER_PORT = set.PORT;
+  const parsed = EnvSchema.safeParse(set);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
@@ -103,7 +101,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push(`HEARTBEAT_MS (${e.HEARTBEAT_MS}) must be at most a third of LEASE_MS (${e.LEASE_MS})`);
   }
   if (e.RETRY_MAX_MS < e.RETRY_BASE_MS) problems.push('RETRY_MAX_MS must be at least RETRY_BASE_MS');
-  const workerUrl = resolveWorkerUrl(e.WORKER_URL, e.WORKER_PORT, problems);
+  const workerUrl = resolveWorkerUrl(env.WORKER_URL, e.WORKER_PORT, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
