@@ -102,6 +102,20 @@ export class StoreUnavailableError extends AppError {
 }
 
 /** The writer's lease expired or a newer attempt exists: it must write nothing more. */
+/** The store refused our credentials or permissions: a setup problem, never retried. */
+export class StoreAuthError extends AppError {
+  constructor(message: string, cause?: unknown) {
+    super('store_auth', message, { status: 500, cause });
+  }
+}
+
+/** The store refused a request for a reason retrying cannot fix (bad bucket, object too large, …). */
+export class StoreRequestError extends AppError {
+  constructor(message: string, status = 500, cause?: unknown) {
+    super('store_request_failed', message, { status, cause });
+  }
+}
+
 export class LeaseLostError extends AppError {
   constructor(jobId: string, attempt: number, why: string) {
     super('lease_lost', `Lease on ${jobId} attempt ${attempt} lost: ${why}`, { status: 409 });

@@ -37,6 +37,13 @@ export interface ListOptions {
   cursor?: string | null;
 }
 
+/** Where and how a client uploads one object straight to the store. */
+export interface SignedUpload {
+  url: string;
+  method: 'PUT' | 'POST';
+  headers: Record<string, string>;
+}
+
 export interface ObjectStore {
   readonly kind: string;
   readonly capabilities: {
@@ -54,6 +61,10 @@ export interface ObjectStore {
   list(prefix: string, opts?: ListOptions): Promise<ListPage>;
   /** Deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /** Stores that serve objects themselves: a URL that reads `key` for `expiresInS` seconds. */
+  signedUrl?(key: string, expiresInS: number): Promise<string>;
+  /** Stores that take uploads themselves: a one-time URL that creates `key`. */
+  signedUpload?(key: string): Promise<SignedUpload>;
 }
 
 /** Every object in a folder, page by page: no scan may assume one page holds everything. */

@@ -1,16 +1,21 @@
-// The backends the suites run against, chosen by STORE (fs by default). Each test file gets fresh,
-// isolated state: a new temp folder per store.
+// The backends the suites run against, chosen by STORE (default: all three stand-ins below).
+// Each fixture gets fresh, isolated state: a new temp folder, or a new Supabase stand-in.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { FsObjectStore } from '../../shared/store/fs-store.js';
 import type { ObjectStore } from '../../shared/store/object-store.js';
+import { SupabaseObjectStore } from '../../shared/store/supabase-store.js';
+import { interceptWith } from '../stand-ins/msw.js';
+import { SERVICE_ROLE_KEY, SupabaseStorageStandIn, type SupabaseStorageOptions } from '../stand-ins/supabase-storage.js';
 
 export interface StoreFixture {
   store: ObjectStore;
   /** The folder the store lives in, for backends that have one (to check nothing leaves it). */
   dir?: string;
+  /** The Supabase stand-in behind the store, for backends that have one. */
+  standIn?: SupabaseStorageStandIn;
   cleanup(): Promise<void>;
 }
 
@@ -20,10 +25,51 @@ const factories: Record<string, () => Promise<StoreFixture>> = {
     const dir = path.join(parent, 'jobs');
     return { store: new FsObjectStore(dir), dir, cleanup: () => rm(parent, { recursive: true, force: true }) };
   },
+  /** Supabase Storage as hosted today: create-only is atomic. */
+  supabase: async () => supabaseFixture({ atomicCreate: true }),
+  /** A self-hosted server from before storage-api PR #1392: concurrent creates all "succeed". */
+  'supabase-racy': async () => supabaseFixture({ atomicCreate: false }),
+  /** A real project (opt-in: SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY). */
+  async 'supabase-live'() {
+    const url = process.env.SUPABASE_URL;
+    const key = process.env.SUPABASE_SERVICE_ROLE_KEY;
+    if (!url || !key) throw new Error('STORE=supabase-live needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY');
+    const store = new SupabaseObjectStore({
+      url,
+      serviceRoleKey: key,
+      bucket: process.env.SUPABASE_BUCKET ?? 'render-jobs',
+      assetsBucket: process.env.SUPABASE_ASSETS_BUCKET ?? 'render-assets',
+      atomicCreate: process.env.SUPABASE_ATOMIC_CREATE === 'true',
+      requestTimeoutMs: 10_000,
+      retries: 3,
+    });
+    return { store, cleanup: async () => undefined };
+  },
 };
 
+export const ALL_STAND_IN_STORES = ['fs', 'supabase', 'supabase-racy'];
+
+/** A Supabase store talking to a fresh stand-in through msw. */
+export async function supabaseFixture(
+  opts: SupabaseStorageOptions & { retries?: number; requestTimeoutMs?: number } = {},
+): Promise<StoreFixture & { standIn: SupabaseStorageStandIn; store: SupabaseObjectStore }> {
+  const standIn = new SupabaseStorageStandIn(opts);
+  interceptWith(standIn.handlers);
+  const store = new SupabaseObjectStore({
+    url: standIn.origin,
+    serviceRoleKey: SERVICE_ROLE_KEY,
+    bucket: 'render-jobs',
+    assetsBucket: 'render-assets',
+    atomicCreate: standIn.atomicCreate,
+    requestTimeoutMs: opts.requestTimeoutMs ?? 2_000,
+    retries: opts.retries ?? 3,
+    retryBaseMs: 5,
+  });
+  return { store, standIn, cleanup: async () => undefined };
+}
+
 export function selectedStores(): Array<[string, () => Promise<StoreFixture>]> {
-  const wanted = (process.env.STORE ?? 'fs').split(',').map((s) => s.trim());
+  const wanted = (process.env.STORE ?? ALL_STAND_IN_STORES.join(',')).split(',').map((s) => s.trim());
   return wanted.map((name) => {
     const make = factories[name];
     if (!make) throw new Error(`STORE=${name}: no such backend in the test suite (have: ${Object.keys(factories).join(', ')})`);

@@ -1,0 +1,171 @@
+// The Supabase Storage backend: objects in a private bucket, through @supabase/supabase-js.
+// Images and uploads go to a second bucket (they are served by signed URL, jobs never are).
+import { createHash } from 'node:crypto';
+import pRetry from 'p-retry';
+import type { SupabaseClient } from '@supabase/supabase-js';
+import { ValidationError, StoreConflictError } from '../errors.js';
+import { assertValidKey, assertValidPrefix } from './keys.js';
+import type { ListOptions, ListPage, ObjectStore, PutOptions, SignedUpload, StoredObject } from './object-store.js';
+import { classifyStorageError, isNotFound } from './supabase-errors.js';
+
+export interface SupabaseStoreOptions {
+  url: string;
+  serviceRoleKey: string;
+  /** Job documents, queue markers, leases, cancel requests. */
+  bucket: string;
+  /** Rendered images, previews and uploaded inputs. */
+  assetsBucket: string;
+  /** True only for servers with storage-api PR #1392 (hosted Supabase since Sept 2026). */
+  atomicCreate: boolean;
+  requestTimeoutMs: number;
+  /** Extra tries for a failed request that is safe to repeat. */
+  retries: number;
+  /** Backoff before the first retry; doubles after each. */
+  retryBaseMs?: number;
+  fetch?: typeof fetch;
+}
+
+const MAX_PAGE = 1000;
+const ASSET_PREFIXES = ['results/', 'uploads/'];
+
+export class SupabaseObjectStore implements ObjectStore {
+  readonly kind = 'supabase';
+  readonly capabilities: { atomicCreate: boolean };
+  private client: Promise<SupabaseClient> | undefined;
+
+  constructor(private readonly opts: SupabaseStoreOptions) {
+    this.capabilities = { atomicCreate: opts.atomicCreate };
+  }
+
+  bucketOf(key: string): string {
+    return ASSET_PREFIXES.some((p) => key.startsWith(p)) ? this.opts.assetsBucket : this.opts.bucket;
+  }
+
+  async get(key: string): Promise<StoredObject | null> {
+    assertValidKey(key);
+    return this.retry(`get ${key}`, async () => {
+      const { data, error } = await (await this.files(key)).download(key);
+      if (error) {
+        if (isNotFound(error)) return null;
+        throw classifyStorageError(error, `get ${key}`);
+      }
+      const body = Buffer.from(await data.arrayBuffer());
+      // storage-js hands back the body, not the headers: the etag is the content's own hash.
+      return { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"`, contentType: data.type || 'application/octet-stream' };
+    });
+  }
+
+  async put(key: string, body: Buffer | string, opts: PutOptions = {}): Promise<void> {
+    assertValidKey(key);
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    const upload = async () => {
+      const { error } = await (await this.files(key)).upload(key, bytes, {
+        upsert: !opts.createOnly,
+        contentType: opts.contentType ?? 'application/octet-stream',
+        // storage-js defaults to max-age=3600 and the CDN honours it: a poll would see an old status.
+        cacheControl: '0',
+      });
+      if (error) throw classifyStorageError(error, `put ${key}`);
+    };
+    if (!opts.createOnly) return this.retry(`put ${key}`, upload);
+    // A create-only write whose answer was lost may have landed: on a retry's conflict, the object
+    // is ours if it holds exactly our bytes (lease tokens and job documents are unique).
+    let uncertain = false;
+    return this.retry(`create ${key}`, async () => {
+      try {
+        await upload();
+      } catch (err) {
+        if (err instanceof StoreConflictError && uncertain) {
+          const existing = await this.get(key);
+          if (existing?.body.equals(bytes)) return;
+        }
+        uncertain = true;
+        throw err;
+      }
+    });
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListPage> {
+    assertValidPrefix(prefix);
+    const limit = Math.min(Math.max(1, opts.limit ?? 100), MAX_PAGE);
+    const offset = parseCursor(opts.cursor);
+    return this.retry(`list ${prefix}`, async () => {
+      const { data, error } = await (await this.files(prefix)).list(prefix.slice(0, -1), {
+        limit,
+        offset,
+        sortBy: { column: 'name', order: 'asc' },
+      });
+      if (error) throw classifyStorageError(error, `list ${prefix}`);
+      // Folders come back as entries with a null id: they are not objects of this folder.
+      const items = data.filter((e) => e.id !== null && !e.name.startsWith('.')).map((e) => ({ name: e.name, key: prefix + e.name }));
+      return { items, cursor: data.length === limit ? String(offset + data.length) : null };
+    });
+  }
+
+  async delete(key: string): Promise<void> {
+    assertValidKey(key);
+    return this.retry(`delete ${key}`, async () => {
+      const { error } = await (await this.files(key)).remove([key]);
+      if (error) throw classifyStorageError(error, `delete ${key}`);
+    });
+  }
+
+  async signedUrl(key: string, expiresInS: number): Promise<string> {
+    assertValidKey(key);
+    return this.retry(`sign ${key}`, async () => {
+      const { data, error } = await (await this.files(key)).createSignedUrl(key, expiresInS);
+      if (error) throw classifyStorageError(error, `sign ${key}`);
+      return data.signedUrl;
+    });
+  }
+
+  async signedUpload(key: string): Promise<SignedUpload> {
+    assertValidKey(key);
+    return this.retry(`sign upload ${key}`, async () => {
+      const { data, error } = await (await this.files(key)).createSignedUploadUrl(key);
+      if (error) throw classifyStorageError(error, `sign upload ${key}`);
+      return { url: data.signedUrl, method: 'PUT', headers: { 'x-upsert': 'false' } };
+    });
+  }
+
+  private retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return pRetry(fn, {
+      retries: this.opts.retries,
+      minTimeout: this.opts.retryBaseMs ?? 100,
+      maxTimeout: 5_000,
+      randomize: true,
+      shouldRetry: ({ error }) => (error as { retryable?: boolean }).retryable === true,
+    }).catch((err: unknown) => {
+      throw err instanceof Error && 'code' in err ? err : classifyStorageError(err, what);
+    });
+  }
+
+  private async files(key: string) {
+    this.client ??= this.connect();
+    return (await this.client).storage.from(this.bucketOf(key));
+  }
+
+  // Loaded on first use: the fs path and functions that never touch storage skip the SDK.
+  private async connect(): Promise<SupabaseClient> {
+    const [{ createClient }, ws] = await Promise.all([import('@supabase/supabase-js'), import('ws')]);
+    const base = this.opts.fetch ?? fetch;
+    const timeoutMs = this.opts.requestTimeoutMs;
+    // Every request is bounded: a hung connection becomes a retryable error, not a stuck worker.
+    const boundedFetch: typeof fetch = (input, init) => {
+      const timeout = AbortSignal.timeout(timeoutMs);
+      return base(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+    };
+    return createClient(this.opts.url, this.opts.serviceRoleKey, {
+      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+      // Node 20 has no global WebSocket; realtime-js needs one at construction even if unused.
+      realtime: { transport: ws.default as never },
+      global: { fetch: boundedFetch },
+    });
+  }
+}
+
+function parseCursor(cursor: string | null | undefined): number {
+  if (cursor === null || cursor === undefined) return 0;
+  if (!/^\d{1,9}$/.test(cursor)) throw new ValidationError('The cursor is not one this store handed out.');
+  return Number(cursor);
+}

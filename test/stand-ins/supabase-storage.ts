@@ -1,0 +1,341 @@
+// Supabase Storage, stood in for at the HTTP level: an in-memory copy of the REST routes storage-js
+// calls, answering as storage-api does (shapes from supabase/storage src/internal/errors and
+// src/http). Errors go out as HTTP 400 with the real code in the body's `statusCode` string, as
+// the error handler renders them (only "500" keeps its status); `realStatus` sends the real status,
+// as some newer routes do. `atomicCreate: false` behaves like servers before storage-api PR #1392:
+// concurrent create-only uploads of one new key all "succeed" and the last writer wins.
+import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { delay, http, HttpResponse, type HttpHandler } from 'msw';
+import { type FaultPlan, withFault } from './faults.js';
+
+export const SERVICE_ROLE_KEY = 'stand-in-service-role-key';
+export const ANON_KEY = 'stand-in-anon-key';
+
+interface StoredFile {
+  id: string;
+  body: Buffer;
+  contentType: string;
+  cacheControl: string;
+  etag: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface Bucket {
+  files: Map<string, StoredFile>;
+  fileSizeLimit: number | null;
+}
+
+export interface SupabaseStorageOptions {
+  /** The project URL (`SUPABASE_URL`); set later with `setOrigin` for a loopback server. */
+  origin?: string;
+  buckets?: Record<string, { fileSizeLimit?: number }>;
+  /** false: create-only is racy, as before storage-api PR #1392. Default true. */
+  atomicCreate?: boolean;
+  /** true: errors carry their real HTTP status instead of 400. Default false. */
+  realStatus?: boolean;
+  /** Added to every request: a network round trip. */
+  latencyMs?: number;
+  faults?: FaultPlan;
+}
+
+type Op = 'upload' | 'update' | 'download' | 'list' | 'remove' | 'move' | 'copy' | 'sign' | 'signed-get' | 'upload-sign' | 'signed-upload' | 'bucket';
+
+const ERRORS = {
+  notFound: { statusCode: '404', code: 'NoSuchKey', error: 'not_found', message: 'Object not found' },
+  noBucket: { statusCode: '404', code: 'NoSuchBucket', error: 'Bucket not found', message: 'Bucket not found' },
+  exists: { statusCode: '409', code: 'ResourceAlreadyExists', error: 'Duplicate', message: 'The resource already exists' },
+  rls: { statusCode: '403', code: 'AccessDenied', error: 'Unauthorized', message: 'new row violates row-level security policy' },
+  lock: { statusCode: '503', code: 'LockTimeout', error: 'acquiring_lock_timeout', message: 'acquiring lock timeout' },
+  internal: { statusCode: '500', code: 'InternalError', error: 'InternalError', message: 'Internal server error' },
+  dbTimeout: { statusCode: '544', code: 'DatabaseTimeout', error: 'DatabaseTimeout', message: 'The connection to the database timed out' },
+  tooLarge: { statusCode: '413', code: 'EntityTooLarge', error: 'Payload too large', message: 'The object exceeded the maximum allowed size' },
+  badToken: { statusCode: '400', code: 'InvalidJWT', error: 'InvalidJWT', message: 'invalid signature' },
+  expired: { statusCode: '400', code: 'InvalidJWT', error: 'InvalidJWT', message: 'jwt expired' },
+} as const;
+type ErrorBody = (typeof ERRORS)[keyof typeof ERRORS];
+
+export class SupabaseStorageStandIn {
+  origin: string;
+  readonly buckets = new Map<string, Bucket>();
+  atomicCreate: boolean;
+  realStatus: boolean;
+  latencyMs: number;
+  faults: FaultPlan | undefined;
+  /** Requests answered, per route. */
+  readonly counts: Record<string, number> = {};
+  /** Every `cache-control` a write carried, per key: jobs must never be cached. */
+  readonly cacheControlOf = new Map<string, string>();
+  private readonly signingSecret = randomUUID();
+
+  constructor(opts: SupabaseStorageOptions = {}) {
+    this.origin = opts.origin ?? `http://supabase-${randomUUID().slice(0, 8)}.test`;
+    for (const [name, b] of Object.entries(opts.buckets ?? { 'render-jobs': {}, 'render-assets': {} })) {
+      this.buckets.set(name, { files: new Map(), fileSizeLimit: b.fileSizeLimit ?? null });
+    }
+    this.atomicCreate = opts.atomicCreate ?? true;
+    this.realStatus = opts.realStatus ?? false;
+    this.latencyMs = opts.latencyMs ?? 0;
+    this.faults = opts.faults;
+  }
+
+  setOrigin(origin: string): void {
+    this.origin = origin.replace(/\/+$/, '');
+  }
+
+  get totalRequests(): number {
+    return Object.values(this.counts).reduce((a, b) => a + b, 0);
+  }
+
+  resetCounts(): void {
+    for (const k of Object.keys(this.counts)) delete this.counts[k];
+  }
+
+  /** The msw handlers; requests to other origins fall through to the next handler. */
+  get handlers(): HttpHandler[] {
+    return [http.all(/\/storage\/v1\/.*/, ({ request }) => this.handle(request))];
+  }
+
+  async handle(request: Request): Promise<Response | undefined> {
+    const url = new URL(request.url);
+    if (url.origin !== this.origin || !url.pathname.startsWith('/storage/v1/')) return undefined;
+    if (this.latencyMs > 0) await delay(this.latencyMs);
+    const route = this.route(request.method, url.pathname.slice('/storage/v1'.length));
+    if (!route) return HttpResponse.json({ statusCode: '404', error: 'Not Found', message: `Route ${request.method}:${url.pathname} not found` }, { status: 404 });
+    this.counts[route.op] = (this.counts[route.op] ?? 0) + 1;
+    // The API gateway checks the apikey before storage-api sees the request (signed URLs carry their own token).
+    const signed = route.op === 'signed-get' || route.op === 'signed-upload';
+    const apikey = request.headers.get('apikey');
+    if (!signed && apikey !== SERVICE_ROLE_KEY && apikey !== ANON_KEY) {
+      return HttpResponse.json({ message: 'Invalid API key', hint: 'Double check your Supabase `anon` or `service_role` API key.' }, { status: 401 });
+    }
+    const role = request.headers.get('authorization') === `Bearer ${SERVICE_ROLE_KEY}` ? 'service' : 'anon';
+    return withFault(this.faults?.(route.op), () => route.run(request, url, role), (status) => this.statusFault(status));
+  }
+
+  private route(method: string, path: string): { op: Op; run: (req: Request, url: URL, role: Role) => Promise<Response> } | undefined {
+    const m = (re: RegExp) => re.exec(path);
+    let match: RegExpExecArray | null;
+    if (method === 'POST' && (match = m(/^\/object\/list\/([^/]+)$/))) return { op: 'list', run: (r, _u, role) => this.list(match![1]!, r, role) };
+    if (method === 'POST' && m(/^\/object\/move$/)) return { op: 'move', run: (r, _u, role) => this.moveOrCopy(r, role, true) };
+    if (method === 'POST' && m(/^\/object\/copy$/)) return { op: 'copy', run: (r, _u, role) => this.moveOrCopy(r, role, false) };
+    if (method === 'POST' && (match = m(/^\/object\/upload\/sign\/([^/]+)\/(.+)$/))) return { op: 'upload-sign', run: (r, _u, role) => this.signUpload(match![1]!, decode(match![2]!), r, role) };
+    if (method === 'PUT' && (match = m(/^\/object\/upload\/sign\/([^/]+)\/(.+)$/))) return { op: 'signed-upload', run: (r, u) => this.signedUpload(match![1]!, decode(match![2]!), r, u) };
+    if (method === 'POST' && (match = m(/^\/object\/sign\/([^/]+)\/(.+)$/))) return { op: 'sign', run: (r, _u, role) => this.sign(match![1]!, decode(match![2]!), r, role) };
+    if (method === 'GET' && (match = m(/^\/object\/sign\/([^/]+)\/(.+)$/))) return { op: 'signed-get', run: (_r, u) => this.signedGet(match![1]!, decode(match![2]!), u) };
+    if (method === 'GET' && (match = m(/^\/object\/(?:authenticated\/)?([^/]+)\/(.+)$/))) return { op: 'download', run: (r, _u, role) => this.download(match![1]!, decode(match![2]!), r, role) };
+    if ((method === 'POST' || method === 'PUT') && (match = m(/^\/object\/([^/]+)\/(.+)$/))) {
+      const op = method === 'POST' ? 'upload' : 'update';
+      return { op, run: (r, _u, role) => this.upload(match![1]!, decode(match![2]!), r, role, op) };
+    }
+    if (method === 'DELETE' && (match = m(/^\/object\/([^/]+)$/))) return { op: 'remove', run: (r, _u, role) => this.remove(match![1]!, r, role) };
+    if (method === 'GET' && (match = m(/^\/bucket\/([^/]+)$/))) return { op: 'bucket', run: async (_r, _u, role) => this.getBucket(match![1]!, role) };
+    return undefined;
+  }
+
+  private error(body: ErrorBody): Response {
+    const status = this.realStatus || body.statusCode === '500' ? Number(body.statusCode) : 400;
+    return HttpResponse.json(body, { status: status === 544 ? 544 : status });
+  }
+
+  private statusFault(status: number): Response {
+    if (status === 503) return this.error(ERRORS.lock);
+    if (status === 544) return this.error(ERRORS.dbTimeout);
+    if (status >= 500) return HttpResponse.json({ ...ERRORS.internal, statusCode: String(status) }, { status });
+    return HttpResponse.json({ statusCode: String(status), error: 'Error', message: `HTTP ${status}` }, { status });
+  }
+
+  private async upload(bucketName: string, path: string, req: Request, role: Role, op: 'upload' | 'update'): Promise<Response> {
+    const bucket = this.buckets.get(bucketName);
+    if (!bucket) return this.error(ERRORS.noBucket);
+    if (role !== 'service') return this.error(ERRORS.rls);
+    const body = Buffer.from(await req.arrayBuffer());
+    if (bucket.fileSizeLimit !== null && body.length > bucket.fileSizeLimit) return this.error(ERRORS.tooLarge);
+    // PUT (update) on a missing key creates it; POST without x-upsert refuses an existing key.
+    const upsert = op === 'update' || req.headers.get('x-upsert') === 'true';
+    const write = () => this.write(bucketName, path, body, req.headers.get('content-type'), req.headers.get('cache-control'));
+    if (upsert) return HttpResponse.json(write());
+    if (bucket.files.has(path)) return this.error(ERRORS.exists);
+    if (this.atomicCreate) return HttpResponse.json(write());
+    // The old server: the existence check and the write are not one step. Every upload that got
+    // past the check overwrites the object, and each is told it succeeded.
+    await delay(1 + Math.floor(Math.random() * 5));
+    return HttpResponse.json(write());
+  }
+
+  private write(bucketName: string, path: string, body: Buffer, contentType: string | null, cacheControl: string | null) {
+    const files = this.buckets.get(bucketName)!.files;
+    const now = new Date().toISOString();
+    const old = files.get(path);
+    // One object id per key: the old server gave every racing winner the same id.
+    const id = old?.id ?? randomUUID();
+    files.set(path, {
+      id,
+      body,
+      contentType: contentType ?? 'text/plain;charset=UTF-8',
+      cacheControl: cacheControl ?? 'max-age=3600',
+      etag: `"${createHash('md5').update(body).digest('hex')}"`,
+      createdAt: old?.createdAt ?? now,
+      updatedAt: now,
+    });
+    this.cacheControlOf.set(`${bucketName}/${path}`, cacheControl ?? 'max-age=3600');
+    return { Id: id, Key: `${bucketName}/${path}` };
+  }
+
+  private async download(bucketName: string, path: string, req: Request, role: Role): Promise<Response> {
+    const bucket = this.buckets.get(bucketName);
+    // A bad or missing JWT is read as anon, and anon sees nothing in a private bucket: a 404, not a 403.
+    if (!bucket) return this.error(ERRORS.noBucket);
+    const file = role === 'service' ? bucket.files.get(path) : undefined;
+    if (!file) return this.error(ERRORS.notFound);
+    return this.fileResponse(file, req.headers.get('if-none-match'));
+  }
+
+  private fileResponse(file: StoredFile, ifNoneMatch: string | null): Response {
+    const headers = { etag: file.etag, 'cache-control': file.cacheControl, 'last-modified': new Date(file.updatedAt).toUTCString() };
+    if (ifNoneMatch === file.etag) return new HttpResponse(null, { status: 304, headers });
+    return new HttpResponse(new Uint8Array(file.body), {
+      status: 200,
+      headers: { ...headers, 'content-type': file.contentType, 'content-length': String(file.body.length) },
+    });
+  }
+
+  private async list(bucketName: string, req: Request, role: Role): Promise<Response> {
+    const bucket = this.buckets.get(bucketName);
+    if (!bucket) return this.error(ERRORS.noBucket);
+    const opts = (await req.json()) as { prefix?: string; limit?: number; offset?: number; sortBy?: { column?: string; order?: string } };
+    if (role !== 'service') return HttpResponse.json([]); // RLS hides every row from anon
+    // The prefix is a folder path: a partial name lists nothing, a missing folder lists [].
+    const folder = (opts.prefix ?? '').replace(/\/+$/, '');
+    const start = folder === '' ? '' : `${folder}/`;
+    const entries = new Map<string, object>();
+    for (const [path, file] of bucket.files) {
+      if (!path.startsWith(start)) continue;
+      const rest = path.slice(start.length);
+      const slash = rest.indexOf('/');
+      if (slash >= 0) {
+        const name = rest.slice(0, slash);
+        entries.set(name, { name, id: null, updated_at: null, created_at: null, last_accessed_at: null, metadata: null });
+      } else {
+        entries.set(rest, {
+          name: rest,
+          id: file.id,
+          updated_at: file.updatedAt,
+          created_at: file.createdAt,
+          last_accessed_at: file.updatedAt,
+          metadata: { eTag: file.etag, size: file.body.length, mimetype: file.contentType, cacheControl: file.cacheControl, lastModified: file.updatedAt, contentLength: file.body.length, httpStatusCode: 200 },
+        });
+      }
+    }
+    const desc = opts.sortBy?.order === 'desc';
+    const names = [...entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0) * (desc ? -1 : 1));
+    const offset = opts.offset ?? 0;
+    const limit = opts.limit ?? 100;
+    return HttpResponse.json(names.slice(offset, offset + limit).map((n) => entries.get(n)));
+  }
+
+  private async remove(bucketName: string, req: Request, role: Role): Promise<Response> {
+    const bucket = this.buckets.get(bucketName);
+    if (!bucket) return this.error(ERRORS.noBucket);
+    const { prefixes } = (await req.json()) as { prefixes: string[] };
+    if (role !== 'service') return HttpResponse.json([]);
+    const removed: object[] = [];
+    for (const path of prefixes) {
+      const file = bucket.files.get(path);
+      if (!file) continue; // a missing key is no error
+      bucket.files.delete(path);
+      removed.push({ bucket_id: bucketName, name: path, id: file.id, updated_at: file.updatedAt, created_at: file.createdAt, metadata: { size: file.body.length, mimetype: file.contentType } });
+    }
+    return HttpResponse.json(removed);
+  }
+
+  private async moveOrCopy(req: Request, role: Role, move: boolean): Promise<Response> {
+    const { bucketId, sourceKey, destinationKey, destinationBucket } = (await req.json()) as Record<string, string>;
+    const from = this.buckets.get(bucketId!);
+    const to = this.buckets.get(destinationBucket ?? bucketId!);
+    if (!from || !to) return this.error(ERRORS.noBucket);
+    if (role !== 'service') return this.error(ERRORS.notFound);
+    const file = from.files.get(sourceKey!);
+    if (!file) return this.error(ERRORS.notFound);
+    if (to.files.has(destinationKey!)) return this.error(ERRORS.exists);
+    to.files.set(destinationKey!, { ...file, id: move ? file.id : randomUUID() });
+    if (move) from.files.delete(sourceKey!);
+    return HttpResponse.json(move ? { message: 'Successfully moved' } : { Key: `${destinationBucket ?? bucketId}/${destinationKey}` });
+  }
+
+  private token(payload: object): string {
+    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+    return `${body}.${createHmac('sha256', this.signingSecret).update(body).digest('base64url')}`;
+  }
+
+  private readToken(token: string | null): Record<string, unknown> | 'bad' | 'expired' {
+    const [body, sig] = (token ?? '').split('.');
+    if (!body || sig !== createHmac('sha256', this.signingSecret).update(body).digest('base64url')) return 'bad';
+    const payload = JSON.parse(Buffer.from(body, 'base64url').toString()) as Record<string, unknown>;
+    return (payload.exp as number) * 1000 < Date.now() ? 'expired' : payload;
+  }
+
+  private async sign(bucketName: string, path: string, req: Request, role: Role): Promise<Response> {
+    const bucket = this.buckets.get(bucketName);
+    if (!bucket) return this.error(ERRORS.noBucket);
+    const { expiresIn } = (await req.json()) as { expiresIn: number };
+    if (role !== 'service' || !bucket.files.has(path)) return this.error(ERRORS.notFound);
+    const token = this.token({ url: `${bucketName}/${path}`, exp: Math.floor(Date.now() / 1000) + expiresIn });
+    return HttpResponse.json({ signedURL: `/object/sign/${bucketName}/${encodePath(path)}?token=${token}` });
+  }
+
+  private async signedGet(bucketName: string, path: string, url: URL): Promise<Response> {
+    const payload = this.readToken(url.searchParams.get('token'));
+    if (payload === 'bad') return this.error(ERRORS.badToken);
+    if (payload === 'expired') return this.error(ERRORS.expired);
+    if (payload.url !== `${bucketName}/${path}`) return this.error(ERRORS.badToken);
+    const file = this.buckets.get(bucketName)?.files.get(path);
+    return file ? this.fileResponse(file, null) : this.error(ERRORS.notFound);
+  }
+
+  private async signUpload(bucketName: string, path: string, req: Request, role: Role): Promise<Response> {
+    const bucket = this.buckets.get(bucketName);
+    if (!bucket) return this.error(ERRORS.noBucket);
+    if (role !== 'service') return this.error(ERRORS.rls);
+    const upsert = req.headers.get('x-upsert') === 'true';
+    if (!upsert && bucket.files.has(path)) return this.error(ERRORS.exists);
+    const token = this.token({ url: `${bucketName}/${path}`, upsert, exp: Math.floor(Date.now() / 1000) + 2 * 3600 });
+    return HttpResponse.json({ url: `/object/upload/sign/${bucketName}/${encodePath(path)}?token=${token}`, token });
+  }
+
+  private async signedUpload(bucketName: string, path: string, req: Request, url: URL): Promise<Response> {
+    const payload = this.readToken(url.searchParams.get('token'));
+    if (payload === 'bad') return this.error(ERRORS.badToken);
+    if (payload === 'expired') return this.error(ERRORS.expired);
+    if (payload.url !== `${bucketName}/${path}`) return this.error(ERRORS.badToken);
+    const bucket = this.buckets.get(bucketName);
+    if (!bucket) return this.error(ERRORS.noBucket);
+    const body = Buffer.from(await req.arrayBuffer());
+    if (bucket.fileSizeLimit !== null && body.length > bucket.fileSizeLimit) return this.error(ERRORS.tooLarge);
+    if (!payload.upsert && bucket.files.has(path)) return this.error(ERRORS.exists);
+    const { Key } = this.write(bucketName, path, body, req.headers.get('content-type'), req.headers.get('cache-control'));
+    return HttpResponse.json({ Key });
+  }
+
+  private getBucket(name: string, role: Role): Response {
+    const bucket = this.buckets.get(name);
+    if (!bucket || role !== 'service') return this.error(ERRORS.noBucket);
+    const at = '2026-01-01T00:00:00.000Z';
+    return HttpResponse.json({ id: name, name, owner: '', public: false, type: 'STANDARD', file_size_limit: bucket.fileSizeLimit, allowed_mime_types: null, created_at: at, updated_at: at });
+  }
+
+  /** What is stored under a key, for assertions. */
+  file(bucketName: string, path: string): StoredFile | undefined {
+    return this.buckets.get(bucketName)?.files.get(path);
+  }
+}
+
+type Role = 'service' | 'anon';
+
+function decode(path: string): string {
+  return path.split('/').map(decodeURIComponent).join('/');
+}
+
+function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
