@@ -4,13 +4,20 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { loadConfig } from '../shared/config.js';
+import { DEFAULTS, loadConfig } from '../shared/config.js';
 import { ROOT, type Proc, startApiProcess, startWorker, stop } from './processes.js';
 
 const conceptFile = path.resolve(process.argv[2] ?? path.join(ROOT, 'examples', 'concept.json'));
-const config = loadConfig(process.env);
-const jobsDir = path.resolve(config.store.dir);
-const env = { ...process.env, JOBS_DIR: jobsDir, RENDER_DELAY_MS: process.env.RENDER_DELAY_MS ?? '4000' };
+// The embedded defaults whatever the shell has set: the filesystem store and the local renderer.
+const config = loadConfig({ ...process.env, STORE: 'fs', RENDERER: process.env.RENDERER ?? 'axonometric' });
+const jobsDir = path.resolve(config.store.kind === 'fs' ? config.store.dir : DEFAULTS.JOBS_DIR);
+const env = {
+  ...process.env,
+  STORE: 'fs',
+  RENDERER: config.renderer.kind,
+  JOBS_DIR: jobsDir,
+  RENDER_DELAY_MS: process.env.RENDER_DELAY_MS ?? '4000',
+};
 
 const procs: Proc[] = [];
 async function main(): Promise<number> {

@@ -8,7 +8,7 @@ export const DEFAULTS = {
   WORKER_PORT: 3001,
   JOBS_DIR: '.jobs',
   STORE: 'fs',
-  RENDERER: 'axonometric',
+  RENDERER: 'auto',
   RENDER_DELAY_MS: 0,
   /** A lease lives this long without a heartbeat; a crashed worker's job is taken over after it. */
   LEASE_MS: 15 * SECOND,
@@ -29,17 +29,57 @@ export const DEFAULTS = {
   /** Stores that cannot promise atomic create-only writes re-read a lease after this long. */
   CLAIM_SETTLE_MS: 250,
   LOG_LEVEL: 'info',
+  SUPABASE_BUCKET: 'render-jobs',
+  SUPABASE_ASSETS_BUCKET: 'render-assets',
+  /** Safe for every server: true skips the lease read-back, only for servers with storage-api #1392. */
+  SUPABASE_ATOMIC_CREATE: 'false',
+  /** One storage request never waits longer; it is retried (when safe) up to STORE_RETRIES times. */
+  STORE_TIMEOUT_MS: 10 * SECOND,
+  STORE_RETRIES: 3,
+  /** How long an `imageUrl` signed by the Supabase store stays valid. */
+  SIGNED_URL_TTL_S: 24 * 60 * 60,
+  /** Per uploaded input (reference images go straight to storage, not through a function). */
+  UPLOAD_MAX_BYTES: 10 * 1024 * 1024,
+  OPENAI_MODEL: 'gpt-image-1',
+  /** One image call; the SDK's own 10-minute default could hold a job for half an hour with retries. */
+  OPENAI_TIMEOUT_MS: 3 * MINUTE,
+  OPENAI_PARTIAL_IMAGES: 2,
+  OPENAI_QUALITY: 'medium',
+  /** A function's time budget (Vercel Hobby: 10 s); inline work and streams end before it. */
+  FUNCTION_BUDGET_MS: 10 * SECOND,
+  /** Finished jobs, their results and leases are pruned after this many days. */
+  RETENTION_DAYS: 7,
 } as const;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bucketName = z.string().regex(/^[a-z0-9][a-z0-9._-]{2,62}$/, 'not a bucket name');
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: int(0, 65535).default(DEFAULTS.PORT),
   WORKER_PORT: int(0, 65535).default(DEFAULTS.WORKER_PORT),
   JOBS_DIR: z.string().min(1).default(DEFAULTS.JOBS_DIR),
-  STORE: z.enum(['fs']).default(DEFAULTS.STORE),
-  RENDERER: z.enum(['axonometric', 'stub']).default(DEFAULTS.RENDERER),
+  STORE: z.enum(['fs', 'supabase']).default(DEFAULTS.STORE),
+  SUPABASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SUPABASE_SERVICE_ROLE_KEY: z.string().min(20, 'looks too short for a Supabase key').optional(),
+  SUPABASE_BUCKET: bucketName.default(DEFAULTS.SUPABASE_BUCKET),
+  SUPABASE_ASSETS_BUCKET: bucketName.default(DEFAULTS.SUPABASE_ASSETS_BUCKET),
+  SUPABASE_ATOMIC_CREATE: z.enum(['true', 'false']).default(DEFAULTS.SUPABASE_ATOMIC_CREATE),
+  STORE_TIMEOUT_MS: int(100, 2 * MINUTE).default(DEFAULTS.STORE_TIMEOUT_MS),
+  STORE_RETRIES: int(0, 10).default(DEFAULTS.STORE_RETRIES),
+  SIGNED_URL_TTL_S: int(60, 7 * 24 * 60 * 60).default(DEFAULTS.SIGNED_URL_TTL_S),
+  UPLOAD_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(DEFAULTS.UPLOAD_MAX_BYTES),
+  // auto: OpenAI when OPENAI_API_KEY is set, the local axonometric renderer otherwise.
+  RENDERER: z.enum(['auto', 'openai', 'axonometric', 'stub']).default(DEFAULTS.RENDERER),
+  OPENAI_API_KEY: z.string().min(20, 'looks too short for an OpenAI key').optional(),
+  OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  OPENAI_MODEL: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/, 'not a model name').default(DEFAULTS.OPENAI_MODEL),
+  OPENAI_TIMEOUT_MS: int(1 * SECOND, 10 * MINUTE).default(DEFAULTS.OPENAI_TIMEOUT_MS),
+  OPENAI_PARTIAL_IMAGES: int(0, 3).default(DEFAULTS.OPENAI_PARTIAL_IMAGES),
+  OPENAI_QUALITY: z.enum(['low', 'medium', 'high', 'auto']).default(DEFAULTS.OPENAI_QUALITY),
+  CRON_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  FUNCTION_BUDGET_MS: int(1 * SECOND, 15 * MINUTE).default(DEFAULTS.FUNCTION_BUDGET_MS),
+  RETENTION_DAYS: int(1, 3650).default(DEFAULTS.RETENTION_DAYS),
   RENDER_DELAY_MS: int(0, 10 * MINUTE).default(DEFAULTS.RENDER_DELAY_MS),
   // Unset: the local worker. "none" (or empty): no worker, `/process` runs the job inline.
   WORKER_URL: z.string().optional(),
@@ -59,12 +99,41 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(DEFAULTS.LOG_LEVEL),
 });
 
+export type StoreConfig =
+  | { kind: 'fs'; dir: string }
+  | {
+      kind: 'supabase';
+      url: string;
+      serviceRoleKey: string;
+      bucket: string;
+      assetsBucket: string;
+      atomicCreate: boolean;
+      timeoutMs: number;
+      retries: number;
+    };
+
+export interface OpenAIConfig {
+  apiKey: string;
+  baseUrl: string | undefined;
+  model: string;
+  timeoutMs: number;
+  partialImages: number;
+  quality: 'low' | 'medium' | 'high' | 'auto';
+}
+
 export interface Config {
   env: 'development' | 'test' | 'production';
+  /** NODE_ENV or VERCEL_ENV says production: missing secrets stop the start. */
+  production: boolean;
   port: number;
   workerPort: number;
-  store: { kind: 'fs'; dir: string };
-  renderer: { kind: 'axonometric' | 'stub'; delayMs: number };
+  store: StoreConfig;
+  renderer: { kind: 'openai' | 'axonometric' | 'stub'; delayMs: number; openai: OpenAIConfig | null };
+  signedUrlTtlS: number;
+  uploads: { maxBytes: number; maxFiles: number };
+  cronSecret: string | null;
+  functionBudgetMs: number;
+  retentionMs: number;
   /** null: no worker; `/process` runs jobs inline. */
   workerUrl: string | null;
   workerSecret: string | null;
@@ -91,25 +160,48 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   // Railway tells a service which port to listen on through PORT; there the worker is the service.
   if (set.RAILWAY_ENVIRONMENT && !set.WORKER_PORT && set.PORT) set.WORKER_PORT = set.PORT;
+  // Deployment rules read the raw values, so one failed start names every problem at once.
+  const problems = deploymentProblems(set, env.WORKER_URL);
   const parsed = EnvSchema.safeParse(set);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    throw new ConfigError([...parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`), ...problems]);
   }
   const e = parsed.data;
-  const problems: string[] = [];
   if (e.HEARTBEAT_MS * 3 > e.LEASE_MS) {
     problems.push(`HEARTBEAT_MS (${e.HEARTBEAT_MS}) must be at most a third of LEASE_MS (${e.LEASE_MS})`);
   }
   if (e.RETRY_MAX_MS < e.RETRY_BASE_MS) problems.push('RETRY_MAX_MS must be at least RETRY_BASE_MS');
   const workerUrl = resolveWorkerUrl(env.WORKER_URL, e.WORKER_PORT, problems);
+  const store = storeConfig(e, problems);
+  const renderer = e.RENDERER === 'auto' ? (e.OPENAI_API_KEY ? 'openai' : 'axonometric') : e.RENDERER;
+  if (renderer === 'openai' && !e.OPENAI_API_KEY) problems.push('OPENAI_API_KEY: required for RENDERER=openai');
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
     env: e.NODE_ENV,
+    production: isProduction(set),
     port: e.PORT,
     workerPort: e.WORKER_PORT,
-    store: { kind: e.STORE, dir: e.JOBS_DIR },
-    renderer: { kind: e.RENDERER, delayMs: e.RENDER_DELAY_MS },
+    store: store!,
+    renderer: {
+      kind: renderer,
+      delayMs: e.RENDER_DELAY_MS,
+      openai: e.OPENAI_API_KEY
+        ? {
+            apiKey: e.OPENAI_API_KEY,
+            baseUrl: e.OPENAI_BASE_URL,
+            model: e.OPENAI_MODEL,
+            timeoutMs: e.OPENAI_TIMEOUT_MS,
+            partialImages: e.OPENAI_PARTIAL_IMAGES,
+            quality: e.OPENAI_QUALITY,
+          }
+        : null,
+    },
+    signedUrlTtlS: e.SIGNED_URL_TTL_S,
+    uploads: { maxBytes: e.UPLOAD_MAX_BYTES, maxFiles: 8 },
+    cronSecret: e.CRON_SECRET ?? null,
+    functionBudgetMs: e.FUNCTION_BUDGET_MS,
+    retentionMs: e.RETENTION_DAYS * 24 * 60 * MINUTE,
     workerUrl,
     workerSecret: e.WORKER_SECRET ?? null,
     workerId: e.WORKER_ID,
@@ -128,6 +220,40 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: e.MAX_BODY_BYTES,
     logLevel: e.LOG_LEVEL,
   });
+}
+
+function isProduction(set: Record<string, string | undefined>): boolean {
+  return set.NODE_ENV === 'production' || set.VERCEL_ENV === 'production';
+}
+
+function deploymentProblems(set: Record<string, string | undefined>, rawWorkerUrl: string | undefined): string[] {
+  const problems: string[] = [];
+  if (isProduction(set)) {
+    if (!set.WORKER_SECRET) problems.push('WORKER_SECRET: required in production (it guards /process)');
+    if (!set.CRON_SECRET) problems.push('CRON_SECRET: required in production (it guards the cron routes)');
+  }
+  if (set.VERCEL) {
+    if ((set.STORE ?? DEFAULTS.STORE) === 'fs') problems.push('STORE: the filesystem store cannot work on Vercel (no shared disk); use STORE=supabase');
+    if (rawWorkerUrl === undefined) problems.push('WORKER_URL: required on Vercel (the worker\'s public URL, or "none")');
+  }
+  return problems;
+}
+
+function storeConfig(e: z.output<typeof EnvSchema>, problems: string[]): StoreConfig | undefined {
+  if (e.STORE === 'fs') return { kind: 'fs', dir: e.JOBS_DIR };
+  if (!e.SUPABASE_URL) problems.push('SUPABASE_URL: required for STORE=supabase (https://<project>.supabase.co)');
+  if (!e.SUPABASE_SERVICE_ROLE_KEY) problems.push('SUPABASE_SERVICE_ROLE_KEY: required for STORE=supabase');
+  if (!e.SUPABASE_URL || !e.SUPABASE_SERVICE_ROLE_KEY) return undefined;
+  return {
+    kind: 'supabase',
+    url: e.SUPABASE_URL.replace(/\/+$/, ''),
+    serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY,
+    bucket: e.SUPABASE_BUCKET,
+    assetsBucket: e.SUPABASE_ASSETS_BUCKET,
+    atomicCreate: e.SUPABASE_ATOMIC_CREATE === 'true',
+    timeoutMs: e.STORE_TIMEOUT_MS,
+    retries: e.STORE_RETRIES,
+  };
 }
 
 function resolveWorkerUrl(raw: string | undefined, workerPort: number, problems: string[]): string | null {

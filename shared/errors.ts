@@ -147,8 +147,11 @@ export class ShutdownError extends AppError {
 
 /** A render failure. `retryable` decides between another attempt and failing at once. */
 export class RenderError extends AppError {
-  constructor(code: string, message: string, opts: { retryable: boolean; cause?: unknown }) {
+  /** The provider asked us to wait this long before trying again (`Retry-After`). */
+  readonly retryAfterMs: number | null;
+  constructor(code: string, message: string, opts: { retryable: boolean; cause?: unknown; retryAfterMs?: number | null }) {
     super(code, message, { status: 502, retryable: opts.retryable, cause: opts.cause });
+    this.retryAfterMs = opts.retryAfterMs ?? null;
   }
 }
 

@@ -7,6 +7,14 @@ export interface RenderInput {
   conceptId: string;
   renderType: string;
   conceptInputs: ConceptInputs;
+  /** Reference images (the `edit` kind), read from the store before the render starts. */
+  references?: ReferenceImage[];
+}
+
+export interface ReferenceImage {
+  name: string;
+  body: Buffer;
+  contentType: string;
 }
 
 export interface RenderProgress {
@@ -20,6 +28,8 @@ export interface RenderContext {
   /** Aborted on cancel, lost lease or shutdown; a provider must stop promptly and reject. */
   signal: AbortSignal;
   onProgress: (p: RenderProgress) => void;
+  /** A partial image while the render runs (OpenAI streams them); the runner stores the latest. */
+  onPreview?: (image: Buffer, contentType: string) => void;
 }
 
 export interface RenderOutput {

@@ -1,9 +1,10 @@
 // How a held job leaves `processing`: completed, failed, retried, cancelled or handed back.
 // Each writes the document first and tidies markers after, so a crash in between leaves at worst a
 // stale marker, which the next scan removes.
-import { type AppError, isRetryable } from '../errors.js';
+import { type AppError, isRetryable, RenderError } from '../errors.js';
 import type { AttemptRecord, JobDocument, JobResult } from '../job/document.js';
 import { keys } from '../store/keys.js';
+import { MINUTE } from '../time.js';
 import { retryDelayMs } from './backoff.js';
 import type { JobHolder } from './holder.js';
 import { dropMarker, putMarker } from './markers.js';
@@ -68,7 +69,10 @@ export async function failOrRetry(holder: JobHolder, err: unknown): Promise<JobD
     const suffix = isRetryable(err) ? ` (gave up after ${used} of ${holder.doc.maxAttempts} attempts)` : '';
     return fail(holder, code, message + suffix);
   }
-  const delay = retryDelayMs(used, { baseMs: holder.deps.queue.retryBaseMs, maxMs: holder.deps.queue.retryMaxMs });
+  const backoff = retryDelayMs(used, { baseMs: holder.deps.queue.retryBaseMs, maxMs: holder.deps.queue.retryMaxMs });
+  // A provider's Retry-After is a floor: retrying sooner only earns another 429.
+  const asked = err instanceof RenderError && err.retryAfterMs !== null ? Math.min(err.retryAfterMs, 10 * MINUTE) : 0;
+  const delay = Math.max(backoff, asked);
   return requeue(holder, delay, 'retrying', `Attempt ${used} of ${holder.doc.maxAttempts} failed (${message}); retrying in ${(delay / 1000).toFixed(1)} s.`, message);
 }
 

@@ -44,4 +44,41 @@ describe('loadConfig', () => {
     expect(loadConfig({ RAILWAY_ENVIRONMENT: 'production', PORT: '8080' }).workerPort).toBe(8080);
     expect(loadConfig({ RAILWAY_ENVIRONMENT: 'production', PORT: '8080', WORKER_PORT: '9000' }).workerPort).toBe(9000);
   });
+
+  it('picks OpenAI when a key is set and the local renderer otherwise, unless told', () => {
+    expect(loadConfig({}).renderer.kind).toBe('axonometric');
+    const key = 'sk-0123456789abcdefghijkl';
+    expect(loadConfig({ OPENAI_API_KEY: key }).renderer).toMatchObject({ kind: 'openai', openai: { model: 'gpt-image-1', apiKey: key } });
+    expect(loadConfig({ OPENAI_API_KEY: key, RENDERER: 'axonometric' }).renderer.kind).toBe('axonometric');
+    expect(() => loadConfig({ RENDERER: 'openai' })).toThrow(/OPENAI_API_KEY/);
+  });
+
+  it('needs the Supabase URL and key for STORE=supabase, and takes the buckets and timings', () => {
+    expect(() => loadConfig({ STORE: 'supabase' })).toThrow(/SUPABASE_URL[\s\S]*SUPABASE_SERVICE_ROLE_KEY/);
+    const c = loadConfig({ STORE: 'supabase', SUPABASE_URL: 'https://abc.supabase.co/', SUPABASE_SERVICE_ROLE_KEY: 'x'.repeat(40), SUPABASE_ATOMIC_CREATE: 'true' });
+    expect(c.store).toEqual({ kind: 'supabase', url: 'https://abc.supabase.co', serviceRoleKey: 'x'.repeat(40), bucket: 'render-jobs', assetsBucket: 'render-assets', atomicCreate: true, timeoutMs: 10_000, retries: 3 });
+  });
+
+  it('refuses a production start without its secrets, naming each missing one', () => {
+    const err = (() => {
+      try {
+        loadConfig({ NODE_ENV: 'production', VERCEL: '1', SUPABASE_URL: 'not a url' });
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    for (const name of ['WORKER_SECRET', 'CRON_SECRET', 'SUPABASE_URL', 'STORE', 'WORKER_URL']) expect(err.message).toContain(name);
+    const ok = loadConfig({
+      VERCEL_ENV: 'production',
+      VERCEL: '1',
+      STORE: 'supabase',
+      SUPABASE_URL: 'https://abc.supabase.co',
+      SUPABASE_SERVICE_ROLE_KEY: 'x'.repeat(40),
+      WORKER_URL: 'https://worker.example.com',
+      WORKER_SECRET: 's'.repeat(32),
+      CRON_SECRET: 'c'.repeat(32),
+    });
+    expect(ok.production).toBe(true);
+  });
 });
