@@ -34,8 +34,9 @@ async function lifecycle(jobs: number, provider: RenderProvider, queue = loadCon
   await loop.stop(1000);
   const total = { ...counting.counts };
   await tmp.cleanup();
-  const per = (c: OpCounts) => ({ get: c.get / jobs, put: c.put / jobs, list: c.list / jobs, delete: c.delete / jobs });
-  const worker = { get: total.get - create.get, put: total.put - create.put, list: total.list - create.list, delete: total.delete - create.delete };
+  const ops = Object.keys(total) as Array<keyof OpCounts>;
+  const per = (c: OpCounts) => Object.fromEntries(ops.map((op) => [op, c[op] / jobs])) as OpCounts;
+  const worker = Object.fromEntries(ops.map((op) => [op, total[op] - create[op]])) as OpCounts;
   return { create: per(create), worker: per(worker) };
 }
 

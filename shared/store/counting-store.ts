@@ -3,13 +3,14 @@ import type { ListOptions, ObjectStore, PutOptions } from './object-store.js';
 
 export interface OpCounts {
   get: number;
+  stat: number;
   put: number;
   list: number;
   delete: number;
 }
 
 export class CountingStore implements ObjectStore {
-  readonly counts: OpCounts = { get: 0, put: 0, list: 0, delete: 0 };
+  readonly counts: OpCounts = { get: 0, stat: 0, put: 0, list: 0, delete: 0 };
   constructor(private readonly inner: ObjectStore) {}
 
   get kind() {
@@ -21,6 +22,10 @@ export class CountingStore implements ObjectStore {
   get(key: string) {
     this.counts.get++;
     return this.inner.get(key);
+  }
+  stat(key: string) {
+    this.counts.stat++;
+    return this.inner.stat(key);
   }
   put(key: string, body: Buffer | string, opts?: PutOptions) {
     this.counts.put++;
@@ -35,6 +40,6 @@ export class CountingStore implements ObjectStore {
     return this.inner.delete(key);
   }
   total(): number {
-    return this.counts.get + this.counts.put + this.counts.list + this.counts.delete;
+    return Object.values(this.counts).reduce((a, b) => a + b, 0);
   }
 }

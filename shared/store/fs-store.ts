@@ -50,6 +50,18 @@ export class FsObjectStore implements ObjectStore {
     };
   }
 
+  async stat(key: string): Promise<{ bytes: number; contentType: string } | null> {
+    const file = this.pathOf(key);
+    try {
+      const st = await fs.stat(file);
+      if (!st.isFile()) return null;
+      return { bytes: st.size, contentType: CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream' };
+    } catch (err) {
+      if (isCode(err, 'ENOENT') || isCode(err, 'ENOTDIR')) return null;
+      throw unavailable('stat', key, err);
+    }
+  }
+
   async put(key: string, body: Buffer | string, opts: PutOptions = {}): Promise<void> {
     const file = this.pathOf(key);
     const dir = path.dirname(file);

@@ -53,6 +53,8 @@ export interface ObjectStore {
      */
     atomicCreate: boolean;
   };
+  /** Size and type of an object without reading it, or null if there is none. */
+  stat(key: string): Promise<{ bytes: number; contentType: string } | null>;
   /** The object, or null if there is none. Never returns a partly written object. */
   get(key: string): Promise<StoredObject | null>;
   /** Atomic: readers see the old object or the whole new one, never a mix. */

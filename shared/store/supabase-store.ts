@@ -55,6 +55,18 @@ export class SupabaseObjectStore implements ObjectStore {
     });
   }
 
+  async stat(key: string): Promise<{ bytes: number; contentType: string } | null> {
+    assertValidKey(key);
+    return this.retry(`stat ${key}`, async () => {
+      const { data, error } = await (await this.files(key)).info(key);
+      if (error) {
+        if (isNotFound(error)) return null;
+        throw classifyStorageError(error, `stat ${key}`);
+      }
+      return { bytes: data.size ?? 0, contentType: data.contentType ?? 'application/octet-stream' };
+    });
+  }
+
   async put(key: string, body: Buffer | string, opts: PutOptions = {}): Promise<void> {
     assertValidKey(key);
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;

@@ -39,7 +39,7 @@ export interface SupabaseStorageOptions {
   faults?: FaultPlan;
 }
 
-type Op = 'upload' | 'update' | 'download' | 'list' | 'remove' | 'move' | 'copy' | 'sign' | 'signed-get' | 'upload-sign' | 'signed-upload' | 'bucket';
+type Op = 'info' | 'upload' | 'update' | 'download' | 'list' | 'remove' | 'move' | 'copy' | 'sign' | 'signed-get' | 'upload-sign' | 'signed-upload' | 'bucket';
 
 const ERRORS = {
   notFound: { statusCode: '404', code: 'NoSuchKey', error: 'not_found', message: 'Object not found' },
@@ -123,6 +123,7 @@ export class SupabaseStorageStandIn {
     if (method === 'PUT' && (match = m(/^\/object\/upload\/sign\/([^/]+)\/(.+)$/))) return { op: 'signed-upload', run: (r, u) => this.signedUpload(match![1]!, decode(match![2]!), r, u) };
     if (method === 'POST' && (match = m(/^\/object\/sign\/([^/]+)\/(.+)$/))) return { op: 'sign', run: (r, _u, role) => this.sign(match![1]!, decode(match![2]!), r, role) };
     if (method === 'GET' && (match = m(/^\/object\/sign\/([^/]+)\/(.+)$/))) return { op: 'signed-get', run: (_r, u) => this.signedGet(match![1]!, decode(match![2]!), u) };
+    if (method === 'GET' && (match = m(/^\/object\/info\/(?:authenticated\/)?([^/]+)\/(.+)$/))) return { op: 'info', run: async (_r, _u, role) => this.info(match![1]!, decode(match![2]!), role) };
     if (method === 'GET' && (match = m(/^\/object\/(?:authenticated\/)?([^/]+)\/(.+)$/))) return { op: 'download', run: (r, _u, role) => this.download(match![1]!, decode(match![2]!), r, role) };
     if ((method === 'POST' || method === 'PUT') && (match = m(/^\/object\/([^/]+)\/(.+)$/))) {
       const op = method === 'POST' ? 'upload' : 'update';
@@ -189,6 +190,26 @@ export class SupabaseStorageStandIn {
     const file = role === 'service' ? bucket.files.get(path) : undefined;
     if (!file) return this.error(ERRORS.notFound);
     return this.fileResponse(file, req.headers.get('if-none-match'));
+  }
+
+  private info(bucketName: string, path: string, role: Role): Response {
+    const bucket = this.buckets.get(bucketName);
+    if (!bucket) return this.error(ERRORS.noBucket);
+    const file = role === 'service' ? bucket.files.get(path) : undefined;
+    if (!file) return this.error(ERRORS.notFound);
+    return HttpResponse.json({
+      id: file.id,
+      version: file.id,
+      name: path,
+      bucket_id: bucketName,
+      created_at: file.createdAt,
+      last_modified: file.updatedAt,
+      size: file.body.length,
+      cache_control: file.cacheControl,
+      content_type: file.contentType,
+      etag: file.etag,
+      metadata: {},
+    });
   }
 
   private fileResponse(file: StoredFile, ifNoneMatch: string | null): Response {

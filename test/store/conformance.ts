@@ -24,6 +24,12 @@ export function describeObjectStore(name: string, make: () => Promise<StoreFixtu
       expect(b?.contentType).toBe('image/png');
     });
 
+    it('tells the size and type of an object without reading it, and null for a missing one', async () => {
+      await fx.store.put('st/img.png', Buffer.alloc(1234, 7), { contentType: 'image/png' });
+      expect(await fx.store.stat('st/img.png')).toEqual({ bytes: 1234, contentType: 'image/png' });
+      expect(await fx.store.stat('st/none.png')).toBeNull();
+    });
+
     it('overwrites with a plain put, and the etag follows the content', async () => {
       await fx.store.put('ow/x.json', '{"v":1}');
       const first = await fx.store.get('ow/x.json');
@@ -106,6 +112,7 @@ export function describeObjectStore(name: string, make: () => Promise<StoreFixtu
     const badKeys = ['', '../escape', 'a/../../escape', '/abs', 'a//b', 'a\\b', '.hidden', 'a/.tmp-x', '%2e%2e/x', 'a/b\0c', 'a/ b', 'x'.repeat(600), 'a/..'];
     it.each(badKeys)('refuses the key %j on every operation', async (key) => {
       await expect(fx.store.get(key)).rejects.toBeInstanceOf(InvalidKeyError);
+      await expect(fx.store.stat(key)).rejects.toBeInstanceOf(InvalidKeyError);
       await expect(fx.store.put(key, 'x')).rejects.toBeInstanceOf(InvalidKeyError);
       await expect(fx.store.delete(key)).rejects.toBeInstanceOf(InvalidKeyError);
     });
