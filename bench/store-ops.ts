@@ -35,8 +35,8 @@ async function lifecycle(jobs: number, provider: RenderProvider, queue = loadCon
   const total = { ...counting.counts };
   await tmp.cleanup();
   const ops = Object.keys(total) as Array<keyof OpCounts>;
-  const per = (c: OpCounts) => Object.fromEntries(ops.map((op) => [op, c[op] / jobs])) as OpCounts;
-  const worker = Object.fromEntries(ops.map((op) => [op, total[op] - create[op]])) as OpCounts;
+  const per = (c: OpCounts) => Object.fromEntries(ops.map((op) => [op, c[op] / jobs])) as unknown as OpCounts;
+  const worker = Object.fromEntries(ops.map((op) => [op, total[op] - create[op]])) as unknown as OpCounts;
   return { create: per(create), worker: per(worker) };
 }
 
