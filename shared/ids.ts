@@ -8,6 +8,8 @@ const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 export const ProjectId = z.string().max(64, 'at most 64 characters').regex(SEGMENT, 'letters, digits, "_" and "-" only');
 export const JobId = z.string().max(64, 'at most 64 characters').regex(SEGMENT, 'letters, digits, "_" and "-" only');
+/** An uploaded input: `u` and 128 random bits. */
+export const UploadId = z.string().regex(/^u[0-9a-z]{26}$/, 'an upload id from POST /api/uploads');
 export const ConceptId = z.string().max(64, 'at most 64 characters').regex(SEGMENT, 'letters, digits, "_" and "-" only');
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
@@ -43,4 +45,8 @@ export function newJobId(now = Date.now()): string {
     t = Math.floor(t / 32);
   }
   return time + base32(randomBytes(RANDOM_BYTES));
+}
+
+export function newUploadId(): string {
+  return 'u' + base32(randomBytes(16)).slice(0, 26);
 }

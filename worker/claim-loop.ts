@@ -19,6 +19,7 @@ export interface ClaimLoopOptions {
   workerId: string;
   concurrency: number;
   provider: RenderProvider;
+  signedUrlTtlS?: number;
 }
 
 export class ClaimLoop {
@@ -147,7 +148,7 @@ export class ClaimLoop {
     switch (outcome.kind) {
       case 'run': {
         const { holder } = outcome;
-        const run = runJob(holder, { provider: this.opts.provider, shutdown: this.shutdown.signal })
+        const run = runJob(holder, { provider: this.opts.provider, signedUrlTtlS: this.opts.signedUrlTtlS, shutdown: this.shutdown.signal })
           .catch((err) => holder.log.error({ err }, 'job run failed unexpectedly'))
           .finally(() => {
             this.active.delete(due.jobId);

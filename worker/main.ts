@@ -15,7 +15,7 @@ const log = createLogger({ level: config.logLevel, name: 'worker' }).child({ wor
 const store = openStore(config);
 const loop = new ClaimLoop(
   { store, queue: config.queue, log, now: Date.now },
-  { workerId, concurrency: config.queue.concurrency, provider: selectProvider(config) },
+  { workerId, concurrency: config.queue.concurrency, provider: selectProvider(config), signedUrlTtlS: config.signedUrlTtlS },
 );
 const app = createWorkerApp({ loop, secret: config.workerSecret, workerId, log });
 

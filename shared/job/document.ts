@@ -1,8 +1,8 @@
 // The job document stored at `jobs/{projectId}/{jobId}.json`, validated on every read and write.
 import { z } from 'zod';
-import { ConceptId, JobId, ProjectId } from '../ids.js';
+import { ConceptId, JobId, ProjectId, UploadId } from '../ids.js';
 import { ConceptInputs } from './concept.js';
-import { RenderType } from './request.js';
+import { JobKindName, MAX_REFERENCES, RenderType } from './request.js';
 import { JOB_STATUSES } from './status.js';
 
 const Timestamp = z.iso.datetime();
@@ -35,12 +35,19 @@ export const JobDocument = z.object({
   projectId: ProjectId,
   conceptId: ConceptId,
   renderType: RenderType,
+  /** Documents written before kinds existed are renders. */
+  kind: JobKindName.default('render'),
+  references: z.array(UploadId).max(MAX_REFERENCES).default([]),
   status: z.enum(JOB_STATUSES),
   progress: z.number().int().min(0).max(100),
   stage: z.string().max(64).nullable(),
   message: z.string().max(500).nullable(),
   imageUrl: z.string().nullable(),
+  /** When a signed `imageUrl` stops working (stores that sign); null for the API's own URL. */
+  imageUrlExpiresAt: Timestamp.nullable().default(null),
   previewUrl: z.string().nullable(),
+  /** The latest partial image a streaming render sent, in the store. */
+  previewKey: z.string().nullable().default(null),
   error: z.string().max(2000).nullable(),
   errorCode: z.string().max(64).nullable(),
   conceptInputs: ConceptInputs,

@@ -3,6 +3,7 @@
 // stale marker, which the next scan removes.
 import { type AppError, isRetryable, RenderError } from '../errors.js';
 import type { AttemptRecord, JobDocument, JobResult } from '../job/document.js';
+import type { ImageLink } from '../job/image-url.js';
 import { keys } from '../store/keys.js';
 import { MINUTE } from '../time.js';
 import { retryDelayMs } from './backoff.js';
@@ -24,14 +25,15 @@ function dropMarkerOf(holder: JobHolder, doc: JobDocument): Promise<void> {
   return dropMarker(holder.deps.store, Date.parse(doc.runAfter), doc.jobId);
 }
 
-export async function complete(holder: JobHolder, result: JobResult, imageUrl: string): Promise<JobDocument> {
+export async function complete(holder: JobHolder, result: JobResult, image: ImageLink): Promise<JobDocument> {
   const doc = await holder.write((d, now) => ({
     ...d,
     status: 'completed',
     progress: 100,
     stage: 'done',
     message: 'Render complete.',
-    imageUrl,
+    imageUrl: image.url,
+    imageUrlExpiresAt: image.expiresAt,
     result,
     completedAt: now,
     workerId: holder.lease.workerId,

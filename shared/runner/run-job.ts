@@ -2,7 +2,8 @@
 // watches for a cancel request, writes progress (throttled), stores the image, completes the job.
 import { CancelledError, LeaseLostError, ShutdownError } from '../errors.js';
 import type { JobDocument } from '../job/document.js';
-import { jobUrls } from '../job/urls.js';
+import { imageLink } from '../job/image-url.js';
+import { kindOf } from '../kinds/index.js';
 import { cancelled, complete, failOrRetry, handBack } from '../queue/finish.js';
 import type { JobHolder } from '../queue/holder.js';
 import type { RenderProgress, RenderProvider } from '../providers/provider.js';
@@ -14,6 +15,8 @@ const PROGRESS_EVERY_MS = 1000;
 
 export interface RunOptions {
   provider: RenderProvider;
+  /** Lifetime of signed image URLs (stores that sign them). */
+  signedUrlTtlS?: number;
   /** Aborted when the process is shutting down and the drain window is over: the job is handed back. */
   shutdown?: AbortSignal;
 }
@@ -42,17 +45,17 @@ export async function runJob(holder: JobHolder, opts: RunOptions): Promise<JobDo
   }, deps.queue.heartbeatMs);
 
   const progress = new ProgressWriter(holder);
+  const ttlS = opts.signedUrlTtlS ?? 24 * 60 * 60;
   const startedMs = deps.now();
   try {
-    const out = await opts.provider.render(
+    const out = await kindOf(holder.doc.kind).run(
+      holder.doc,
+      { store: deps.store, provider: async () => opts.provider },
       {
-        jobId: holder.doc.jobId,
-        projectId: holder.doc.projectId,
-        conceptId: holder.doc.conceptId,
-        renderType: holder.doc.renderType,
-        conceptInputs: holder.doc.conceptInputs,
+        signal: abort.signal,
+        onProgress: (p) => progress.report(p),
+        onPreview: (image, contentType) => progress.preview(image, contentType, ttlS),
       },
-      { signal: abort.signal, onProgress: (p) => progress.report(p) },
     );
     abort.signal.throwIfAborted();
     const renderMs = deps.now() - startedMs;
@@ -73,11 +76,11 @@ export async function runJob(holder: JobHolder, opts: RunOptions): Promise<JobDo
         bytes: out.image.length,
         width: out.width,
         height: out.height,
-        renderer: opts.provider.name,
+        renderer: out.renderer,
         model: out.model,
         timings: { queuedMs: Math.max(0, startedMs - Date.parse(createdAt)), renderMs, totalMs: Math.max(0, totalMs) },
       },
-      jobUrls(projectId, jobId).imageUrl,
+      await imageLink(deps.store, { projectId, jobId }, key, { ttlS }),
     );
   } catch (err) {
     const reason: unknown = abort.signal.aborted ? abort.signal.reason : err;
@@ -108,6 +111,9 @@ async function settle(holder: JobHolder, reason: unknown): Promise<JobDocument |
 /** Coalesces progress reports into at most one write per interval, in order, never overlapping. */
 class ProgressWriter {
   private latest: RenderProgress | null = null;
+  private latestPreview: { key: string; url: string } | null = null;
+  private previewing: Promise<void> | null = null;
+  private nextPreview: { image: Buffer; contentType: string; ttlS: number } | null = null;
   private lastWriteMs = 0;
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<unknown> = Promise.resolve();
@@ -124,7 +130,31 @@ class ProgressWriter {
     }, wait);
   }
 
+  /** Stores a partial image and shows it with the next progress write; only the newest matters. */
+  preview(image: Buffer, contentType: string, ttlS: number): void {
+    this.nextPreview = { image, contentType, ttlS };
+    this.previewing ??= this.storePreviews().finally(() => (this.previewing = null));
+  }
+
+  private async storePreviews(): Promise<void> {
+    const { deps, doc } = this.holder;
+    for (let p = this.nextPreview; p; p = this.nextPreview) {
+      this.nextPreview = null;
+      const key = keys.preview(doc.projectId, doc.jobId, p.contentType === 'image/jpeg' ? 'jpg' : p.contentType.slice('image/'.length));
+      try {
+        await deps.store.put(key, p.image, { contentType: p.contentType });
+        const link = await imageLink(deps.store, doc, key, { variant: 'preview', ttlS: p.ttlS });
+        this.latestPreview = { key, url: link.url };
+        this.report(this.latest ?? { progress: this.holder.doc.progress, stage: this.holder.doc.stage ?? 'rendering' });
+      } catch (err) {
+        // A preview is a courtesy: failing to store one never fails the render.
+        this.holder.log.debug({ err }, 'preview not stored');
+      }
+    }
+  }
+
   async flush(): Promise<void> {
+    await this.previewing;
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
@@ -137,6 +167,7 @@ class ProgressWriter {
     const p = this.latest;
     if (!p) return;
     this.latest = null;
+    const preview = this.latestPreview;
     this.lastWriteMs = Date.now();
     try {
       await this.holder.write((d) => ({
@@ -144,6 +175,7 @@ class ProgressWriter {
         progress: Math.max(0, Math.min(100, Math.round(p.progress))),
         stage: p.stage.slice(0, 64),
         message: p.message?.slice(0, 500) ?? d.message,
+        ...(preview ? { previewKey: preview.key, previewUrl: preview.url } : {}),
       }));
     } catch (err) {
       // A lost lease is noticed by the heartbeat, which aborts the render; a failed write is retried

@@ -30,6 +30,8 @@ export const keys = {
   lease: (jobId: string, attempt: number) => `leases/${jobId}/${attempt}`,
   cancel: (jobId: string) => `cancel/${jobId}`,
   result: (projectId: string, jobId: string, ext: string) => `results/${projectId}/${jobId}.${ext}`,
+  preview: (projectId: string, jobId: string, ext: string) => `results/${projectId}/${jobId}.preview.${ext}`,
+  upload: (projectId: string, uploadId: string) => `uploads/${projectId}/${uploadId}`,
 } as const;
 
 /** `{runAfter}-{jobId}` back into its parts; null for a name that is not a queue marker. */

@@ -27,9 +27,18 @@ for (const [name, make] of selectedStores()) {
       const job = await enqueueJob(deps, smallRequest('ok'));
       const done = await runJob(await claimOrThrow(deps, job), { provider: new TimedProvider(20) });
       expect(done).toMatchObject({ status: 'completed', progress: 100, error: null });
-      expect(done?.imageUrl).toBe(`/api/jobs/${job.jobId}/image?projectId=ok`);
       expect(done?.result?.key).toBe(keys.result('ok', job.jobId, 'png'));
-      expect((await fx.store.get(done!.result!.key))?.contentType).toBe('image/png');
+      const stored = await fx.store.get(done!.result!.key);
+      expect(stored?.contentType).toBe('image/png');
+      if (fx.store.signedUrl) {
+        // A store that signs: the image URL serves the bytes itself, until it expires.
+        const res = await fetch(done!.imageUrl!);
+        expect(Buffer.from(await res.arrayBuffer()).equals(stored!.body)).toBe(true);
+        expect(Date.parse(done!.imageUrlExpiresAt!)).toBeGreaterThan(Date.now() + 3_600_000);
+      } else {
+        expect(done?.imageUrl).toBe(`/api/jobs/${job.jobId}/image?projectId=ok`);
+        expect(done?.imageUrlExpiresAt).toBeNull();
+      }
       expect((await fx.store.list(keys.queueFolder)).items.filter((i) => i.name.endsWith(job.jobId))).toEqual([]);
     });
 

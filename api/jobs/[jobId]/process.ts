@@ -34,7 +34,7 @@ export default route('/api/jobs/[jobId]/process', {
       const { selectProvider } = await import('../../../shared/providers/select.js');
       const provider = selectProvider(ctx.config);
       // Answer now; the render goes on for as long as the function may run (its maxDuration).
-      waitUntil(runJob(outcome.holder, { provider }).catch((err) => ctx.log.error({ err, jobId }, 'inline run failed')));
+      waitUntil(runJob(outcome.holder, { provider, signedUrlTtlS: ctx.config.signedUrlTtlS }).catch((err) => ctx.log.error({ err, jobId }, 'inline run failed')));
       res.status(202).json({ jobId, status: 'processing', handledBy: 'inline' });
       return;
     }
