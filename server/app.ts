@@ -15,6 +15,8 @@ export async function createApiApp(ctx: AppContext) {
   app.disable('x-powered-by');
   app.set('etag', false); // handlers send their own ETags
   // Raw bytes, size-capped like a platform would; parsing is the handler's business, as on Vercel.
+  // Uploaded inputs (filesystem store only; Supabase takes them directly) have their own, larger cap.
+  app.use('/api/uploads', express.raw({ type: () => true, limit: ctx.config.uploads.maxBytes }));
   app.use('/api', express.raw({ type: () => true, limit: ctx.config.maxBodyBytes }));
   for (const r of await discoverRoutes(API_DIR)) {
     app.all(r.path, function vercelAdapter(req, res, next) {

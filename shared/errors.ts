@@ -181,3 +181,9 @@ export function isRetryable(err: unknown): boolean {
   // Unknown errors (a bug, a thrown string) are not retried blindly: they fail the job with a message.
   return false;
 }
+
+/** The stable code of one of our errors (or a provider's), if it has one. */
+export function errorCodeOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[a-z0-9_]{1,64}$/.test(code) ? code : undefined;
+}

@@ -4,7 +4,7 @@ import { AppError, MethodNotAllowedError, ValidationError, toErrorResponse } fro
 import { type AppContext, contextOf } from './context.js';
 import type { ApiHandler, ApiRequest, ApiResponse } from './types.js';
 
-type Method = 'GET' | 'POST' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export type RouteHandler = (req: ApiRequest, res: ApiResponse, ctx: AppContext, params: Record<string, string>) => Promise<void>;
 
 /**

@@ -1,10 +1,16 @@
 // GET /api/jobs/:jobId?projectId= — the job's status; ETag/304 so unchanged polls cost nothing.
 import { NotFoundError } from '../../shared/errors.js';
+import type { JobDocument } from '../../shared/job/document.js';
+import { imageLink } from '../../shared/job/image-url.js';
 import { parseJob } from '../../shared/queue/job-docs.js';
 import { keys } from '../../shared/store/keys.js';
+import type { AppContext } from '../_lib/context.js';
 import { jobRefOf } from '../_lib/input.js';
 import { POLL_AFTER_HEADER, pollAfterMs } from '../_lib/job-response.js';
 import { route } from '../_lib/route.js';
+
+/** A signed image URL this close to expiry is replaced in the answer by a fresh one. */
+const RESIGN_WITHIN_MS = 10 * 60 * 1000;
 
 export default route('/api/jobs/[jobId]', {
   async GET(req, res, ctx, params) {
@@ -13,15 +19,26 @@ export default route('/api/jobs/[jobId]', {
     // Under another project the key simply does not exist: a 404 that reveals nothing.
     const object = await ctx.store.get(key);
     if (!object) throw new NotFoundError();
-    const job = parseJob(key, object.body);
+    const stored = parseJob(key, object.body);
+    const job = await withFreshImageUrl(ctx, stored);
     const after = pollAfterMs(job);
-    res.setHeader('ETag', object.etag);
     res.setHeader('Cache-Control', 'no-cache');
     if (after !== null) res.setHeader(POLL_AFTER_HEADER, String(after));
-    if (req.headers['if-none-match'] === object.etag) {
-      res.status(304).end();
-      return;
+    // The stored document's ETag stands for the answer only while the answer is that document.
+    if (job === stored) {
+      res.setHeader('ETag', object.etag);
+      if (req.headers['if-none-match'] === object.etag) {
+        res.status(304).end();
+        return;
+      }
     }
     res.status(200).json({ job, pollAfterMs: after });
   },
 });
+
+/** Old jobs outlive their signed URL: answer with a new one (the document is not rewritten). */
+async function withFreshImageUrl(ctx: AppContext, job: JobDocument): Promise<JobDocument> {
+  if (!job.result || !job.imageUrlExpiresAt || Date.parse(job.imageUrlExpiresAt) - Date.now() > RESIGN_WITHIN_MS) return job;
+  const link = await imageLink(ctx.store, job, job.result.key, { ttlS: ctx.config.signedUrlTtlS });
+  return { ...job, imageUrl: link.url, imageUrlExpiresAt: link.expiresAt };
+}

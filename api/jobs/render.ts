@@ -1,29 +1,42 @@
 // POST /api/jobs/render — validate, store, enqueue, poke the worker; answer 202 in milliseconds.
+// Inline kinds (the preview) are run right here and answered 201 with the finished job.
 import { RenderRequest } from '../../shared/job/request.js';
 import { jobUrls } from '../../shared/job/urls.js';
+import { kindOf } from '../../shared/kinds/index.js';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
+import { runInline } from '../../shared/runner/run-inline.js';
 import { jsonBody, parseWith } from '../_lib/input.js';
 import { pokeWorker } from '../_lib/poke.js';
 import { route } from '../_lib/route.js';
+import { checkUploads } from '../_lib/uploads.js';
+
+/** An inline kind gets this share of the function's time budget; the rest is for storing and answering. */
+const INLINE_BUDGET_SHARE = 0.5;
 
 export default route('/api/jobs/render', {
   async POST(req, res, ctx) {
     const request = parseWith(RenderRequest, jsonBody(req, ctx.config.maxBodyBytes), 'render request');
-    const job = await enqueueJob(ctx.queue, request);
-    void pokeWorker(ctx, { projectId: job.projectId, jobId: job.jobId });
+    if (request.references) await checkUploads(ctx, request.projectId, request.references);
+    const inline = kindOf(request.kind).inline;
+    const job = inline
+      ? await runInline(ctx.queue, request, { budgetMs: ctx.config.functionBudgetMs * INLINE_BUDGET_SHARE, signedUrlTtlS: ctx.config.signedUrlTtlS })
+      : await enqueueJob(ctx.queue, request);
+    if (!inline) void pokeWorker(ctx, { projectId: job.projectId, jobId: job.jobId });
     const urls = jobUrls(job.projectId, job.jobId);
     res.setHeader('Location', urls.pollUrl);
     res.setHeader('Cache-Control', 'no-store');
-    res.status(202).json({
+    res.status(inline ? 201 : 202).json({
       jobId: job.jobId,
       projectId: job.projectId,
       conceptId: job.conceptId,
+      kind: job.kind,
       status: job.status,
       pollUrl: urls.pollUrl,
       processUrl: urls.processUrl,
       eventsUrl: urls.eventsUrl,
       cancelUrl: urls.cancelUrl,
       createdAt: job.createdAt,
+      ...(inline ? { imageUrl: job.imageUrl, job } : {}),
     });
   },
 });

@@ -22,8 +22,8 @@ export function jsonErrors(log: Logger, maxBodyBytes: number) {
 /** express and body-parser raise http-errors; give them our codes (e.g. a path that is bad %-encoding). */
 function fromExpress(err: unknown, maxBodyBytes: number): unknown {
   if (err instanceof AppError) return err;
-  const e = err as { type?: string; status?: number; statusCode?: number };
-  if (e.type === 'entity.too.large') return new PayloadTooLargeError(maxBodyBytes);
+  const e = err as { type?: string; status?: number; statusCode?: number; limit?: number };
+  if (e.type === 'entity.too.large') return new PayloadTooLargeError(e.limit ?? maxBodyBytes);
   if (e.type === 'entity.parse.failed') return new InvalidJsonError();
   const status = e.status ?? e.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -10,9 +10,18 @@ import { putMarker } from './markers.js';
 
 export async function enqueueJob(deps: QueueDeps, request: RenderRequest): Promise<JobDocument> {
   const nowMs = deps.now();
+  const doc = newJobDocument(deps, request, nowMs);
+  await putMarker(deps.store, nowMs, doc);
+  await writeJob(deps.store, doc, { createOnly: true });
+  deps.log.debug({ jobId: doc.jobId, projectId: doc.projectId }, 'job created');
+  return doc;
+}
+
+/** A new pending job for `request`, not yet stored. */
+export function newJobDocument(deps: Pick<QueueDeps, 'queue'>, request: RenderRequest, nowMs: number): JobDocument {
   const now = new Date(nowMs).toISOString();
   const jobId = newJobId(nowMs);
-  const doc: JobDocument = {
+  return {
     schemaVersion: 1,
     jobId,
     projectId: request.projectId,
@@ -45,10 +54,6 @@ export async function enqueueJob(deps: QueueDeps, request: RenderRequest): Promi
     idempotencyKey: null,
     ownerId: null,
   };
-  await putMarker(deps.store, nowMs, doc);
-  await writeJob(deps.store, doc, { createOnly: true });
-  deps.log.debug({ jobId, projectId: doc.projectId }, 'job created');
-  return doc;
 }
 
 /** The same concept inputs always get the same id. Keys are sorted so property order does not matter. */

@@ -9,10 +9,12 @@ describe('file routing', () => {
     const routes = await discoverRoutes(path.join(ROOT, 'api'));
     expect(routes.map((r) => [r.path, path.relative(ROOT, r.file)])).toEqual([
       ['/api/jobs/render', 'api/jobs/render.ts'],
+      ['/api/uploads', 'api/uploads/index.ts'],
       ['/api/jobs', 'api/jobs/index.ts'],
       ['/api/jobs/:jobId/process', 'api/jobs/[jobId]/process.ts'],
       ['/api/jobs/:jobId/cancel', 'api/jobs/[jobId]/cancel.ts'],
       ['/api/jobs/:jobId/image', 'api/jobs/[jobId]/image.ts'],
+      ['/api/uploads/:uploadId', 'api/uploads/[uploadId].ts'],
       ['/api/jobs/:jobId', 'api/jobs/[jobId].ts'],
     ]);
   });

@@ -1,0 +1,79 @@
+// Kinds fast enough to answer inside the create request (the preview): run at once, inside a slice
+// of the function's time budget, and stored as a finished job in one create-only write. The job is
+// never pending, so no marker, lease or worker is involved and no other writer can exist.
+import { errorCodeOf } from '../errors.js';
+import type { JobDocument } from '../job/document.js';
+import { imageLink } from '../job/image-url.js';
+import type { RenderRequest } from '../job/request.js';
+import { kindOf } from '../kinds/index.js';
+import type { QueueDeps } from '../queue/deps.js';
+import { newJobDocument } from '../queue/enqueue.js';
+import { writeJob } from '../queue/job-docs.js';
+import { keys } from '../store/keys.js';
+
+export async function runInline(deps: QueueDeps, request: RenderRequest, opts: { budgetMs: number; signedUrlTtlS: number }): Promise<JobDocument> {
+  const createdMs = deps.now();
+  const pending = newJobDocument(deps, request, createdMs);
+  const kind = kindOf(pending.kind);
+  const workerId = `inline-${process.pid}`;
+  const startedAt = new Date(deps.now()).toISOString();
+  const attempt = { attempt: 1, workerId, startedAt, endedAt: null, outcome: 'running' as const, error: null };
+  let doc: JobDocument;
+  try {
+    const out = await kind.run(
+      pending,
+      { store: deps.store, provider: () => Promise.reject(new Error(`kind ${kind.name} runs without a provider`)) },
+      { signal: AbortSignal.timeout(opts.budgetMs), onProgress: () => undefined },
+    );
+    const key = keys.result(pending.projectId, pending.jobId, out.ext);
+    await deps.store.put(key, out.image, { contentType: out.contentType });
+    const endMs = deps.now();
+    const endedAt = new Date(endMs).toISOString();
+    const link = await imageLink(deps.store, pending, key, { ttlS: opts.signedUrlTtlS });
+    doc = {
+      ...pending,
+      status: 'completed',
+      progress: 100,
+      stage: 'completed',
+      message: 'Done.',
+      startedAt,
+      completedAt: endedAt,
+      updatedAt: endedAt,
+      attempt: 1,
+      workerId,
+      attempts: [{ ...attempt, endedAt, outcome: 'completed' }],
+      imageUrl: link.url,
+      imageUrlExpiresAt: link.expiresAt,
+      result: {
+        key,
+        contentType: out.contentType,
+        bytes: out.image.length,
+        width: out.width,
+        height: out.height,
+        renderer: out.renderer,
+        model: out.model,
+        timings: { queuedMs: 0, renderMs: endMs - Date.parse(startedAt), totalMs: endMs - createdMs },
+      },
+    };
+  } catch (err) {
+    const endedAt = new Date(deps.now()).toISOString();
+    const message = (err as Error)?.message?.slice(0, 1000) || 'The job failed.';
+    doc = {
+      ...pending,
+      status: 'failed',
+      stage: 'failed',
+      message,
+      error: message,
+      errorCode: errorCodeOf(err) ?? 'render_failed',
+      startedAt,
+      completedAt: endedAt,
+      updatedAt: endedAt,
+      attempt: 1,
+      workerId,
+      attempts: [{ ...attempt, endedAt, outcome: 'failed', error: message }],
+    };
+  }
+  await writeJob(deps.store, doc, { createOnly: true });
+  deps.log.info({ jobId: doc.jobId, kind: kind.name, status: doc.status }, 'inline job finished');
+  return doc;
+}
