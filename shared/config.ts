@@ -49,6 +49,8 @@ export const DEFAULTS = {
   FUNCTION_BUDGET_MS: 10 * SECOND,
   /** Finished jobs, their results and leases are pruned after this many days. */
   RETENTION_DAYS: 7,
+  /** How often each worker prunes expired jobs (Vercel's cron also does, daily). */
+  PRUNE_INTERVAL_MS: 60 * MINUTE,
 } as const;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -80,6 +82,7 @@ const EnvSchema = z.object({
   CRON_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   FUNCTION_BUDGET_MS: int(1 * SECOND, 15 * MINUTE).default(DEFAULTS.FUNCTION_BUDGET_MS),
   RETENTION_DAYS: int(1, 3650).default(DEFAULTS.RETENTION_DAYS),
+  PRUNE_INTERVAL_MS: int(1 * SECOND, 24 * 60 * MINUTE).default(DEFAULTS.PRUNE_INTERVAL_MS),
   RENDER_DELAY_MS: int(0, 10 * MINUTE).default(DEFAULTS.RENDER_DELAY_MS),
   // Unset: the local worker. "none" (or empty): no worker, `/process` runs the job inline.
   WORKER_URL: z.string().optional(),
@@ -134,6 +137,7 @@ export interface Config {
   cronSecret: string | null;
   functionBudgetMs: number;
   retentionMs: number;
+  pruneIntervalMs: number;
   /** null: no worker; `/process` runs jobs inline. */
   workerUrl: string | null;
   workerSecret: string | null;
@@ -202,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cronSecret: e.CRON_SECRET ?? null,
     functionBudgetMs: e.FUNCTION_BUDGET_MS,
     retentionMs: e.RETENTION_DAYS * 24 * 60 * MINUTE,
+    pruneIntervalMs: e.PRUNE_INTERVAL_MS,
     workerUrl,
     workerSecret: e.WORKER_SECRET ?? null,
     workerId: e.WORKER_ID,

@@ -50,3 +50,15 @@ export function newJobId(now = Date.now()): string {
 export function newUploadId(): string {
   return 'u' + base32(randomBytes(16)).slice(0, 26);
 }
+
+/** When a job id was made (its first 10 characters), or null for an id that is not one of ours. */
+export function timeOfJobId(jobId: string): number | null {
+  if (jobId.length !== TIME_CHARS + Math.ceil((RANDOM_BYTES * 8) / 5)) return null;
+  let t = 0;
+  for (const ch of jobId.slice(0, TIME_CHARS)) {
+    const v = CROCKFORD.indexOf(ch);
+    if (v < 0) return null;
+    t = t * 32 + v;
+  }
+  return MAX_TIME - t;
+}

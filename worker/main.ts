@@ -7,14 +7,16 @@ import { selectProvider } from '../shared/providers/select.js';
 import { openStore } from '../shared/store/open-store.js';
 import { createWorkerApp } from './app.js';
 import { ClaimLoop } from './claim-loop.js';
+import { startPruner } from './pruner.js';
 import { onShutdownSignal } from '../shared/shutdown.js';
 
 const config = loadConfig(process.env);
 const workerId = config.workerId ?? `${hostname().slice(0, 24)}-${process.pid}-${randomBytes(2).toString('hex')}`;
 const log = createLogger({ level: config.logLevel, name: 'worker' }).child({ workerId });
 const store = openStore(config);
+const deps = { store, queue: config.queue, log, now: Date.now };
 const loop = new ClaimLoop(
-  { store, queue: config.queue, log, now: Date.now },
+  deps,
   { workerId, concurrency: config.queue.concurrency, provider: selectProvider(config), signedUrlTtlS: config.signedUrlTtlS },
 );
 const app = createWorkerApp({ loop, secret: config.workerSecret, workerId, log });
@@ -25,10 +27,12 @@ const server = app.listen(config.workerPort, () => {
   log.info({ port, store: config.store.kind, dir: config.store.kind === 'fs' ? config.store.dir : undefined, concurrency: config.queue.concurrency }, 'worker listening');
   loop.start();
 });
+const pruner = startPruner(deps, { intervalMs: config.pruneIntervalMs, retentionMs: config.retentionMs });
 
 onShutdownSignal(log, async (signal) => {
   log.info({ signal, active: loop.activeCount, drainMs: config.queue.drainMs }, 'stopping: no new jobs, draining');
   server.close();
+  pruner.stop();
   await loop.stop(config.queue.drainMs);
   log.info('worker stopped');
 });

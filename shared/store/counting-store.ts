@@ -35,6 +35,10 @@ export class CountingStore implements ObjectStore {
     this.counts.list++;
     return this.inner.list(prefix, opts);
   }
+  listFolders(prefix: string, opts?: ListOptions) {
+    this.counts.list++;
+    return this.inner.listFolders(prefix, opts);
+  }
   delete(key: string) {
     this.counts.delete++;
     return this.inner.delete(key);

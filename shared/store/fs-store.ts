@@ -97,6 +97,14 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListPage> {
+    return this.listEntries(prefix, opts, (e) => e.isFile());
+  }
+
+  async listFolders(prefix: string, opts: ListOptions = {}): Promise<ListPage> {
+    return this.listEntries(prefix, opts, (e) => e.isDirectory());
+  }
+
+  private async listEntries(prefix: string, opts: ListOptions, keep: (e: import('node:fs').Dirent) => boolean): Promise<ListPage> {
     assertValidPrefix(prefix);
     const dir = this.pathOf(prefix.slice(0, -1));
     const limit = Math.min(Math.max(1, opts.limit ?? 100), MAX_PAGE);
@@ -109,7 +117,7 @@ export class FsObjectStore implements ObjectStore {
     }
     const after = opts.cursor ?? '';
     const names = entries
-      .filter((e) => e.isFile() && !e.name.startsWith('.') && e.name > after)
+      .filter((e) => keep(e) && !e.name.startsWith('.') && e.name > after)
       .map((e) => e.name)
       .sort();
     const page = names.slice(0, limit);

@@ -61,6 +61,8 @@ export interface ObjectStore {
   put(key: string, body: Buffer | string, opts?: PutOptions): Promise<void>;
   /** `prefix` is a folder and ends with `/`. A missing folder lists as empty. */
   list(prefix: string, opts?: ListOptions): Promise<ListPage>;
+  /** The sub-folders directly inside a folder, paged like `list` (`name` is the folder's name). */
+  listFolders(prefix: string, opts?: ListOptions): Promise<ListPage>;
   /** Deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
   /** Stores that serve objects themselves: a URL that reads `key` for `expiresInS` seconds. */
@@ -74,6 +76,16 @@ export async function* listAll(store: ObjectStore, prefix: string, pageSize = 50
   let cursor: string | null = null;
   do {
     const page: ListPage = await store.list(prefix, { limit: pageSize, cursor });
+    yield* page.items;
+    cursor = page.cursor;
+  } while (cursor !== null);
+}
+
+/** Every sub-folder of a folder, page by page. */
+export async function* listAllFolders(store: ObjectStore, prefix: string, pageSize = 500): AsyncGenerator<ListEntry> {
+  let cursor: string | null = null;
+  do {
+    const page: ListPage = await store.listFolders(prefix, { limit: pageSize, cursor });
     yield* page.items;
     cursor = page.cursor;
   } while (cursor !== null);

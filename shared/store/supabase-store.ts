@@ -98,6 +98,14 @@ export class SupabaseObjectStore implements ObjectStore {
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListPage> {
+    return this.listEntries(prefix, opts, 'objects');
+  }
+
+  async listFolders(prefix: string, opts: ListOptions = {}): Promise<ListPage> {
+    return this.listEntries(prefix, opts, 'folders');
+  }
+
+  private async listEntries(prefix: string, opts: ListOptions, want: 'objects' | 'folders'): Promise<ListPage> {
     assertValidPrefix(prefix);
     const limit = Math.min(Math.max(1, opts.limit ?? 100), MAX_PAGE);
     const offset = parseCursor(opts.cursor);
@@ -108,8 +116,10 @@ export class SupabaseObjectStore implements ObjectStore {
         sortBy: { column: 'name', order: 'asc' },
       });
       if (error) throw classifyStorageError(error, `list ${prefix}`);
-      // Folders come back as entries with a null id: they are not objects of this folder.
-      const items = data.filter((e) => e.id !== null && !e.name.startsWith('.')).map((e) => ({ name: e.name, key: prefix + e.name }));
+      // Folders and objects come in one listing; folders are the entries with a null id.
+      const items = data
+        .filter((e) => (want === 'folders' ? e.id === null : e.id !== null) && !e.name.startsWith('.'))
+        .map((e) => ({ name: e.name, key: prefix + e.name }));
       return { items, cursor: data.length === limit ? String(offset + data.length) : null };
     });
   }

@@ -86,6 +86,16 @@ export function describeObjectStore(name: string, make: () => Promise<StoreFixtu
       expect(page.cursor).toBeNull();
     });
 
+    it('lists the sub-folders of a folder, and not its objects', async () => {
+      for (const k of ['lf/p1/a', 'lf/p2/b', 'lf/p2/deep/c', 'lf/file', 'lfx/p3/d']) await fx.store.put(k, k);
+      expect((await fx.store.listFolders('lf/')).items.map((i) => [i.name, i.key])).toEqual([
+        ['p1', 'lf/p1'],
+        ['p2', 'lf/p2'],
+      ]);
+      expect((await fx.store.listFolders('lf/p1/')).items).toEqual([]);
+      expect(await fx.store.listFolders('nothing-here/')).toEqual({ items: [], cursor: null });
+    });
+
     it('pages a long listing: every object exactly once, in order', async () => {
       const names = Array.from({ length: 57 }, (_, i) => `n${String(i).padStart(3, '0')}`);
       await Promise.all(names.map((n) => fx.store.put(`paged/${n}`, n)));
