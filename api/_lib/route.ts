@@ -30,19 +30,24 @@ export function route(pattern: string, handlers: Partial<Record<Method, RouteHan
         res.setHeader('Allow', allow.join(', '));
         throw new MethodNotAllowedError(allow);
       }
-      await handler(req, res, ctx, pathParams(req.url ?? '', regex, names));
+      await handler(req, res, ctx, pathParams(req, regex, names));
     } catch (err) {
       sendError(res, err, ctx);
     }
   };
 }
 
-function pathParams(url: string, regex: RegExp, names: string[]): Record<string, string> {
-  const pathname = url.split('?')[0] ?? '';
+function pathParams(req: ApiRequest, regex: RegExp, names: string[]): Record<string, string> {
+  const pathname = (req.url ?? '').split('?')[0] ?? '';
   const match = regex.exec(pathname);
   const params: Record<string, string> = {};
   names.forEach((name, i) => {
-    const raw = match?.[i + 1] ?? '';
+    // Vercel's router also copies the segment into the query (`?jobId=$1`); the path is the source,
+    // the query only a fallback if a platform ever hands us the rewritten path.
+    const fromQuery = req.query?.[name];
+    const fromPath = match?.[i + 1];
+    const raw =
+      fromPath !== undefined && fromPath !== `[${name}]` ? fromPath : typeof fromQuery === 'string' ? encodeURIComponent(fromQuery) : '';
     try {
       params[name] = decodeURIComponent(raw);
     } catch {
