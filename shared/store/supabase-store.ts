@@ -150,6 +150,22 @@ export class SupabaseObjectStore implements ObjectStore {
     });
   }
 
+  /** The buckets this store uses, as the server sees them (for `render-jobs doctor`). */
+  async buckets(): Promise<Array<{ name: string; role: 'jobs' | 'assets'; found: boolean; public?: boolean; fileSizeLimit?: number | null; error?: string }>> {
+    const client = await (this.client ??= this.connect());
+    const roles = [
+      { name: this.opts.bucket, role: 'jobs' as const },
+      { name: this.opts.assetsBucket, role: 'assets' as const },
+    ];
+    return Promise.all(
+      roles.map(async ({ name, role }) => {
+        const { data, error } = await client.storage.getBucket(name);
+        if (error) return { name, role, found: false, error: classifyStorageError(error, `read bucket ${name}`).message };
+        return { name, role, found: true, public: data.public, fileSizeLimit: data.file_size_limit ?? null };
+      }),
+    );
+  }
+
   private retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
     return pRetry(fn, {
       retries: this.opts.retries,

@@ -44,7 +44,21 @@ export class OpenAIImagesStandIn {
     return [
       http.post(`${this.baseUrl}/images/generations`, ({ request }) => this.handle('generate', request)),
       http.post(`${this.baseUrl}/images/edits`, ({ request }) => this.handle('edit', request)),
+      http.get(`${this.baseUrl}/models/:model`, ({ request, params }) => this.model(request, String(params.model))),
     ];
+  }
+
+  /** Models this account may use. */
+  models = ['gpt-image-1', 'gpt-image-1-mini'];
+
+  private model(request: Request, model: string): Response {
+    if (request.headers.get('authorization') !== `Bearer ${OPENAI_KEY}`) {
+      return apiError(401, 'Incorrect API key provided: sk-***. You can find your API key at https://platform.openai.com/account/api-keys.', 'invalid_request_error', 'invalid_api_key');
+    }
+    if (!this.models.includes(model)) {
+      return apiError(404, `The model '${model}' does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
+    }
+    return HttpResponse.json({ id: model, object: 'model', created: 1745000000, owned_by: 'system' });
   }
 
   private async handle(op: 'generate' | 'edit', request: Request): Promise<Response> {

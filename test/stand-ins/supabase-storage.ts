@@ -24,12 +24,13 @@ interface StoredFile {
 interface Bucket {
   files: Map<string, StoredFile>;
   fileSizeLimit: number | null;
+  public: boolean;
 }
 
 export interface SupabaseStorageOptions {
   /** The project URL (`SUPABASE_URL`); set later with `setOrigin` for a loopback server. */
   origin?: string;
-  buckets?: Record<string, { fileSizeLimit?: number }>;
+  buckets?: Record<string, { fileSizeLimit?: number; public?: boolean }>;
   /** false: create-only is racy, as before storage-api PR #1392. Default true. */
   atomicCreate?: boolean;
   /** true: errors carry their real HTTP status instead of 400. Default false. */
@@ -71,7 +72,7 @@ export class SupabaseStorageStandIn {
   constructor(opts: SupabaseStorageOptions = {}) {
     this.origin = opts.origin ?? `http://supabase-${randomUUID().slice(0, 8)}.test`;
     for (const [name, b] of Object.entries(opts.buckets ?? { 'render-jobs': {}, 'render-assets': {} })) {
-      this.buckets.set(name, { files: new Map(), fileSizeLimit: b.fileSizeLimit ?? null });
+      this.buckets.set(name, { files: new Map(), fileSizeLimit: b.fileSizeLimit ?? null, public: b.public ?? false });
     }
     this.atomicCreate = opts.atomicCreate ?? true;
     this.realStatus = opts.realStatus ?? false;
@@ -342,7 +343,7 @@ export class SupabaseStorageStandIn {
     const bucket = this.buckets.get(name);
     if (!bucket || role !== 'service') return this.error(ERRORS.noBucket);
     const at = '2026-01-01T00:00:00.000Z';
-    return HttpResponse.json({ id: name, name, owner: '', public: false, type: 'STANDARD', file_size_limit: bucket.fileSizeLimit, allowed_mime_types: null, created_at: at, updated_at: at });
+    return HttpResponse.json({ id: name, name, owner: '', public: bucket.public, type: 'STANDARD', file_size_limit: bucket.fileSizeLimit, allowed_mime_types: null, created_at: at, updated_at: at });
   }
 
   /** What is stored under a key, for assertions. */

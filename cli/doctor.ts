@@ -1,0 +1,106 @@
+// `render-jobs doctor`: is this setup safe to run? The configuration, the store (keys, buckets,
+// privacy, and whether create-only writes are atomic on this Supabase server), OpenAI, the worker.
+// Every probe object lives under `doctor/` and is deleted afterwards.
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../shared/config.js';
+import { StoreConflictError } from '../shared/errors.js';
+import type { ObjectStore } from '../shared/store/object-store.js';
+import { openStore } from '../shared/store/open-store.js';
+import { SupabaseObjectStore } from '../shared/store/supabase-store.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+export interface Check {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+}
+
+/** Concurrent create-only writes of one new key: more than one "success" means a racy server. */
+const RACERS = 20;
+
+export async function runDoctor(config: Config, opts: { fetch?: typeof fetch } = {}): Promise<Check[]> {
+  const checks: Check[] = [{ name: 'config', status: 'ok', detail: `${config.production ? 'production' : config.env}; store ${config.store.kind}; renderer ${config.renderer.kind}` }];
+  const store = openStore(config);
+  checks.push(...(await checkStore(config, store)));
+  if (config.renderer.openai) checks.push(await checkOpenAI(config, opts.fetch ?? fetch));
+  if (config.workerUrl) checks.push(await checkWorker(config.workerUrl, opts.fetch ?? fetch));
+  else checks.push({ name: 'worker', status: 'ok', detail: 'WORKER_URL=none: /process runs jobs inline' });
+  return checks;
+}
+
+async function checkStore(config: Config, store: ObjectStore): Promise<Check[]> {
+  const checks: Check[] = [];
+  if (store instanceof SupabaseObjectStore) {
+    try {
+      for (const b of await store.buckets()) {
+        if (!b.found) checks.push({ name: `bucket ${b.name}`, status: 'fail', detail: `${b.error ?? 'not found'} — create it (private) in the Supabase dashboard` });
+        else if (b.public) checks.push({ name: `bucket ${b.name}`, status: 'fail', detail: 'is public: anyone could read jobs and images; make it private' });
+        else checks.push({ name: `bucket ${b.name}`, status: 'ok', detail: `private${b.fileSizeLimit ? `, files up to ${b.fileSizeLimit} bytes` : ''}` });
+      }
+    } catch (err) {
+      checks.push({ name: 'buckets', status: 'fail', detail: (err as Error).message });
+    }
+    if (checks.some((c) => c.status === 'fail')) return checks;
+  }
+  const probe = `doctor/${randomUUID()}`;
+  try {
+    const body = `render-jobs doctor ${new Date().toISOString()}`;
+    await store.put(`${probe}/probe.json`, JSON.stringify({ body }), { contentType: 'application/json' });
+    const back = await store.get(`${probe}/probe.json`);
+    // Supabase reads a bad token as anon: the write may pass through a policy and the read come back empty.
+    if (back?.body.toString() !== JSON.stringify({ body })) throw new Error('wrote a probe object but could not read it back: is SUPABASE_SERVICE_ROLE_KEY the service_role key?');
+    const listed = await store.list(`${probe}/`);
+    if (!listed.items.some((i) => i.name === 'probe.json')) throw new Error('the probe object does not show in a listing');
+    checks.push({ name: 'store read/write', status: 'ok', detail: `${store.kind}: write, read back, list` });
+    checks.push(await checkAtomicCreate(config, store, `${probe}/race`));
+  } catch (err) {
+    checks.push({ name: 'store read/write', status: 'fail', detail: (err as Error).message });
+  } finally {
+    for (const key of [`${probe}/probe.json`, `${probe}/race`]) await store.delete(key).catch(() => undefined);
+  }
+  return checks;
+}
+
+async function checkAtomicCreate(config: Config, store: ObjectStore, key: string): Promise<Check> {
+  const results = await Promise.allSettled(Array.from({ length: RACERS }, (_, i) => store.put(key, `racer-${i}`, { createOnly: true })));
+  const winners = results.filter((r) => r.status === 'fulfilled').length;
+  const odd = results.find((r) => r.status === 'rejected' && !(r.reason instanceof StoreConflictError)) as PromiseRejectedResult | undefined;
+  if (odd) return { name: 'create-only', status: 'fail', detail: `a create-only write failed: ${(odd.reason as Error).message}` };
+  const configured = store.capabilities.atomicCreate;
+  if (winners === 1) {
+    const hint = config.store.kind === 'supabase' && !configured ? ' You may set SUPABASE_ATOMIC_CREATE=true to skip the lease read-back.' : '';
+    return { name: 'create-only', status: 'ok', detail: `atomic: 1 of ${RACERS} concurrent creates won.${hint}` };
+  }
+  if (configured) {
+    return { name: 'create-only', status: 'fail', detail: `NOT atomic (${winners} of ${RACERS} concurrent creates "won"), but SUPABASE_ATOMIC_CREATE=true: set it to false, or two workers could run one job.` };
+  }
+  return { name: 'create-only', status: 'warn', detail: `not atomic (${winners} of ${RACERS} "won": a server before storage-api PR #1392). Safe: claims are confirmed by reading the lease back after CLAIM_SETTLE_MS.` };
+}
+
+async function checkOpenAI(config: Config, fetchFn: typeof fetch): Promise<Check> {
+  const o = config.renderer.openai!;
+  const base = (o.baseUrl ?? 'https://api.openai.com/v1').replace(/\/+$/, '');
+  try {
+    // Reading the model costs nothing and proves the key and the model's availability.
+    const res = await fetchFn(`${base}/models/${encodeURIComponent(o.model)}`, { headers: { authorization: `Bearer ${o.apiKey}` }, signal: AbortSignal.timeout(10_000) });
+    if (res.ok) return { name: 'openai', status: 'ok', detail: `key accepted; model ${o.model} available` };
+    const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
+    const why = body.error?.message ?? `HTTP ${res.status}`;
+    if (res.status === 401) return { name: 'openai', status: 'fail', detail: `OPENAI_API_KEY refused: ${why}` };
+    if (res.status === 404) return { name: 'openai', status: 'fail', detail: `model ${o.model} not available to this key: ${why}` };
+    return { name: 'openai', status: 'warn', detail: `could not confirm (${why})` };
+  } catch (err) {
+    return { name: 'openai', status: 'fail', detail: `could not reach ${base}: ${(err as Error).message}` };
+  }
+}
+
+async function checkWorker(url: string, fetchFn: typeof fetch): Promise<Check> {
+  try {
+    const res = await fetchFn(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) });
+    const body = (await res.json().catch(() => ({}))) as { workerId?: string };
+    if (res.ok) return { name: 'worker', status: 'ok', detail: `${url} healthy${body.workerId ? ` (${body.workerId})` : ''}` };
+    return { name: 'worker', status: 'warn', detail: `${url}/healthz answered ${res.status} (stopping or starting?)` };
+  } catch (err) {
+    return { name: 'worker', status: 'warn', detail: `${url} unreachable (${(err as Error).message}); jobs wait for the next worker that polls` };
+  }
+}
