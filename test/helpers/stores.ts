@@ -8,6 +8,7 @@ import { FsObjectStore } from '../../shared/store/fs-store.js';
 import type { ObjectStore } from '../../shared/store/object-store.js';
 import { SupabaseObjectStore } from '../../shared/store/supabase-store.js';
 import { interceptWith } from '../stand-ins/msw.js';
+import { serveHandlers } from '../stand-ins/serve.js';
 import { SERVICE_ROLE_KEY, SupabaseStorageStandIn, type SupabaseStorageOptions } from '../stand-ins/supabase-storage.js';
 
 export interface StoreFixture {
@@ -95,4 +96,50 @@ export function useStore(make: () => Promise<StoreFixture>): { readonly store: O
       return fixture.store;
     },
   };
+}
+
+export interface ProcessStoreFixture {
+  /** The store, as the test process reads it. */
+  store: ObjectStore;
+  /** What a child process (worker, API) needs in its environment to open the same store. */
+  env: Record<string, string>;
+  standIn?: SupabaseStorageStandIn;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * Backends for tests with real worker and API processes: msw cannot reach into another process, so
+ * the Supabase stand-in is served on a loopback port (the same handlers, over real HTTP).
+ */
+const processFactories: Record<string, () => Promise<ProcessStoreFixture>> = {
+  async fs() {
+    const parent = await mkdtemp(path.join(tmpdir(), 'render-jobs-proc-'));
+    const dir = path.join(parent, 'jobs');
+    return { store: new FsObjectStore(dir), env: { STORE: 'fs', JOBS_DIR: dir }, cleanup: () => rm(parent, { recursive: true, force: true }) };
+  },
+  supabase: () => servedSupabase({ atomicCreate: true }),
+  'supabase-racy': () => servedSupabase({ atomicCreate: false }),
+};
+
+export async function servedSupabase(opts: SupabaseStorageOptions = {}): Promise<ProcessStoreFixture> {
+  const standIn = new SupabaseStorageStandIn(opts);
+  const served = await serveHandlers(() => standIn.handlers);
+  standIn.setOrigin(served.url);
+  const env = {
+    STORE: 'supabase',
+    SUPABASE_URL: served.url,
+    SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE_KEY,
+    SUPABASE_ATOMIC_CREATE: String(standIn.atomicCreate),
+    STORE_TIMEOUT_MS: '2000',
+  };
+  const store = new SupabaseObjectStore({ url: served.url, serviceRoleKey: SERVICE_ROLE_KEY, bucket: 'render-jobs', assetsBucket: 'render-assets', atomicCreate: standIn.atomicCreate, requestTimeoutMs: 2_000, retries: 3, retryBaseMs: 5 });
+  return { store, env, standIn, cleanup: () => served.close() };
+}
+
+export function selectedProcessStores(): Array<[string, () => Promise<ProcessStoreFixture>]> {
+  return selectedStores().map(([name]) => {
+    const make = processFactories[name];
+    if (!make) throw new Error(`STORE=${name}: no process backend`);
+    return [name, make];
+  });
 }
