@@ -19,110 +19,110 @@ async function names(store: ObjectStore, prefix: string): Promise<string[]> {
 
 for (const [backend, make] of selectedProcessStores()) {
   describe(`worker processes (${backend})`, () => {
-  let fx: ProcessStoreFixture;
-  let store: ObjectStore;
-  const procs: Proc[] = [];
+    let fx: ProcessStoreFixture;
+    let store: ObjectStore;
+    const procs: Proc[] = [];
 
-  const workerEnv = (extra: Record<string, string> = {}) => ({
-    ...fx.env,
-    RENDER_DELAY_MS: '4000',
-    LEASE_MS: '1500',
-    HEARTBEAT_MS: '250',
-    POLL_INTERVAL_MS: '100',
-    CLAIM_SETTLE_MS: '100',
-    ...extra,
-  });
-
-  async function spawn(extra: Record<string, string> = {}) {
-    const p = await startWorker(workerEnv(extra));
-    procs.push(p);
-    return p;
-  }
-
-  async function waitFor(ref: { projectId: string; jobId: string }, done: (d: JobDocument) => boolean): Promise<JobDocument> {
-    let doc: JobDocument | null = null;
-    await until(async () => {
-      doc = await readJob(store, ref.projectId, ref.jobId);
-      return doc !== null && done(doc);
-    }, 20_000, `job ${ref.jobId} state`);
-    return doc!;
-  }
-
-  beforeAll(async () => {
-    fx = await make();
-    store = fx.store;
-  });
-  afterEach(() => {
-    for (const p of procs.splice(0)) p.child.kill('SIGKILL');
-  });
-  afterAll(() => fx.cleanup());
-
-  describe('a worker killed with SIGKILL mid-render', () => {
-    it('is replaced by another worker that finishes the job: one result, a sane attempt history', async () => {
-      const a = await spawn({ WORKER_ID: 'worker-a' });
-      const job = await enqueueJob(testDeps(store), smallRequest('crash'));
-      await waitFor(job, (d) => d.status === 'processing' && d.workerId === 'worker-a' && d.progress > 5);
-      a.child.kill('SIGKILL');
-      expect((await a.exited).signal).toBe('SIGKILL');
-
-      await spawn({ WORKER_ID: 'worker-b' });
-      const done = await waitFor(job, (d) => d.status === 'completed');
-      expect(done.workerId).toBe('worker-b');
-      expect(done.attempts.map((x) => [x.attempt, x.workerId, x.outcome])).toEqual([
-        [1, 'worker-a', 'lost'],
-        [2, 'worker-b', 'completed'],
-      ]);
-      expect(await names(store, 'results/crash/')).toEqual([`${job.jobId}.png`]);
-      expect(await names(store, `leases/${job.jobId}/`)).toEqual(['1', '2']);
-      expect((await store.list('queue/')).items.filter((i) => i.name.endsWith(job.jobId))).toEqual([]);
-    });
-  });
-
-  describe('a worker stopped with SIGTERM mid-render', () => {
-    it('finishes its job inside the drain window, then exits 0', async () => {
-      const a = await spawn({ WORKER_ID: 'drainer', RENDER_DELAY_MS: '1500', WORKER_DRAIN_MS: '10000' });
-      const job = await enqueueJob(testDeps(store), smallRequest('drain'));
-      await waitFor(job, (d) => d.status === 'processing' && d.progress > 5);
-      a.child.kill('SIGTERM');
-      expect(await a.exited).toEqual({ code: 0, signal: null });
-      const doc = await readJob(store, job.projectId, job.jobId);
-      expect(doc).toMatchObject({ status: 'completed', workerId: 'drainer' });
+    const workerEnv = (extra: Record<string, string> = {}) => ({
+      ...fx.env,
+      RENDER_DELAY_MS: '4000',
+      LEASE_MS: '1500',
+      HEARTBEAT_MS: '250',
+      POLL_INTERVAL_MS: '100',
+      CLAIM_SETTLE_MS: '100',
+      ...extra,
     });
 
-    it('hands the job back when the drain window is too short, and a new worker completes it', async () => {
-      const a = await spawn({ WORKER_ID: 'old-deploy', WORKER_DRAIN_MS: '200' });
-      const job = await enqueueJob(testDeps(store), smallRequest('redeploy'));
-      await waitFor(job, (d) => d.status === 'processing' && d.progress > 5);
-      a.child.kill('SIGTERM');
-      expect(await a.exited).toEqual({ code: 0, signal: null });
-      const back = await readJob(store, job.projectId, job.jobId);
-      expect(back).toMatchObject({ status: 'pending', workerId: null });
-      expect(back?.attempts.map((x) => x.outcome)).toEqual(['handed_back']);
+    async function spawn(extra: Record<string, string> = {}) {
+      const p = await startWorker(workerEnv(extra));
+      procs.push(p);
+      return p;
+    }
 
-      await spawn({ WORKER_ID: 'new-deploy', RENDER_DELAY_MS: '200' });
-      const done = await waitFor(job, (d) => d.status === 'completed');
-      expect(done.attempts.map((x) => [x.workerId, x.outcome])).toEqual([
-        ['old-deploy', 'handed_back'],
-        ['new-deploy', 'completed'],
-      ]);
-      expect(done.message).toBe('Render complete.');
-    });
-  });
+    async function waitFor(ref: { projectId: string; jobId: string }, done: (d: JobDocument) => boolean): Promise<JobDocument> {
+      let doc: JobDocument | null = null;
+      await until(async () => {
+        doc = await readJob(store, ref.projectId, ref.jobId);
+        return doc !== null && done(doc);
+      }, 20_000, `job ${ref.jobId} state`);
+      return doc!;
+    }
 
-  describe('several worker processes sharing one store', () => {
-    it('run every job exactly once between them', async () => {
-      const deps = testDeps(store);
-      const jobs = await Promise.all(Array.from({ length: 30 }, () => enqueueJob(deps, smallRequest('shared'))));
-      await Promise.all(['w1', 'w2', 'w3'].map((id) => spawn({ WORKER_ID: id, RENDER_DELAY_MS: '100', WORKER_CONCURRENCY: '4', POLL_INTERVAL_MS: '20' })));
-      const docs = await Promise.all(jobs.map((j) => waitFor(j, (d) => d.status === 'completed')));
-      for (const d of docs) {
-        expect(d.attempts).toHaveLength(1);
-        expect((await store.list(`leases/${d.jobId}/`)).items.map((i) => i.name)).toEqual(['1']);
-      }
-      // All three took part (30 jobs of 100 ms, 4 at a time each: no single worker could take them all in time).
-      expect(new Set(docs.map((d) => d.workerId)).size).toBe(3);
-      expect((await names(store, 'results/shared/')).sort()).toEqual(jobs.map((j) => `${j.jobId}.png`).sort());
+    beforeAll(async () => {
+      fx = await make();
+      store = fx.store;
     });
-  });
+    afterEach(() => {
+      for (const p of procs.splice(0)) p.child.kill('SIGKILL');
+    });
+    afterAll(() => fx.cleanup());
+
+    describe('a worker killed with SIGKILL mid-render', () => {
+      it('is replaced by another worker that finishes the job: one result, a sane attempt history', async () => {
+        const a = await spawn({ WORKER_ID: 'worker-a' });
+        const job = await enqueueJob(testDeps(store), smallRequest('crash'));
+        await waitFor(job, (d) => d.status === 'processing' && d.workerId === 'worker-a' && d.progress > 5);
+        a.child.kill('SIGKILL');
+        expect((await a.exited).signal).toBe('SIGKILL');
+
+        await spawn({ WORKER_ID: 'worker-b' });
+        const done = await waitFor(job, (d) => d.status === 'completed');
+        expect(done.workerId).toBe('worker-b');
+        expect(done.attempts.map((x) => [x.attempt, x.workerId, x.outcome])).toEqual([
+          [1, 'worker-a', 'lost'],
+          [2, 'worker-b', 'completed'],
+        ]);
+        expect(await names(store, 'results/crash/')).toEqual([`${job.jobId}.png`]);
+        expect(await names(store, `leases/${job.jobId}/`)).toEqual(['1', '2']);
+        expect((await store.list('queue/')).items.filter((i) => i.name.endsWith(job.jobId))).toEqual([]);
+      });
+    });
+
+    describe('a worker stopped with SIGTERM mid-render', () => {
+      it('finishes its job inside the drain window, then exits 0', async () => {
+        const a = await spawn({ WORKER_ID: 'drainer', RENDER_DELAY_MS: '1500', WORKER_DRAIN_MS: '10000' });
+        const job = await enqueueJob(testDeps(store), smallRequest('drain'));
+        await waitFor(job, (d) => d.status === 'processing' && d.progress > 5);
+        a.child.kill('SIGTERM');
+        expect(await a.exited).toEqual({ code: 0, signal: null });
+        const doc = await readJob(store, job.projectId, job.jobId);
+        expect(doc).toMatchObject({ status: 'completed', workerId: 'drainer' });
+      });
+
+      it('hands the job back when the drain window is too short, and a new worker completes it', async () => {
+        const a = await spawn({ WORKER_ID: 'old-deploy', WORKER_DRAIN_MS: '200' });
+        const job = await enqueueJob(testDeps(store), smallRequest('redeploy'));
+        await waitFor(job, (d) => d.status === 'processing' && d.progress > 5);
+        a.child.kill('SIGTERM');
+        expect(await a.exited).toEqual({ code: 0, signal: null });
+        const back = await readJob(store, job.projectId, job.jobId);
+        expect(back).toMatchObject({ status: 'pending', workerId: null });
+        expect(back?.attempts.map((x) => x.outcome)).toEqual(['handed_back']);
+
+        await spawn({ WORKER_ID: 'new-deploy', RENDER_DELAY_MS: '200' });
+        const done = await waitFor(job, (d) => d.status === 'completed');
+        expect(done.attempts.map((x) => [x.workerId, x.outcome])).toEqual([
+          ['old-deploy', 'handed_back'],
+          ['new-deploy', 'completed'],
+        ]);
+        expect(done.message).toBe('Render complete.');
+      });
+    });
+
+    describe('several worker processes sharing one store', () => {
+      it('run every job exactly once between them', async () => {
+        const deps = testDeps(store);
+        const jobs = await Promise.all(Array.from({ length: 30 }, () => enqueueJob(deps, smallRequest('shared'))));
+        await Promise.all(['w1', 'w2', 'w3'].map((id) => spawn({ WORKER_ID: id, RENDER_DELAY_MS: '100', WORKER_CONCURRENCY: '4', POLL_INTERVAL_MS: '20' })));
+        const docs = await Promise.all(jobs.map((j) => waitFor(j, (d) => d.status === 'completed')));
+        for (const d of docs) {
+          expect(d.attempts).toHaveLength(1);
+          expect((await store.list(`leases/${d.jobId}/`)).items.map((i) => i.name)).toEqual(['1']);
+        }
+        // All three took part (30 jobs of 100 ms, 4 at a time each: no single worker could take them all in time).
+        expect(new Set(docs.map((d) => d.workerId)).size).toBe(3);
+        expect((await names(store, 'results/shared/')).sort()).toEqual(jobs.map((j) => `${j.jobId}.png`).sort());
+      });
+    });
   });
 }
