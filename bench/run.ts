@@ -3,12 +3,20 @@ import { cpus } from 'node:os';
 import { createLatency, pickupLatency } from './latency.js';
 import { ms, table } from './stats.js';
 import { storeOps } from './store-ops.js';
+import { supabaseLatency, supabaseRequestsPerJob } from './supabase.js';
 import { noopThroughput } from './throughput.js';
 
 const quick = process.argv.includes('--quick');
+// `--only supabase` (or fs) runs one part.
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const round = (n: number) => Math.round(n * 100) / 100;
 
-console.log(`render-jobs bench — node ${process.version}, ${cpus().length} cores, fs store${quick ? ' (quick)' : ''}\n`);
+console.log(`render-jobs bench — node ${process.version}, ${cpus().length} cores${quick ? ' (quick)' : ''}\n`);
+if (only !== 'supabase') await fsBench();
+if (only !== 'fs') await supabaseBench();
+
+async function fsBench() {
+console.log('== fs store ==');
 
 const seq = await createLatency({ requests: quick ? 100 : 500, inFlight: 1 });
 const par = await createLatency({ requests: quick ? 200 : 1000, inFlight: 16 });
@@ -43,3 +51,35 @@ console.log(table([
   { phase: 'claim → completed, 5 s render (worker)', ...fmt(ops.long.worker) },
 ]));
 console.log('A status poll is 1 get. Each heartbeat (default every 2 s) is 2 gets (cancel, next lease) + 1 put.');
+}
+
+async function supabaseBench() {
+  console.log('\n== Supabase store (the msw stand-in served on loopback; API and worker as processes) ==');
+  const fmtOps = (o: Record<string, number>) => {
+    const total = Object.values(o).reduce((a, b) => a + b, 0);
+    return { ...Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v)])), total: round(total) };
+  };
+  const rows: Array<Record<string, string | number>> = [];
+  for (const atomicCreate of [true, false]) {
+    for (const renderMs of [0, 5000]) {
+      const r = await supabaseRequestsPerJob({ jobs: renderMs === 0 ? (quick ? 10 : 30) : 4, renderMs, atomicCreate });
+      const server = atomicCreate ? 'atomic' : 'racy (read-back)';
+      if (renderMs === 0) rows.push({ server, phase: 'create (API)', ...fmtOps(r.create) });
+      rows.push({ server, phase: `claim → completed, ${renderMs / 1000} s render`, ...fmtOps(r.worker) });
+      if (renderMs === 0) console.log(`idle worker (${server}): ${round(r.idlePerSecond)} storage requests/s (its 1 s queue poll)`);
+    }
+  }
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)).filter((c) => c !== 'total')), 'total'];
+  console.log('\nStorage requests per job, counted at the stand-in');
+  console.log(table(rows.map((r) => Object.fromEntries(cols.map((c) => [c, r[c] ?? 0])))));
+
+  console.log('\nLatency with a round trip added to every storage request (stub render, 0 ms; one job at a time)');
+  const lat: Array<Record<string, string | number>> = [];
+  for (const rttMs of [0, 40]) {
+    const r = await supabaseLatency({ rttMs, jobs: quick ? 8 : 20 });
+    for (const [what, s] of [['create → 202', r.create], ['pickup (created → started)', r.pickup], ['create → completed (client)', r.complete], ['status poll → 200', r.poll]] as const) {
+      lat.push({ 'storage RTT': `${rttMs} ms`, what, n: s.n, p50: ms(s.p50), p90: ms(s.p90), max: ms(s.max) });
+    }
+  }
+  console.log(table(lat));
+}
