@@ -1,5 +1,6 @@
 // The backends the suites run against, chosen by STORE (default: all three stand-ins below).
 // Each fixture gets fresh, isolated state: a new temp folder, or a new Supabase stand-in.
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -7,6 +8,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { FsObjectStore } from '../../shared/store/fs-store.js';
 import type { ObjectStore } from '../../shared/store/object-store.js';
 import { SupabaseObjectStore } from '../../shared/store/supabase-store.js';
+import { PrefixedStore } from './prefixed-store.js';
 import { interceptWith } from '../stand-ins/msw.js';
 import { serveHandlers } from '../stand-ins/serve.js';
 import { SERVICE_ROLE_KEY, SupabaseStorageStandIn, type SupabaseStorageOptions } from '../stand-ins/supabase-storage.js';
@@ -44,7 +46,8 @@ const factories: Record<string, () => Promise<StoreFixture>> = {
       requestTimeoutMs: 10_000,
       retries: 3,
     });
-    return { store, cleanup: async () => undefined };
+    const scoped = new PrefixedStore(store, `test-runs/${Date.now()}-${randomUUID().slice(0, 8)}/`);
+    return { store: scoped, cleanup: () => scoped.destroy() };
   },
 };
 
@@ -67,6 +70,12 @@ export async function supabaseFixture(
     retryBaseMs: 5,
   });
   return { store, standIn, cleanup: async () => undefined };
+}
+
+export function storeFactory(name: string): () => Promise<StoreFixture> {
+  const make = factories[name];
+  if (!make) throw new Error(`no store backend ${name} in the test suite (have: ${Object.keys(factories).join(', ')})`);
+  return make;
 }
 
 export function selectedStores(): Array<[string, () => Promise<StoreFixture>]> {
