@@ -3,13 +3,12 @@
 // never pending, so no marker, lease or worker is involved and no other writer can exist.
 import { errorCodeOf } from '../errors.js';
 import type { JobDocument } from '../job/document.js';
-import { imageLink } from '../job/image-url.js';
 import type { RenderRequest } from '../job/request.js';
 import { kindOf } from '../kinds/index.js';
 import type { QueueDeps } from '../queue/deps.js';
 import { newJobDocument } from '../queue/enqueue.js';
 import { writeJob } from '../queue/job-docs.js';
-import { keys } from '../store/keys.js';
+import { storeResult } from './store-result.js';
 
 export async function runInline(deps: QueueDeps, request: RenderRequest, opts: { budgetMs: number; signedUrlTtlS: number }): Promise<JobDocument> {
   const createdMs = deps.now();
@@ -25,11 +24,10 @@ export async function runInline(deps: QueueDeps, request: RenderRequest, opts: {
       { store: deps.store, provider: () => Promise.reject(new Error(`kind ${kind.name} runs without a provider`)) },
       { signal: AbortSignal.timeout(opts.budgetMs), onProgress: () => undefined },
     );
-    const key = keys.result(pending.projectId, pending.jobId, out.ext);
-    await deps.store.put(key, out.image, { contentType: out.contentType });
     const endMs = deps.now();
-    const endedAt = new Date(endMs).toISOString();
-    const link = await imageLink(deps.store, pending, key, { ttlS: opts.signedUrlTtlS });
+    const timings = { queuedMs: 0, renderMs: endMs - Date.parse(startedAt), totalMs: endMs - createdMs };
+    const { result, link } = await storeResult(deps.store, pending, out, { timings, ttlS: opts.signedUrlTtlS });
+    const endedAt = new Date(deps.now()).toISOString();
     doc = {
       ...pending,
       status: 'completed',
@@ -44,16 +42,7 @@ export async function runInline(deps: QueueDeps, request: RenderRequest, opts: {
       attempts: [{ ...attempt, endedAt, outcome: 'completed' }],
       imageUrl: link.url,
       imageUrlExpiresAt: link.expiresAt,
-      result: {
-        key,
-        contentType: out.contentType,
-        bytes: out.image.length,
-        width: out.width,
-        height: out.height,
-        renderer: out.renderer,
-        model: out.model,
-        timings: { queuedMs: 0, renderMs: endMs - Date.parse(startedAt), totalMs: endMs - createdMs },
-      },
+      result,
     };
   } catch (err) {
     const endedAt = new Date(deps.now()).toISOString();

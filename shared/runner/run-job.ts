@@ -4,6 +4,7 @@ import { CancelledError, LeaseLostError, ShutdownError } from '../errors.js';
 import type { JobDocument } from '../job/document.js';
 import { imageLink } from '../job/image-url.js';
 import { kindOf } from '../kinds/index.js';
+import { storeResult } from './store-result.js';
 import { cancelled, complete, failOrRetry, handBack } from '../queue/finish.js';
 import type { JobHolder } from '../queue/holder.js';
 import type { RenderProgress, RenderProvider } from '../providers/provider.js';
@@ -62,26 +63,11 @@ export async function runJob(holder: JobHolder, opts: RunOptions): Promise<JobDo
     // Replaces whatever the provider reported last: one write, not two.
     progress.report({ progress: 97, stage: 'storing', message: 'Saving the image.' });
     await progress.flush();
-    const { projectId, jobId, createdAt } = holder.doc;
-    const key = keys.result(projectId, jobId, out.ext);
-    // Same key on every attempt: a retried or taken-over job still ends with exactly one result.
-    await deps.store.put(key, out.image, { contentType: out.contentType });
+    const createdMs = Date.parse(holder.doc.createdAt);
+    const timings = { queuedMs: Math.max(0, startedMs - createdMs), renderMs, totalMs: Math.max(0, deps.now() - createdMs) };
+    const { result, link } = await storeResult(deps.store, holder.doc, out, { timings, ttlS });
     abort.signal.throwIfAborted();
-    const totalMs = deps.now() - Date.parse(createdAt);
-    return await complete(
-      holder,
-      {
-        key,
-        contentType: out.contentType,
-        bytes: out.image.length,
-        width: out.width,
-        height: out.height,
-        renderer: out.renderer,
-        model: out.model,
-        timings: { queuedMs: Math.max(0, startedMs - Date.parse(createdAt)), renderMs, totalMs: Math.max(0, totalMs) },
-      },
-      await imageLink(deps.store, { projectId, jobId }, key, { ttlS }),
-    );
+    return await complete(holder, result, link);
   } catch (err) {
     const reason: unknown = abort.signal.aborted ? abort.signal.reason : err;
     await progress.flush().catch(() => undefined);
