@@ -17,6 +17,8 @@ export interface Check {
 
 /** Concurrent create-only writes of one new key: more than one "success" means a racy server. */
 const RACERS = 20;
+/** Rounds of racers (each on a new key): one lucky round must not pass a racy server as atomic. */
+const ROUNDS = 3;
 
 export async function runDoctor(config: Config, opts: { fetch?: typeof fetch } = {}): Promise<Check[]> {
   const checks: Check[] = [{ name: 'config', status: 'ok', detail: `${config.production ? 'production' : config.env}; store ${config.store.kind}; renderer ${config.renderer.kind}` }];
@@ -56,16 +58,21 @@ async function checkStore(config: Config, store: ObjectStore): Promise<Check[]> 
   } catch (err) {
     checks.push({ name: 'store read/write', status: 'fail', detail: (err as Error).message });
   } finally {
-    for (const key of [`${probe}/probe.json`, `${probe}/race`]) await store.delete(key).catch(() => undefined);
+    await store.delete(`${probe}/probe.json`).catch(() => undefined);
   }
   return checks;
 }
 
-async function checkAtomicCreate(config: Config, store: ObjectStore, key: string): Promise<Check> {
-  const results = await Promise.allSettled(Array.from({ length: RACERS }, (_, i) => store.put(key, `racer-${i}`, { createOnly: true })));
-  const winners = results.filter((r) => r.status === 'fulfilled').length;
-  const odd = results.find((r) => r.status === 'rejected' && !(r.reason instanceof StoreConflictError)) as PromiseRejectedResult | undefined;
-  if (odd) return { name: 'create-only', status: 'fail', detail: `a create-only write failed: ${(odd.reason as Error).message}` };
+async function checkAtomicCreate(config: Config, store: ObjectStore, keyBase: string): Promise<Check> {
+  let winners = 0;
+  for (let round = 0; round < ROUNDS && winners <= 1; round++) {
+    const key = `${keyBase}-${round}`;
+    const results = await Promise.allSettled(Array.from({ length: RACERS }, (_, i) => store.put(key, `racer-${i}`, { createOnly: true })));
+    await store.delete(key).catch(() => undefined);
+    winners = results.filter((r) => r.status === 'fulfilled').length;
+    const odd = results.find((r) => r.status === 'rejected' && !(r.reason instanceof StoreConflictError)) as PromiseRejectedResult | undefined;
+    if (odd) return { name: 'create-only', status: 'fail', detail: `a create-only write failed: ${(odd.reason as Error).message}` };
+  }
   const configured = store.capabilities.atomicCreate;
   if (winners === 1) {
     const hint = config.store.kind === 'supabase' && !configured ? ' You may set SUPABASE_ATOMIC_CREATE=true to skip the lease read-back.' : '';

@@ -1,6 +1,8 @@
 // The worker's loop: claim due jobs up to the concurrency limit, run them, and scan again every
 // poll interval, so a lost poke delays a job by one interval, never forever. Expired leases of
 // crashed workers are found the same way: their queue markers stay until the job ends.
+import type { JobDocument } from '../shared/job/document.js';
+import type { RecentOutcomes } from '../shared/metrics/recent.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { claimJob } from '../shared/queue/claim.js';
 import { dropMarker } from '../shared/queue/markers.js';
@@ -20,6 +22,10 @@ export interface ClaimLoopOptions {
   concurrency: number;
   provider: RenderProvider;
   signedUrlTtlS?: number;
+  /** Finished jobs are recorded here (for ETAs and /api/metrics). */
+  recent?: RecentOutcomes;
+  /** Told whenever a job starts or ends here. */
+  onActivity?: () => void;
 }
 
 export class ClaimLoop {
@@ -149,12 +155,15 @@ export class ClaimLoop {
       case 'run': {
         const { holder } = outcome;
         const run = runJob(holder, { provider: this.opts.provider, signedUrlTtlS: this.opts.signedUrlTtlS, shutdown: this.shutdown.signal })
+          .then((doc) => doc && this.record(doc))
           .catch((err) => holder.log.error({ err }, 'job run failed unexpectedly'))
           .finally(() => {
             this.active.delete(due.jobId);
+            this.opts.onActivity?.();
             this.poke(); // a slot is free
           });
         this.active.set(due.jobId, run);
+        this.opts.onActivity?.();
         return;
       }
       case 'busy':
@@ -171,5 +180,18 @@ export class ClaimLoop {
       case 'finished':
         return;
     }
+  }
+
+  private record(doc: JobDocument): void {
+    if (!this.opts.recent || (doc.status !== 'completed' && doc.status !== 'failed' && doc.status !== 'cancelled')) return;
+    const created = Date.parse(doc.createdAt);
+    const started = Date.parse(doc.attempts.at(-1)?.startedAt ?? doc.startedAt ?? doc.createdAt);
+    const ended = Date.parse(doc.completedAt ?? doc.updatedAt);
+    this.opts.recent.record({
+      at: ended,
+      outcome: doc.status,
+      waitMs: doc.result?.timings.queuedMs ?? Math.max(0, started - created),
+      renderMs: doc.result?.timings.renderMs ?? Math.max(0, ended - started),
+    });
   }
 }

@@ -8,6 +8,8 @@ import { openStore } from '../shared/store/open-store.js';
 import { createWorkerApp } from './app.js';
 import { ClaimLoop } from './claim-loop.js';
 import { startPruner } from './pruner.js';
+import { startMetricsPublisher } from '../shared/metrics/publish.js';
+import { RecentOutcomes } from '../shared/metrics/recent.js';
 import { onShutdownSignal } from '../shared/shutdown.js';
 
 const config = loadConfig(process.env);
@@ -15,10 +17,16 @@ const workerId = config.workerId ?? `${hostname().slice(0, 24)}-${process.pid}-$
 const log = createLogger({ level: config.logLevel, name: 'worker' }).child({ workerId });
 const store = openStore(config);
 const deps = { store, queue: config.queue, log, now: Date.now };
-const loop = new ClaimLoop(
-  deps,
-  { workerId, concurrency: config.queue.concurrency, provider: selectProvider(config), signedUrlTtlS: config.signedUrlTtlS },
-);
+const recent = new RecentOutcomes();
+const loop = new ClaimLoop(deps, {
+  workerId,
+  concurrency: config.queue.concurrency,
+  provider: selectProvider(config),
+  signedUrlTtlS: config.signedUrlTtlS,
+  recent,
+  onActivity: () => metrics.nudge(),
+});
+const metrics = startMetricsPublisher(deps, { workerId, concurrency: config.queue.concurrency, active: () => loop.activeCount, recent });
 const app = createWorkerApp({ loop, secret: config.workerSecret, workerId, log });
 
 const server = app.listen(config.workerPort, () => {
@@ -26,6 +34,7 @@ const server = app.listen(config.workerPort, () => {
   const port = typeof address === 'object' && address ? address.port : config.workerPort;
   log.info({ port, store: config.store.kind, dir: config.store.kind === 'fs' ? config.store.dir : undefined, concurrency: config.queue.concurrency }, 'worker listening');
   loop.start();
+  void metrics.publish();
 });
 const pruner = startPruner(deps, { intervalMs: config.pruneIntervalMs, retentionMs: config.retentionMs });
 
@@ -34,5 +43,6 @@ onShutdownSignal(log, async (signal) => {
   server.close();
   pruner.stop();
   await loop.stop(config.queue.drainMs);
+  await metrics.stop();
   log.info('worker stopped');
 });

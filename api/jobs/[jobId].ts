@@ -6,7 +6,8 @@ import { parseJob } from '../../shared/queue/job-docs.js';
 import { keys } from '../../shared/store/keys.js';
 import type { AppContext } from '../_lib/context.js';
 import { jobRefOf } from '../_lib/input.js';
-import { POLL_AFTER_HEADER, pollAfterMs } from '../_lib/job-response.js';
+import { POLL_AFTER_HEADER } from '../_lib/job-response.js';
+import { outlookFor } from '../_lib/outlook.js';
 import { route } from '../_lib/route.js';
 
 /** A signed image URL this close to expiry is replaced in the answer by a fresh one. */
@@ -21,18 +22,20 @@ export default route('/api/jobs/[jobId]', {
     if (!object) throw new NotFoundError();
     const stored = parseJob(key, object.body);
     const job = await withFreshImageUrl(ctx, stored);
-    const after = pollAfterMs(job);
+    const { outlook, pollAfterMs: after } = await outlookFor(ctx, job);
     res.setHeader('Cache-Control', 'no-cache');
     if (after !== null) res.setHeader(POLL_AFTER_HEADER, String(after));
-    // The stored document's ETag stands for the answer only while the answer is that document.
+    // The answer is the document plus where it stands in the queue: the ETag covers both, so a
+    // pending job whose position moved is not answered 304.
     if (job === stored) {
-      res.setHeader('ETag', object.etag);
-      if (req.headers['if-none-match'] === object.etag) {
+      const etag = outlook?.position ? `${object.etag.slice(0, -1)}.${outlook.position}"` : object.etag;
+      res.setHeader('ETag', etag);
+      if (req.headers['if-none-match'] === etag) {
         res.status(304).end();
         return;
       }
     }
-    res.status(200).json({ job, pollAfterMs: after });
+    res.status(200).json({ job, pollAfterMs: after, queue: outlook });
   },
 });
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConceptId, JobId, ProjectId, UploadId } from '../ids.js';
 import { ConceptInputs } from './concept.js';
 import { JobKindName, MAX_REFERENCES, RenderType } from './request.js';
+import { HistoryEntry } from './history.js';
 import { JOB_STATUSES } from './status.js';
 
 const Timestamp = z.iso.datetime();
@@ -63,6 +64,7 @@ export const JobDocument = z.object({
   leaseExpiresAt: Timestamp.nullable(),
   workerId: z.string().nullable(),
   attempts: z.array(AttemptRecord).max(40),
+  history: z.array(HistoryEntry).max(50).default([]),
   result: JobResult.nullable(),
   idempotencyKey: z.string().nullable(),
   ownerId: z.string().nullable(),

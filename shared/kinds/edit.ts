@@ -4,12 +4,13 @@ import { RenderError } from '../errors.js';
 import { keys } from '../store/keys.js';
 import { sniffImageType, extensionOf } from '../uploads/sniff.js';
 import type { JobKind } from './kind.js';
-import { renderInputOf, typicalRenderMs } from './kind.js';
+import { expectedMsOf } from './durations.js';
+import { renderInputOf } from './kind.js';
 
 export const editKind: JobKind = {
   name: 'edit',
   inline: false,
-  expectedMs: (renderer) => typicalRenderMs(renderer) * 1.3,
+  expectedMs: (renderer) => expectedMsOf('edit', renderer),
   async run(job, env, ctx) {
     ctx.onProgress({ progress: 2, stage: 'reading', message: `Reading ${job.references.length} reference image(s).` });
     const references = await Promise.all(

@@ -29,8 +29,3 @@ export interface JobKind {
 export function renderInputOf(job: JobDocument): RenderInput {
   return { jobId: job.jobId, projectId: job.projectId, conceptId: job.conceptId, renderType: job.renderType, conceptInputs: job.conceptInputs };
 }
-
-/** Typical render time of each renderer, before the job system has measured any. */
-export function typicalRenderMs(rendererName: string): number {
-  return rendererName === 'openai' ? 45_000 : 3_000;
-}

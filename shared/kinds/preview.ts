@@ -1,6 +1,7 @@
 // `preview`: a quick local drawing of the concept's massing, small and without delay — fast enough
 // (tens of milliseconds) to be answered inside the create request, whatever renderer is configured.
 import type { JobKind } from './kind.js';
+import { expectedMsOf } from './durations.js';
 import { renderInputOf } from './kind.js';
 
 const MAX_SIDE = 512;
@@ -8,7 +9,7 @@ const MAX_SIDE = 512;
 export const previewKind: JobKind = {
   name: 'preview',
   inline: true,
-  expectedMs: () => 200,
+  expectedMs: (renderer) => expectedMsOf('preview', renderer),
   async run(job, _env, ctx) {
     const input = renderInputOf(job);
     const { width, height } = input.conceptInputs.view;

@@ -1,5 +1,6 @@
 // Claiming a job: create its next lease create-only, then start the attempt (or finish the job,
 // when it was cancelled or its attempts are used up).
+import { appendHistory } from '../job/history.js';
 import type { JobDocument } from '../job/document.js';
 import { isTerminal } from '../job/status.js';
 import { CLOCK_SKEW_MS, type QueueDeps } from './deps.js';
@@ -67,6 +68,7 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
     await holder.write((d, now) => ({
       ...d,
       attempts: d.attempts.map((a) => (a.outcome === 'running' ? { ...a, outcome: 'lost' as const, endedAt: now, error: 'lease expired' } : a)),
+      history: appendHistory(d.history, { at: now, type: 'lost', message: 'The worker stopped renewing its lease.', attempt: d.attempt, workerId: d.workerId }),
     }));
     holder.log.warn({ previousWorker: before.workerId }, 'took over a job whose lease expired');
   }
@@ -91,6 +93,7 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
     stage: 'claimed',
     message: `Attempt ${used + 1} of ${d.maxAttempts} started.`,
     attempts: [...d.attempts, { attempt: lease.attempt, workerId: lease.workerId, startedAt: now, endedAt: null, outcome: 'running' as const, error: null }].slice(-40),
+    history: appendHistory(d.history, { at: now, type: 'claimed', message: `Attempt ${used + 1} of ${d.maxAttempts}.`, attempt: lease.attempt, workerId: lease.workerId }),
   }));
   holder.log.info({ queuedMs: deps.now() - Date.parse(before.createdAt) }, `job claimed (attempt ${used + 1} of ${holder.doc.maxAttempts})`);
   return { kind: 'run', holder };

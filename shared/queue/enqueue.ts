@@ -50,6 +50,7 @@ export function newJobDocument(deps: Pick<QueueDeps, 'queue'>, request: RenderRe
     leaseExpiresAt: null,
     workerId: null,
     attempts: [],
+    history: [{ at: now, type: 'created', message: `${request.kind} job created`, attempt: null, workerId: null }],
     result: null,
     idempotencyKey: null,
     ownerId: null,

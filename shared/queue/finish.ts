@@ -3,6 +3,7 @@
 // stale marker, which the next scan removes.
 import { type AppError, isRetryable, RenderError } from '../errors.js';
 import type { AttemptRecord, JobDocument, JobResult } from '../job/document.js';
+import { appendHistory } from '../job/history.js';
 import type { ImageLink } from '../job/image-url.js';
 import { keys } from '../store/keys.js';
 import { MINUTE } from '../time.js';
@@ -38,6 +39,7 @@ export async function complete(holder: JobHolder, result: JobResult, image: Imag
     completedAt: now,
     workerId: holder.lease.workerId,
     attempts: closeAttempt(d, holder.lease.attempt, 'completed', now, null),
+    history: appendHistory(d.history, { at: now, type: 'completed', attempt: holder.lease.attempt, workerId: holder.lease.workerId }),
   }));
   await dropMarkerOf(holder, doc);
   await holder.deps.store.delete(keys.cancel(doc.jobId));
@@ -55,6 +57,7 @@ export async function fail(holder: JobHolder, code: string, message: string): Pr
     errorCode: code,
     completedAt: now,
     attempts: closeAttempt(d, holder.lease.attempt, 'failed', now, message),
+    history: appendHistory(d.history, { at: now, type: 'failed', message, attempt: holder.lease.attempt, workerId: holder.lease.workerId }),
   }));
   await dropMarkerOf(holder, doc);
   holder.log.warn({ outcome: 'failed', code }, `job failed: ${message}`);
@@ -96,6 +99,7 @@ async function requeue(holder: JobHolder, delayMs: number, outcome: Outcome, mes
     runAfter: new Date(runAfterMs).toISOString(),
     workerId: null,
     attempts: closeAttempt(d, holder.lease.attempt, outcome, now, error),
+    history: appendHistory(d.history, { at: now, type: outcome === 'handed_back' ? 'handed_back' : 'retrying', message, attempt: holder.lease.attempt, workerId: holder.lease.workerId }),
   }));
   if (old.runAfter !== doc.runAfter) await dropMarkerOf(holder, old);
   holder.log.info({ outcome, delayMs }, message);
@@ -110,6 +114,7 @@ export async function cancelled(holder: JobHolder): Promise<JobDocument> {
     message: 'The job was cancelled.',
     completedAt: now,
     attempts: closeAttempt(d, holder.lease.attempt, 'cancelled', now, null),
+    history: appendHistory(d.history, { at: now, type: 'cancelled', attempt: holder.lease.attempt, workerId: holder.lease.workerId }),
   }));
   await dropMarkerOf(holder, doc);
   await holder.deps.store.delete(keys.cancel(doc.jobId));

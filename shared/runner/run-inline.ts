@@ -3,6 +3,7 @@
 // never pending, so no marker, lease or worker is involved and no other writer can exist.
 import { errorCodeOf } from '../errors.js';
 import type { JobDocument } from '../job/document.js';
+import { appendHistory } from '../job/history.js';
 import type { RenderRequest } from '../job/request.js';
 import { kindOf } from '../kinds/index.js';
 import type { QueueDeps } from '../queue/deps.js';
@@ -40,6 +41,7 @@ export async function runInline(deps: QueueDeps, request: RenderRequest, opts: {
       attempt: 1,
       workerId,
       attempts: [{ ...attempt, endedAt, outcome: 'completed' }],
+      history: appendHistory(pending.history, { at: endedAt, type: 'completed', message: 'Rendered inline.', attempt: 1, workerId }),
       imageUrl: link.url,
       imageUrlExpiresAt: link.expiresAt,
       result,
@@ -60,6 +62,7 @@ export async function runInline(deps: QueueDeps, request: RenderRequest, opts: {
       attempt: 1,
       workerId,
       attempts: [{ ...attempt, endedAt, outcome: 'failed', error: message }],
+      history: appendHistory(pending.history, { at: endedAt, type: 'failed', message, attempt: 1, workerId }),
     };
   }
   await writeJob(deps.store, doc, { createOnly: true });

@@ -2,6 +2,7 @@
 // watches for a cancel request, writes progress (throttled), stores the image, completes the job.
 import { CancelledError, LeaseLostError, ShutdownError } from '../errors.js';
 import type { JobDocument } from '../job/document.js';
+import { appendHistory } from '../job/history.js';
 import { imageLink } from '../job/image-url.js';
 import { kindOf } from '../kinds/index.js';
 import { storeResult } from './store-result.js';
@@ -162,6 +163,8 @@ class ProgressWriter {
         stage: p.stage.slice(0, 64),
         message: p.message?.slice(0, 500) ?? d.message,
         ...(preview ? { previewKey: preview.key, previewUrl: preview.url } : {}),
+        // A new stage is worth a line of history; a new percentage is not.
+        history: p.stage !== d.stage ? appendHistory(d.history, { at: new Date(this.holder.deps.now()).toISOString(), type: 'stage', message: p.message ?? p.stage, attempt: d.attempt, workerId: d.workerId }) : d.history,
       }));
     } catch (err) {
       // A lost lease is noticed by the heartbeat, which aborts the render; a failed write is retried

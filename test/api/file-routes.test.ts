@@ -10,6 +10,7 @@ describe('file routing', () => {
     expect(routes.map((r) => [r.path, path.relative(ROOT, r.file)])).toEqual([
       ['/api/jobs/render', 'api/jobs/render.ts'],
       ['/api/cron/prune', 'api/cron/prune.ts'],
+      ['/api/metrics', 'api/metrics.ts'],
       ['/api/uploads', 'api/uploads/index.ts'],
       ['/api/jobs', 'api/jobs/index.ts'],
       ['/api/jobs/:jobId/process', 'api/jobs/[jobId]/process.ts'],

@@ -159,9 +159,10 @@ export class SupabaseStorageStandIn {
     if (upsert) return HttpResponse.json(write());
     if (bucket.files.has(path)) return this.error(ERRORS.exists);
     if (this.atomicCreate) return HttpResponse.json(write());
-    // The old server: the existence check and the write are not one step. Every upload that got
-    // past the check overwrites the object, and each is told it succeeded.
-    await delay(1 + Math.floor(Math.random() * 5));
+    // The old server: the existence check and the write are not one step (the bytes go to the
+    // backend in between, tens of milliseconds). Every upload that got past the check overwrites
+    // the object, and each is told it succeeded.
+    await delay(20 + Math.floor(Math.random() * 20));
     return HttpResponse.json(write());
   }
 

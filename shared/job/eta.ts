@@ -1,0 +1,62 @@
+// Where a job stands and when it should start and finish: from the queue's order, the workers'
+// capacity and the render times they measured (or the kind's typical time before any are known).
+import type { SystemMetrics } from '../metrics/read.js';
+import { parseQueueMarker } from '../store/keys.js';
+import type { JobDocument } from './document.js';
+
+export interface QueueSnapshot {
+  /** Queue marker names in run order. */
+  markers: string[];
+  metrics: SystemMetrics;
+}
+
+export interface JobOutlook {
+  /** 1 = next to start. Null once the job runs or is finished. */
+  position: number | null;
+  /** Jobs in the queue before this one (some may already be running). */
+  ahead: number | null;
+  etaStartAt: string | null;
+  etaFinishAt: string | null;
+  /** `measured`: from the last hour's renders; `typical`: from the kind's expected duration. */
+  basis: 'measured' | 'typical';
+  workers: number;
+}
+
+export function outlookOf(job: JobDocument, snap: QueueSnapshot, now: number, typicalMs: number): JobOutlook | null {
+  const m = snap.metrics;
+  const measured = m.windows['1h'].renderMs.p50;
+  const renderMs = measured ?? typicalMs;
+  const basis = measured !== null ? 'measured' : 'typical';
+  const at = (ms: number) => new Date(now + Math.max(0, Math.round(ms))).toISOString();
+  if (job.status === 'processing') {
+    const started = Date.parse(job.attempts.at(-1)?.startedAt ?? job.startedAt ?? job.updatedAt);
+    const elapsed = Math.max(0, now - started);
+    // Past a fifth of the way, the job's own pace says more than the average.
+    const remaining = job.progress >= 20 ? (elapsed * (100 - job.progress)) / job.progress : Math.max(renderMs - elapsed, renderMs * 0.1);
+    return { position: null, ahead: null, etaStartAt: null, etaFinishAt: at(remaining), basis, workers: m.workers };
+  }
+  if (job.status !== 'pending') return null;
+  const index = snap.markers.findIndex((name) => parseQueueMarker(name)?.jobId === job.jobId);
+  const due = snap.markers.slice(0, index < 0 ? snap.markers.length : index).filter((name) => (parseQueueMarker(name)?.runAfterMs ?? 0) <= now);
+  const ahead = due.length;
+  const capacity = Math.max(1, m.capacity);
+  const free = Math.max(0, capacity - m.running);
+  const waitingAhead = Math.max(0, ahead - m.running);
+  let startsIn = 0;
+  if (waitingAhead >= free) {
+    const rounds = Math.ceil((waitingAhead - free + 1) / capacity);
+    startsIn = renderMs / 2 + (rounds - 1) * renderMs;
+  }
+  startsIn = Math.max(startsIn, Date.parse(job.runAfter) - now);
+  // No worker has reported: the place in the queue is known, the time is not.
+  if (m.workers === 0) return { position: waitingAhead + 1, ahead, etaStartAt: null, etaFinishAt: null, basis, workers: 0 };
+  return { position: waitingAhead + 1, ahead, etaStartAt: at(startsIn), etaFinishAt: at(startsIn + renderMs), basis, workers: m.workers };
+}
+
+/** When to poll again: sooner as the job nears a change, never faster than twice a second. */
+export function pollHintMs(job: JobDocument, outlook: JobOutlook | null, now: number): number | null {
+  if (job.status !== 'pending' && job.status !== 'processing') return null;
+  const next = outlook ? Date.parse((job.status === 'pending' ? outlook.etaStartAt : outlook.etaFinishAt) ?? '') - now : NaN;
+  if (!Number.isFinite(next)) return job.status === 'pending' ? 1000 : 2000;
+  return Math.round(Math.min(job.status === 'pending' ? 5000 : 3000, Math.max(500, next / 3)));
+}

@@ -1,0 +1,39 @@
+// What a worker has finished lately: outcomes with their wait and render times, kept for an hour.
+// Workers publish this (see publish.ts); the API merges every worker's copy for /api/metrics and ETAs.
+import { z } from 'zod';
+
+export const KEEP_MS = 60 * 60 * 1000;
+const MAX_SAMPLES = 500;
+
+export const Sample = z.object({
+  /** When the job ended (ms). */
+  at: z.number(),
+  outcome: z.enum(['completed', 'failed', 'cancelled']),
+  waitMs: z.number().min(0),
+  renderMs: z.number().min(0),
+});
+export type Sample = z.output<typeof Sample>;
+
+export const WorkerReport = z.object({
+  workerId: z.string(),
+  at: z.number(),
+  concurrency: z.number().int().min(0),
+  active: z.number().int().min(0),
+  samples: z.array(Sample).max(MAX_SAMPLES),
+});
+export type WorkerReport = z.output<typeof WorkerReport>;
+
+export class RecentOutcomes {
+  private samples: Sample[] = [];
+
+  record(sample: Sample): void {
+    this.samples.push(sample);
+    if (this.samples.length > MAX_SAMPLES) this.samples.splice(0, this.samples.length - MAX_SAMPLES);
+  }
+
+  /** The samples still inside the window, oldest first. */
+  current(now: number): Sample[] {
+    this.samples = this.samples.filter((s) => s.at > now - KEEP_MS);
+    return [...this.samples];
+  }
+}

@@ -1,0 +1,110 @@
+// Where a job stands: queue position and ETA while pending, a finish estimate while rendering, poll
+// hints that follow them, a history of what happened, and /api/metrics — with a real worker process.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobDocument } from '../../shared/job/document.js';
+import { outlookOf, pollHintMs } from '../../shared/job/eta.js';
+import type { SystemMetrics } from '../../shared/metrics/read.js';
+import { type Proc, startWorker, stop } from '../../scripts/processes.js';
+import { type ApiFixture, startApi, waitForJob } from '../helpers/api.js';
+import { exampleBody } from '../helpers/concept.js';
+import { tempDir } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
+
+const window = (p50: number | null) => ({ completed: p50 ? 10 : 0, failed: 0, cancelled: 0, waitMs: { n: 0, p50: null, p95: null }, renderMs: { n: p50 ? 10 : 0, p50, p95: p50 } });
+const metrics = (o: Partial<SystemMetrics> & { p50?: number | null }): SystemMetrics => ({
+  at: '',
+  workers: 1,
+  capacity: 2,
+  running: 0,
+  queued: 0,
+  pending: 0,
+  ...o,
+  windows: { '5m': window(o.p50 ?? null), '1h': window(o.p50 ?? null) },
+});
+const NOW = Date.parse('2026-11-22T12:00:00Z');
+const pending = (jobId: string) => ({ jobId, status: 'pending', runAfter: new Date(NOW - 1000).toISOString(), progress: 0 }) as JobDocument;
+const marker = (jobId: string, ms = NOW - 5000) => `${String(ms).padStart(13, '0')}-${jobId}`;
+
+describe('outlookOf', () => {
+  it('puts a job behind the due jobs ahead of it, and estimates its start from measured render times', () => {
+    const snap = { markers: [marker('a'), marker('b'), marker('c'), marker('d'), marker('later', NOW + 60_000)], metrics: metrics({ running: 2, p50: 10_000 }) };
+    const o = outlookOf(pending('d'), snap, NOW, 3_000)!;
+    // a and b run (2 slots busy); c waits ahead of d.
+    expect(o).toMatchObject({ ahead: 3, position: 2, basis: 'measured', workers: 1 });
+    expect(Date.parse(o.etaStartAt!) - NOW).toBe(5_000); // half a render for a slot to free up
+    expect(Date.parse(o.etaFinishAt!) - Date.parse(o.etaStartAt!)).toBe(10_000);
+  });
+
+  it('starts at once when a slot is free, uses the typical time before anything is measured, and knows no time without workers', () => {
+    const free = outlookOf(pending('a'), { markers: [marker('a')], metrics: metrics({ running: 0 }) }, NOW, 3_000)!;
+    expect(free).toMatchObject({ position: 1, basis: 'typical' });
+    expect(Date.parse(free.etaStartAt!)).toBe(NOW);
+    const none = outlookOf(pending('a'), { markers: [marker('a')], metrics: metrics({ workers: 0, capacity: 0 }) }, NOW, 3_000)!;
+    expect(none).toMatchObject({ position: 1, etaStartAt: null, etaFinishAt: null });
+    expect(pollHintMs(pending('a'), none, NOW)).toBe(1000);
+  });
+
+  it('estimates a running job from its own pace once it is a fifth done, and polls faster near the end', () => {
+    const running = { jobId: 'r', status: 'processing', progress: 80, startedAt: new Date(NOW - 8_000).toISOString(), attempts: [{ startedAt: new Date(NOW - 8_000).toISOString() }] } as unknown as JobDocument;
+    const o = outlookOf(running, { markers: [], metrics: metrics({ p50: 60_000 }) }, NOW, 3_000)!;
+    expect(Date.parse(o.etaFinishAt!) - NOW).toBe(2_000);
+    expect(pollHintMs(running, o, NOW)).toBe(667);
+    const early = { ...running, progress: 5 } as JobDocument;
+    expect(pollHintMs(early, outlookOf(early, { markers: [], metrics: metrics({ p50: 60_000 }) }, NOW, 3_000), NOW)).toBe(3000);
+  });
+});
+
+describe('status, history and metrics with a real worker', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let worker: Proc;
+  let api: ApiFixture;
+  beforeAll(async () => {
+    tmp = await tempDir();
+    const env = { JOBS_DIR: tmp.dir, WORKER_CONCURRENCY: '1', RENDER_DELAY_MS: '1500', POLL_INTERVAL_MS: '100' };
+    worker = await startWorker(env);
+    api = await startApi({ ...env, WORKER_URL: worker.url });
+  });
+  afterAll(async () => {
+    await api.close();
+    await stop(worker);
+    await tmp.cleanup();
+  });
+
+  const create = async () =>
+    (await (await fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...exampleBody, projectId: 'eta' }) })).json()) as { jobId: string };
+  const status = async (jobId: string) => (await (await fetch(`${api.url}/api/jobs/${jobId}?projectId=eta`)).json()) as { job: JobDocument; pollAfterMs: number; queue: Record<string, any> | null };
+
+  it('shows the queue position and an ETA while pending, then the history once done', async () => {
+    // The worker reports itself on start; wait until the API can see it.
+    await until(async () => ((await (await fetch(`${api.url}/api/metrics`)).json()) as SystemMetrics).workers === 1, 10_000, 'worker report');
+    const first = await create();
+    await waitForJob(api, 'eta', first.jobId, (j) => j.status === 'processing');
+    // The worker publishes its activity within a second of a change.
+    await until(async () => ((await (await fetch(`${api.url}/api/metrics`)).json()) as SystemMetrics).running === 1, 10_000, 'worker to report the running job');
+    const second = await create();
+    const third = await create();
+    // The API's snapshot is shared for 2 s; the third job is created after the others, so it is behind them.
+    const s = await status(third.jobId);
+    expect(s.job.status).toBe('pending');
+    expect(s.queue).toMatchObject({ position: 2, ahead: 2, workers: 1 });
+    expect(Date.parse(s.queue!.etaStartAt)).toBeGreaterThan(Date.now());
+    expect(s.pollAfterMs).toBeGreaterThanOrEqual(500);
+
+    const done = (await waitForJob(api, 'eta', third.jobId, (j) => j.status === 'completed', 30_000)) as unknown as JobDocument;
+    expect(done.history.map((h) => h.type)).toEqual(expect.arrayContaining(['created', 'claimed', 'stage', 'completed']));
+    expect(done.history[0]!.type).toBe('created');
+    expect(done.history.at(-1)!.type).toBe('completed');
+    expect((await status(third.jobId)).queue).toBeNull();
+    void second;
+  });
+
+  it('reports queue depth, capacity and measured render times at /api/metrics', async () => {
+    let m: SystemMetrics | undefined;
+    await until(async () => {
+      m = (await (await fetch(`${api.url}/api/metrics`)).json()) as SystemMetrics;
+      return m.windows['5m'].completed >= 3;
+    }, 20_000, 'metrics to show the completed jobs');
+    expect(m).toMatchObject({ workers: 1, capacity: 1, running: 0, pending: 0 });
+    expect(m!.windows['5m'].renderMs.p50).toBeGreaterThanOrEqual(1400);
+  });
+});
