@@ -15,6 +15,7 @@ describe('file routing', () => {
       ['/api/jobs', 'api/jobs/index.ts'],
       ['/api/jobs/:jobId/process', 'api/jobs/[jobId]/process.ts'],
       ['/api/jobs/:jobId/cancel', 'api/jobs/[jobId]/cancel.ts'],
+      ['/api/jobs/:jobId/events', 'api/jobs/[jobId]/events.ts'],
       ['/api/jobs/:jobId/image', 'api/jobs/[jobId]/image.ts'],
       ['/api/uploads/:uploadId', 'api/uploads/[uploadId].ts'],
       ['/api/jobs/:jobId', 'api/jobs/[jobId].ts'],

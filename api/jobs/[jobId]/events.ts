@@ -1,0 +1,89 @@
+// GET /api/jobs/:jobId/events?projectId= — Server-Sent Events: the job's state each time it changes
+// (`status`; `preview` when a new partial image lands; `done` with the final job), an `id` on every
+// event (resume with Last-Event-ID: the current state is sent only if it differs), keep-alive
+// comments, and a clean end before the function's time budget with a `retry:` hint, so that
+// EventSource reconnects on its own. The stream is state, not a log: a reconnect gets the latest.
+import { NotFoundError } from '../../../shared/errors.js';
+import type { JobDocument } from '../../../shared/job/document.js';
+import { isTerminal } from '../../../shared/job/status.js';
+import { parseJob } from '../../../shared/queue/job-docs.js';
+import { keys } from '../../../shared/store/keys.js';
+import { jobRefOf } from '../../_lib/input.js';
+import { outlookFor } from '../../_lib/outlook.js';
+import { route } from '../../_lib/route.js';
+
+/** The stream ends this long before the budget, leaving time to flush and close. */
+const END_MARGIN_MS = 1_500;
+/** The store is read at most this often per open stream. */
+const READ_EVERY_MS = 1_000;
+const RECONNECT_AFTER_MS = 500;
+
+export default route('/api/jobs/[jobId]/events', {
+  async GET(req, res, ctx, params) {
+    const { projectId, jobId } = jobRefOf(req, params);
+    const key = keys.job(projectId, jobId);
+    const first = await ctx.store.get(key);
+    if (!first) throw new NotFoundError();
+    const started = ctx.queue.now();
+    const endAt = started + Math.max(1_000, ctx.config.functionBudgetMs - END_MARGIN_MS);
+    const keepAliveMs = Math.min(15_000, Math.max(250, (endAt - started) / 3));
+
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.flushHeaders?.();
+    let closed = false;
+    req.on('close', () => (closed = true));
+    const write = (text: string) => {
+      if (!closed) res.write(text);
+    };
+    let lastId = typeof req.headers['last-event-id'] === 'string' ? req.headers['last-event-id'] : null;
+    let lastPreview: string | null = null;
+    let lastWrite = ctx.queue.now();
+    let object: { body: Buffer; etag: string } | null = first;
+
+    while (!closed && object) {
+      const job = parseJob(key, object.body);
+      const id = object.etag.replace(/"/g, '');
+      if (id !== lastId) {
+        const { outlook, pollAfterMs } = await outlookFor(ctx, job);
+        if (job.previewUrl && job.previewUrl !== lastPreview && lastId !== null) {
+          write(event(`${id}.p`, 'preview', { jobId, previewUrl: job.previewUrl, progress: job.progress }));
+        }
+        write(event(id, isTerminal(job.status) ? 'done' : 'status', { job: summary(job), queue: outlook, pollAfterMs }));
+        lastPreview = job.previewUrl;
+        lastId = id;
+        lastWrite = ctx.queue.now();
+      }
+      if (isTerminal(job.status)) break;
+      const now = ctx.queue.now();
+      if (now + READ_EVERY_MS >= endAt) {
+        // Before the platform cuts us off: tell the client to come back, then end cleanly.
+        write(`retry: ${RECONNECT_AFTER_MS}\n: budget reached, reconnect\n\n`);
+        break;
+      }
+      if (now - lastWrite >= keepAliveMs) {
+        write(': keep-alive\n\n');
+        lastWrite = now;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(READ_EVERY_MS, keepAliveMs)));
+      if (closed) break;
+      object = await ctx.store.get(key);
+    }
+    if (!object && !closed) write(event(`${lastId ?? 'gone'}.x`, 'gone', { jobId, error: { code: 'not_found', message: 'The job no longer exists.' } }));
+    res.end();
+  },
+});
+
+function event(id: string, type: string, data: unknown): string {
+  return `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** What a waiting client needs; the full document (with its history) stays at the status route. */
+function summary(job: JobDocument) {
+  const { conceptInputs: _c, history: _h, ...rest } = job;
+  return rest;
+}

@@ -1,0 +1,37 @@
+// render-jobs/client — the API from browsers and Node: create a job, wait for it (SSE, or polling
+// that follows the server's hint), cancel it, upload its reference images.
+import { type ClientOptions, Core } from './core.js';
+import { WaitDispatcher } from './dispatcher.js';
+import { Jobs } from './jobs.js';
+import { Uploads } from './uploads.js';
+
+export { RenderJobsError } from './errors.js';
+export type { WatchEvent } from './dispatcher.js';
+export type { WaitOptions } from './jobs.js';
+export type { CreatedJob, Job, JobStatus, JobView, QueueOutlook } from './types.js';
+export { isFinished } from './types.js';
+
+export interface RenderJobsClientOptions extends ClientOptions {
+  /** Used when a call does not name its project. */
+  projectId?: string;
+  /** Server-Sent Events for waits (default true); false polls. */
+  sse?: boolean;
+}
+
+export class RenderJobs {
+  readonly jobs: Jobs;
+  readonly uploads: Uploads;
+  /** Shared by every wait of this client. */
+  readonly dispatcher: WaitDispatcher;
+
+  constructor(opts: RenderJobsClientOptions = {}) {
+    const core = new Core(opts);
+    this.dispatcher = new WaitDispatcher(core, { sse: opts.sse ?? true });
+    this.jobs = new Jobs(core, this.dispatcher, opts.projectId);
+    this.uploads = new Uploads(core);
+  }
+}
+
+export function createClient(opts: RenderJobsClientOptions = {}): RenderJobs {
+  return new RenderJobs(opts);
+}

@@ -1,0 +1,1 @@
+export { type RenderJobState, useRenderJob } from './use-render-job.js';
