@@ -1,30 +1,75 @@
 #!/usr/bin/env node
-// `render-jobs`: the command line. `doctor` checks a setup; more commands join it here.
-import { Command } from 'commander';
+// `render-jobs`: the command line. render / status / list / cancel talk to any API (--api or
+// RENDER_JOBS_API); doctor checks this machine's configuration. Exit codes: 0 done, 1 failed,
+// 2 bad input, 3 cancelled, 4 timed out.
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../shared/config.js';
 import { ConfigError } from '../shared/errors.js';
 import { runDoctor } from './doctor.js';
+import { cancel, EXIT, exitForError, type GlobalOptions, list, render, status } from './jobs.js';
 
-const program = new Command('render-jobs').description('Long AI image renders behind serverless time limits.');
+const program = new Command('render-jobs')
+  .description('Long AI image renders behind serverless time limits.')
+  .addOption(new Option('--api <url>', 'the API base URL').env('RENDER_JOBS_API').default('http://127.0.0.1:3000'))
+  .option('--project <id>', 'project id (default: the request file\'s)')
+  .option('--json', 'machine-readable output')
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.badInput));
+
+const positive = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('a positive number');
+  return n;
+};
+
+/** Runs a command; any error becomes its message on stderr and its exit code. */
+function run(fn: (g: GlobalOptions) => Promise<number>) {
+  return async () => {
+    const g = program.opts<GlobalOptions>();
+    try {
+      process.exitCode = await fn(g);
+    } catch (err) {
+      console.error(`render-jobs: ${(err as Error).message}`);
+      process.exitCode = exitForError(err);
+    }
+  };
+}
+
+program
+  .command('render <request.json>')
+  .description('create a render job and (by default) wait for it with a progress bar, then save the image')
+  .option('--out <file>', 'where to save the image (default <jobId>.png)')
+  .option('--no-wait', 'print the job id and return at once')
+  .option('--wait', 'wait for the job (default)')
+  .option('--kind <kind>', 'render | edit | preview')
+  .option('--timeout <seconds>', 'stop waiting after this long (exit 4)', positive, 600)
+  .action((file: string, o: { out?: string; wait: boolean; timeout: number; kind?: string }) => run((g) => render(file, { ...g, ...o }))());
+
+program.command('status <jobId>').description('show a job').action((jobId: string) => run((g) => status(jobId, g))());
+program
+  .command('list')
+  .description("list a project's jobs, newest first")
+  .option('--limit <n>', 'how many', positive, 20)
+  .action((o: { limit: number }) => run((g) => list({ ...g, ...o }))());
+program.command('cancel <jobId>').description('cancel a job').action((jobId: string) => run((g) => cancel(jobId, g))());
 
 program
   .command('doctor')
   .description('check the configuration, the store (keys, buckets, atomic create-only), OpenAI and the worker')
-  .option('--json', 'print the checks as JSON')
-  .action(async (opts: { json?: boolean }) => {
+  .action(async () => {
+    const json = program.opts<GlobalOptions>().json;
     let config;
     try {
       config = loadConfig(process.env);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      if (opts.json) console.log(JSON.stringify({ ok: false, checks: [{ name: 'config', status: 'fail', detail: err.message }] }));
+      if (json) console.log(JSON.stringify({ ok: false, checks: [{ name: 'config', status: 'fail', detail: err.message }] }));
       else console.error(`✗ config  ${err.message}`);
       process.exitCode = 1;
       return;
     }
     const checks = await runDoctor(config);
     const ok = checks.every((c) => c.status !== 'fail');
-    if (opts.json) console.log(JSON.stringify({ ok, checks }, null, 2));
+    if (json) console.log(JSON.stringify({ ok, checks }, null, 2));
     else for (const c of checks) console.log(`${c.status === 'ok' ? '✓' : c.status === 'warn' ? '!' : '✗'} ${c.name.padEnd(22)} ${c.detail}`);
     process.exitCode = ok ? 0 : 1;
   });

@@ -63,7 +63,7 @@ describe('render-jobs doctor', () => {
     standIn.setOrigin(served.url);
     try {
       const cli = (env: Record<string, string>) =>
-        promisify(execFile)(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'cli', 'main.ts'), 'doctor', '--json'], {
+        promisify(execFile)(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'cli', 'main.ts'), '--json', 'doctor'], {
           cwd: ROOT,
           env: { PATH: process.env.PATH, STORE: 'supabase', SUPABASE_URL: served.url, WORKER_URL: 'none', ...env },
         }).then(

@@ -1,0 +1,109 @@
+// render-jobs render | status | list | cancel — the API from a terminal, through the client SDK.
+// Exit codes: 0 done, 1 failed, 2 bad input, 3 cancelled, 4 timed out.
+import { readFile, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { SingleBar } from 'cli-progress';
+import { createClient, type Job, type JobView, RenderJobsError } from '../client/index.js';
+
+export const EXIT = { done: 0, failed: 1, badInput: 2, cancelled: 3, timedOut: 4 } as const;
+
+export interface GlobalOptions {
+  api: string;
+  project?: string;
+  json?: boolean;
+}
+
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode: number) {
+    super(message);
+  }
+}
+
+const clientFor = (g: GlobalOptions) => createClient({ baseUrl: g.api, projectId: g.project });
+
+function exitFor(job: Job): number {
+  return job.status === 'completed' ? EXIT.done : job.status === 'cancelled' ? EXIT.cancelled : EXIT.failed;
+}
+
+/** Bad requests are the user's input (2); everything else the API or the job (1). */
+export function exitForError(err: unknown): number {
+  if (err instanceof CliError) return err.exitCode;
+  if (err instanceof RenderJobsError) return err.code === 'wait_timeout' ? EXIT.timedOut : err.status !== null && err.status >= 400 && err.status < 500 && err.status !== 404 && err.status !== 429 ? EXIT.badInput : EXIT.failed;
+  return EXIT.failed;
+}
+
+export async function render(file: string, opts: GlobalOptions & { out?: string; wait: boolean; timeout: number; kind?: string }): Promise<number> {
+  let request: Record<string, unknown>;
+  try {
+    request = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new CliError(`Cannot read ${file}: ${(err as Error).message}`, EXIT.badInput);
+  }
+  if (opts.project) request.projectId = opts.project;
+  if (opts.kind) request.kind = opts.kind;
+  if (!request.projectId) throw new CliError('No projectId: put it in the file or pass --project.', EXIT.badInput);
+  const client = clientFor(opts);
+  const created = await client.jobs.create(request);
+  if (!opts.wait && !created.job) {
+    print(opts, created, `job ${created.jobId} created (${created.status}); render-jobs status ${created.jobId} --project ${created.projectId}`);
+    return EXIT.done;
+  }
+  // On stderr, so that --json output stays clean: scripts and people can act on the id at once.
+  process.stderr.write(`job ${created.jobId} created (project ${created.projectId})\n`);
+  const bar = opts.json ? null : new SingleBar({ format: '{bar} {percentage}% | {stage} {eta}', hideCursor: true, stream: process.stderr, noTTYOutput: true, notTTYSchedule: 1000 }, undefined);
+  bar?.start(100, 0, { stage: 'queued', eta: '' });
+  const job =
+    created.job ??
+    (await client.jobs
+      .wait(created.jobId, {
+        projectId: created.projectId,
+        maxWaitMs: opts.timeout * 1000,
+        onProgress: (v) => bar?.update(v.job.progress, { stage: v.job.stage ?? v.job.status, eta: etaText(v) }),
+        onPreview: (url) => bar && process.stderr.write(`\npreview: ${absolute(opts.api, url)}\n`),
+      })
+      .finally(() => bar?.stop()));
+  let saved: string | null = null;
+  if (job.status === 'completed' && job.imageUrl) {
+    saved = path.resolve(opts.out ?? `${job.jobId}.${job.result?.contentType === 'image/jpeg' ? 'jpg' : 'png'}`);
+    const res = await fetch(absolute(opts.api, job.imageUrl));
+    if (!res.ok) throw new CliError(`The job completed but its image could not be fetched (HTTP ${res.status}).`, EXIT.failed);
+    await writeFile(saved, Buffer.from(await res.arrayBuffer()));
+  }
+  print(opts, { ...job, savedTo: saved }, job.status === 'completed' ? `completed in ${((job.result?.timings.totalMs ?? 0) / 1000).toFixed(1)} s: ${saved}` : `${job.status}: ${job.error ?? job.message ?? ''}`);
+  return exitFor(job);
+}
+
+export async function status(jobId: string, opts: GlobalOptions): Promise<number> {
+  const view = await clientFor(opts).jobs.retrieve(jobId);
+  const j = view.job;
+  print(opts, view, `${j.jobId}  ${j.status}  ${j.progress}%  ${j.stage ?? ''}${view.queue?.position ? `  position ${view.queue.position}` : ''}${j.error ? `  ${j.error}` : ''}${j.imageUrl ? `  ${absolute(opts.api, j.imageUrl)}` : ''}`);
+  return j.status === 'failed' ? EXIT.failed : j.status === 'cancelled' ? EXIT.cancelled : EXIT.done;
+}
+
+export async function list(opts: GlobalOptions & { limit: number }): Promise<number> {
+  const page = await clientFor(opts).jobs.list({ limit: opts.limit });
+  print(opts, page, page.jobs.map((j) => `${j.jobId}  ${j.status.padEnd(10)} ${String(j.progress).padStart(3)}%  ${j.kind}  ${j.createdAt}`).join('\n') || 'no jobs');
+  return EXIT.done;
+}
+
+export async function cancel(jobId: string, opts: GlobalOptions): Promise<number> {
+  const res = await clientFor(opts).jobs.cancel(jobId);
+  print(opts, res, `${jobId}: ${res.job.status}${res.job.status === 'processing' ? ' (cancel requested; it stops within a heartbeat)' : ''}`);
+  return EXIT.done;
+}
+
+function print(opts: GlobalOptions, data: unknown, text: string): void {
+  console.log(opts.json ? JSON.stringify(data, null, 2) : text);
+}
+
+function absolute(api: string, url: string): string {
+  return /^https?:\/\//.test(url) ? url : api.replace(/\/+$/, '') + url;
+}
+
+function etaText(v: JobView): string {
+  const q = v.queue;
+  if (!q) return '';
+  const at = v.job.status === 'pending' ? q.etaStartAt : q.etaFinishAt;
+  const secs = at ? Math.max(0, Math.round((Date.parse(at) - Date.now()) / 1000)) : null;
+  return `${q.position ? `| #${q.position} in queue ` : ''}${secs !== null ? `| ~${secs}s` : ''}`;
+}
