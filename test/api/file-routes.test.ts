@@ -8,6 +8,7 @@ describe('file routing', () => {
   it('maps api/ files to the contract routes, static before dynamic, _lib excluded', async () => {
     const routes = await discoverRoutes(path.join(ROOT, 'api'));
     expect(routes.map((r) => [r.path, path.relative(ROOT, r.file)])).toEqual([
+      ['/api/openapi.json', 'api/openapi.json.ts'],
       ['/api/jobs/render', 'api/jobs/render.ts'],
       ['/api/cron/prune', 'api/cron/prune.ts'],
       ['/api/metrics', 'api/metrics.ts'],
