@@ -6,6 +6,7 @@ import express from 'express';
 import { type AppContext, CONTEXT } from '../api/_lib/context.js';
 import type { ApiRequest, ApiResponse } from '../api/_lib/types.js';
 import { jsonErrors, notFound } from '../shared/http/express-errors.js';
+import { ensureWebBuilt, PUBLIC_DIR } from '../scripts/build-web.js';
 import { discoverRoutes } from './routes.js';
 
 const API_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'api');
@@ -27,6 +28,9 @@ export async function createApiApp(ctx: AppContext) {
       r.handler(req as unknown as ApiRequest, res as unknown as ApiResponse).catch(next);
     });
   }
+  // The dashboard at `/` (Vercel serves the same public/ folder).
+  await ensureWebBuilt();
+  app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: 0 }));
   app.use(notFound);
   app.use(jsonErrors(ctx.log, ctx.config.maxBodyBytes));
   return app;

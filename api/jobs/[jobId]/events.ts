@@ -4,7 +4,6 @@
 // comments, and a clean end before the function's time budget with a `retry:` hint, so that
 // EventSource reconnects on its own. The stream is state, not a log: a reconnect gets the latest.
 import { NotFoundError } from '../../../shared/errors.js';
-import type { JobDocument } from '../../../shared/job/document.js';
 import { isTerminal } from '../../../shared/job/status.js';
 import { parseJob } from '../../../shared/queue/job-docs.js';
 import { keys } from '../../../shared/store/keys.js';
@@ -53,7 +52,7 @@ export default route('/api/jobs/[jobId]/events', {
         if (job.previewUrl && job.previewUrl !== lastPreview && lastId !== null) {
           write(event(`${id}.p`, 'preview', { jobId, previewUrl: job.previewUrl, progress: job.progress }));
         }
-        write(event(id, isTerminal(job.status) ? 'done' : 'status', { job: summary(job), queue: outlook, pollAfterMs }));
+        write(event(id, isTerminal(job.status) ? 'done' : 'status', { job, queue: outlook, pollAfterMs }));
         lastPreview = job.previewUrl;
         lastId = id;
         lastWrite = ctx.queue.now();
@@ -80,10 +79,4 @@ export default route('/api/jobs/[jobId]/events', {
 
 function event(id: string, type: string, data: unknown): string {
   return `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
-}
-
-/** What a waiting client needs; the full document (with its history) stays at the status route. */
-function summary(job: JobDocument) {
-  const { conceptInputs: _c, history: _h, ...rest } = job;
-  return rest;
 }
