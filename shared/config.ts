@@ -1,6 +1,7 @@
 // All configuration, read and validated once by `loadConfig(env)`. Every default lives in DEFAULTS.
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import type { WebhookConfig } from './webhooks/notifier.js';
 import { MINUTE, SECOND } from './time.js';
 
 export const DEFAULTS = {
@@ -51,6 +52,10 @@ export const DEFAULTS = {
   RETENTION_DAYS: 7,
   /** How often each worker prunes expired jobs (Vercel's cron also does, daily). */
   PRUNE_INTERVAL_MS: 60 * MINUTE,
+  /** Loopback and private webhook targets: refused unless allowed (development, tests). */
+  WEBHOOK_ALLOW_PRIVATE: 'false',
+  WEBHOOK_TIMEOUT_MS: 10 * SECOND,
+  WEBHOOK_MAX_ATTEMPTS: 5,
 } as const;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -83,6 +88,10 @@ const EnvSchema = z.object({
   FUNCTION_BUDGET_MS: int(1 * SECOND, 15 * MINUTE).default(DEFAULTS.FUNCTION_BUDGET_MS),
   RETENTION_DAYS: int(1, 3650).default(DEFAULTS.RETENTION_DAYS),
   PRUNE_INTERVAL_MS: int(1 * SECOND, 24 * 60 * MINUTE).default(DEFAULTS.PRUNE_INTERVAL_MS),
+  WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'a Standard Webhooks secret: whsec_ and base64 of at least 24 bytes').optional(),
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default(DEFAULTS.WEBHOOK_ALLOW_PRIVATE),
+  WEBHOOK_TIMEOUT_MS: int(100, 60 * SECOND).default(DEFAULTS.WEBHOOK_TIMEOUT_MS),
+  WEBHOOK_MAX_ATTEMPTS: int(1, 10).default(DEFAULTS.WEBHOOK_MAX_ATTEMPTS),
   RENDER_DELAY_MS: int(0, 10 * MINUTE).default(DEFAULTS.RENDER_DELAY_MS),
   // Unset: the local worker. "none" (or empty): no worker, `/process` runs the job inline.
   WORKER_URL: z.string().optional(),
@@ -138,6 +147,7 @@ export interface Config {
   functionBudgetMs: number;
   retentionMs: number;
   pruneIntervalMs: number;
+  webhooks: WebhookConfig;
   /** null: no worker; `/process` runs jobs inline. */
   workerUrl: string | null;
   workerSecret: string | null;
@@ -207,6 +217,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     functionBudgetMs: e.FUNCTION_BUDGET_MS,
     retentionMs: e.RETENTION_DAYS * 24 * 60 * MINUTE,
     pruneIntervalMs: e.PRUNE_INTERVAL_MS,
+    webhooks: {
+      secret: e.WEBHOOK_SECRET ?? null,
+      // https only in production; private targets only where explicitly allowed.
+      policy: { requireHttps: isProduction(set), allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true' },
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      backoffMs: [1 * SECOND, 5 * SECOND, 30 * SECOND, 2 * MINUTE],
+    },
     workerUrl,
     workerSecret: e.WORKER_SECRET ?? null,
     workerId: e.WORKER_ID,

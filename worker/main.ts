@@ -10,13 +10,15 @@ import { ClaimLoop } from './claim-loop.js';
 import { startPruner } from './pruner.js';
 import { startMetricsPublisher } from '../shared/metrics/publish.js';
 import { RecentOutcomes } from '../shared/metrics/recent.js';
+import { WebhookNotifier } from '../shared/webhooks/notifier.js';
 import { onShutdownSignal } from '../shared/shutdown.js';
 
 const config = loadConfig(process.env);
 const workerId = config.workerId ?? `${hostname().slice(0, 24)}-${process.pid}-${randomBytes(2).toString('hex')}`;
 const log = createLogger({ level: config.logLevel, name: 'worker' }).child({ workerId });
 const store = openStore(config);
-const deps = { store, queue: config.queue, log, now: Date.now };
+const webhooks = config.webhooks.secret ? new WebhookNotifier(store, config.webhooks, log) : undefined;
+const deps = { store, queue: config.queue, log, now: Date.now, webhooks };
 const recent = new RecentOutcomes();
 const loop = new ClaimLoop(deps, {
   workerId,
@@ -44,5 +46,7 @@ onShutdownSignal(log, async (signal) => {
   pruner.stop();
   await loop.stop(config.queue.drainMs);
   await metrics.stop();
+  // Deliveries in flight get what is left of the drain window; undelivered ones are logged.
+  await Promise.race([webhooks?.idle(), new Promise((r) => setTimeout(r, 5_000).unref())]);
   log.info('worker stopped');
 });

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../../shared/logger.js';
 import type { QueueDeps } from '../../shared/queue/deps.js';
 import type { ObjectStore } from '../../shared/store/object-store.js';
 import { openStore } from '../../shared/store/open-store.js';
+import { WebhookNotifier } from '../../shared/webhooks/notifier.js';
 
 export interface AppContext {
   config: Config;
@@ -18,7 +19,8 @@ export const CONTEXT = Symbol.for('render-jobs.context');
 
 export function createContext(config: Config, log = createLogger({ level: config.logLevel, name: 'api' })): AppContext {
   const store = openStore(config);
-  return { config, store, log, queue: { store, queue: config.queue, log, now: Date.now } };
+  const webhooks = config.webhooks.secret ? new WebhookNotifier(store, config.webhooks, log) : undefined;
+  return { config, store, log, queue: { store, queue: config.queue, log, now: Date.now, webhooks } };
 }
 
 let fromEnv: AppContext | undefined;

@@ -4,6 +4,7 @@ import type { JobDocument } from '../../shared/job/document.js';
 import { imageLink } from '../../shared/job/image-url.js';
 import { parseJob } from '../../shared/queue/job-docs.js';
 import { keys } from '../../shared/store/keys.js';
+import { readDeliveries } from '../../shared/webhooks/deliveries.js';
 import type { AppContext } from '../_lib/context.js';
 import { jobRefOf } from '../_lib/input.js';
 import { POLL_AFTER_HEADER } from '../_lib/job-response.js';
@@ -35,7 +36,9 @@ export default route('/api/jobs/[jobId]', {
         return;
       }
     }
-    res.status(200).json({ job, pollAfterMs: after, queue: outlook });
+    // Delivery outcomes live beside the job (their own writer): read only for jobs that have a webhook.
+    const webhookDeliveries = job.webhook ? await readDeliveries(ctx.store, job.jobId) : undefined;
+    res.status(200).json({ job, pollAfterMs: after, queue: outlook, ...(webhookDeliveries ? { webhookDeliveries } : {}) });
   },
 });
 

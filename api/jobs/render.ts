@@ -9,6 +9,7 @@ import { jsonBody, parseWith } from '../_lib/input.js';
 import { pokeWorker } from '../_lib/poke.js';
 import { route } from '../_lib/route.js';
 import { checkUploads } from '../_lib/uploads.js';
+import { checkWebhook } from '../_lib/webhooks.js';
 
 /** An inline kind gets this share of the function's time budget; the rest is for storing and answering. */
 const INLINE_BUDGET_SHARE = 0.5;
@@ -17,6 +18,7 @@ export default route('/api/jobs/render', {
   async POST(req, res, ctx) {
     const request = parseWith(RenderRequest, jsonBody(req, ctx.config.maxBodyBytes), 'render request');
     if (request.references) await checkUploads(ctx, request.projectId, request.references);
+    if (request.webhook) checkWebhook(ctx, request.webhook.url);
     const inline = kindOf(request.kind).inline;
     const job = inline
       ? await runInline(ctx.queue, request, { budgetMs: ctx.config.functionBudgetMs * INLINE_BUDGET_SHARE, signedUrlTtlS: ctx.config.signedUrlTtlS })

@@ -2,6 +2,7 @@
 // described here once, for the OpenAPI document, and tests check real answers against them.
 import { z } from 'zod';
 import { JobDocument } from '../job/document.js';
+import { DeliveryRecord } from '../webhooks/deliveries.js';
 import { JOB_KINDS, RenderRequest } from '../job/request.js';
 import { JOB_STATUSES } from '../job/status.js';
 
@@ -22,7 +23,7 @@ export const QueueOutlook = z
   })
   .nullable();
 
-export const JobStatusResponse = z.object({ job: JobDocument, pollAfterMs: z.number().int().nullable(), queue: QueueOutlook });
+export const JobStatusResponse = z.object({ job: JobDocument, pollAfterMs: z.number().int().nullable(), queue: QueueOutlook, webhookDeliveries: z.array(DeliveryRecord).optional() });
 
 export const CreatedResponse = z.object({
   jobId: z.string(),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConceptId, JobId, ProjectId, UploadId } from '../ids.js';
 import { ConceptInputs } from './concept.js';
 import { JobKindName, MAX_REFERENCES, RenderType } from './request.js';
+import { WEBHOOK_EVENTS } from '../webhooks/spec.js';
 import { HistoryEntry } from './history.js';
 import { JOB_STATUSES } from './status.js';
 
@@ -65,6 +66,7 @@ export const JobDocument = z.object({
   workerId: z.string().nullable(),
   attempts: z.array(AttemptRecord).max(40),
   history: z.array(HistoryEntry).max(50).default([]),
+  webhook: z.object({ url: z.string(), events: z.array(z.enum(WEBHOOK_EVENTS)) }).nullable().default(null),
   result: JobResult.nullable(),
   idempotencyKey: z.string().nullable(),
   ownerId: z.string().nullable(),

@@ -1,6 +1,7 @@
 // The render request a client sends to `POST /api/jobs/render` (the seed's shape, plus a kind).
 import { z } from 'zod';
 import { ConceptId, ProjectId, UploadId } from '../ids.js';
+import { WebhookSpec } from '../webhooks/spec.js';
 import { ConceptInputs } from './concept.js';
 
 export const RENDER_TYPES = ['axonometric'] as const;
@@ -24,6 +25,8 @@ export const RenderRequest = z
     /** Uploaded reference images (POST /api/uploads first), for `kind: "edit"`. */
     references: z.array(UploadId).min(1).max(MAX_REFERENCES).optional(),
     maxAttempts: z.number().int().min(1).max(10).optional(),
+    /** Signed POSTs to this URL on the chosen events (Standard Webhooks). */
+    webhook: WebhookSpec.optional(),
   })
   .superRefine((r, ctx) => {
     if (r.kind === 'edit' && !r.references) {

@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ObjectStore } from '../store/object-store.js';
+import type { WebhookNotifier } from '../webhooks/notifier.js';
 
 export interface QueueDeps {
   store: ObjectStore;
@@ -9,6 +10,8 @@ export interface QueueDeps {
   log: Logger;
   /** Milliseconds since the epoch; injectable so lease expiry can be tested without sleeping. */
   now: () => number;
+  /** Sends the webhooks jobs ask for (absent: none are sent). */
+  webhooks?: WebhookNotifier;
 }
 
 /** Leeway for clocks that disagree between machines: a lease counts as expired only this long after its time. */

@@ -52,6 +52,7 @@ export function newJobDocument(deps: Pick<QueueDeps, 'queue'>, request: RenderRe
     attempts: [],
     history: [{ at: now, type: 'created', message: `${request.kind} job created`, attempt: null, workerId: null }],
     result: null,
+    webhook: request.webhook ?? null,
     idempotencyKey: null,
     ownerId: null,
   };

@@ -10,6 +10,7 @@ import { keys } from '../store/keys.js';
 import { listAll, listAllFolders } from '../store/object-store.js';
 import type { QueueDeps } from './deps.js';
 import { readJob } from './job-docs.js';
+import { webhookLogKey } from '../webhooks/deliveries.js';
 
 export interface PruneReport {
   /** Job documents old enough to be looked at. */
@@ -56,7 +57,7 @@ function expired(doc: JobDocument, cutoff: number): boolean {
 }
 
 async function deleteJob(deps: QueueDeps, doc: JobDocument): Promise<number> {
-  const dependents = [doc.result?.key, doc.previewKey, keys.cancel(doc.jobId)].filter((k): k is string => !!k);
+  const dependents = [doc.result?.key, doc.previewKey, keys.cancel(doc.jobId), doc.webhook ? webhookLogKey(doc.jobId) : null].filter((k): k is string => !!k);
   for await (const lease of listAll(deps.store, keys.leaseFolder(doc.jobId))) dependents.push(lease.key);
   await Promise.all(dependents.map((key) => deps.store.delete(key)));
   await deps.store.delete(keys.job(doc.projectId, doc.jobId));

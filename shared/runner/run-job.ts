@@ -48,6 +48,7 @@ export async function runJob(holder: JobHolder, opts: RunOptions): Promise<JobDo
 
   const progress = new ProgressWriter(holder);
   const ttlS = opts.signedUrlTtlS ?? 24 * 60 * 60;
+  deps.webhooks?.notify(holder.doc, 'started');
   const startedMs = deps.now();
   try {
     const out = await kindOf(holder.doc.kind).run(
@@ -68,15 +69,21 @@ export async function runJob(holder: JobHolder, opts: RunOptions): Promise<JobDo
     const timings = { queuedMs: Math.max(0, startedMs - createdMs), renderMs, totalMs: Math.max(0, deps.now() - createdMs) };
     const { result, link } = await storeResult(deps.store, holder.doc, out, { timings, ttlS });
     abort.signal.throwIfAborted();
-    return await complete(holder, result, link);
+    return notifyOutcome(deps, await complete(holder, result, link));
   } catch (err) {
     const reason: unknown = abort.signal.aborted ? abort.signal.reason : err;
     await progress.flush().catch(() => undefined);
-    return await settle(holder, reason);
+    return notifyOutcome(deps, await settle(holder, reason));
   } finally {
     clearInterval(beat);
     opts.shutdown?.removeEventListener('abort', onShutdown);
   }
+}
+
+/** Terminal outcomes go to the job's webhook, if it has one; a requeue sends nothing. */
+function notifyOutcome(deps: JobHolder['deps'], doc: JobDocument | null): JobDocument | null {
+  if (doc && (doc.status === 'completed' || doc.status === 'failed' || doc.status === 'cancelled')) deps.webhooks?.notify(doc, doc.status);
+  return doc;
 }
 
 async function settle(holder: JobHolder, reason: unknown): Promise<JobDocument | null> {
@@ -157,7 +164,8 @@ class ProgressWriter {
     const preview = this.latestPreview;
     this.lastWriteMs = Date.now();
     try {
-      await this.holder.write((d) => ({
+      const before = this.holder.doc.progress;
+      const written = await this.holder.write((d) => ({
         ...d,
         progress: Math.max(0, Math.min(100, Math.round(p.progress))),
         stage: p.stage.slice(0, 64),
@@ -166,6 +174,8 @@ class ProgressWriter {
         // A new stage is worth a line of history; a new percentage is not.
         history: p.stage !== d.stage ? appendHistory(d.history, { at: new Date(this.holder.deps.now()).toISOString(), type: 'stage', message: p.message ?? p.stage, attempt: d.attempt, workerId: d.workerId }) : d.history,
       }));
+      // A progress webhook when a quarter mark is passed, not on every write.
+      if (Math.floor(written.progress / 25) > Math.floor(before / 25) && written.progress < 100) this.holder.deps.webhooks?.notify(written, 'progress');
     } catch (err) {
       // A lost lease is noticed by the heartbeat, which aborts the render; a failed write is retried
       // by the next report. Progress is advisory: it never fails a render.

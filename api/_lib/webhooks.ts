@@ -1,0 +1,13 @@
+// A webhook a request asks for is checked before the job exists: webhooks must be configured, and
+// the URL must pass the rules that need no DNS (the addresses it resolves to are checked on delivery).
+import { AppError } from '../../shared/errors.js';
+import { urlProblem } from '../../shared/webhooks/address-guard.js';
+import type { AppContext } from './context.js';
+
+export function checkWebhook(ctx: AppContext, url: string): void {
+  if (!ctx.config.webhooks.secret) {
+    throw new AppError('webhooks_disabled', 'This server sends no webhooks: set WEBHOOK_SECRET (whsec_…) to enable them.', { status: 400 });
+  }
+  const problem = urlProblem(url, ctx.config.webhooks.policy);
+  if (problem) throw new AppError('invalid_webhook', `The webhook URL ${problem}.`, { status: 400, details: { url } });
+}
