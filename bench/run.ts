@@ -3,17 +3,19 @@ import { cpus } from 'node:os';
 import { createLatency, pickupLatency } from './latency.js';
 import { ms, table } from './stats.js';
 import { storeOps } from './store-ops.js';
+import { deliveryRatio, streamCost } from './delivery.js';
 import { supabaseLatency, supabaseRequestsPerJob } from './supabase.js';
 import { noopThroughput } from './throughput.js';
 
 const quick = process.argv.includes('--quick');
-// `--only supabase` (or fs) runs one part.
+// `--only fs|supabase|delivery` runs one part.
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const round = (n: number) => Math.round(n * 100) / 100;
 
 console.log(`render-jobs bench — node ${process.version}, ${cpus().length} cores${quick ? ' (quick)' : ''}\n`);
-if (only !== 'supabase') await fsBench();
-if (only !== 'fs') await supabaseBench();
+if (!only || only === 'fs') await fsBench();
+if (!only || only === 'supabase') await supabaseBench();
+if (!only || only === 'delivery') await deliveryBench();
 
 async function fsBench() {
 console.log('== fs store ==');
@@ -82,4 +84,21 @@ async function supabaseBench() {
     }
   }
   console.log(table(lat));
+}
+
+async function deliveryBench() {
+  console.log('\n== Delivery: client-observed completion ÷ renderer time (2 s stub render, fs store, SDK createAndWait) ==');
+  const r = await deliveryRatio({ jobs: quick ? 5 : 15, renderMs: 2000 });
+  console.log(table(Object.entries(r).map(([mode, v]) => ({
+    mode,
+    n: v.ratio.n,
+    'ratio p50': v.ratio.p50.toFixed(3),
+    'ratio p90': v.ratio.p90.toFixed(3),
+    'ratio max': v.ratio.max.toFixed(3),
+    'overhead p50': ms(v.overheadMs.p50),
+    'HTTP requests/job': round(v.requestsPerJob),
+    'store gets/job (API)': round(v.storeGetsPerJob),
+  }))));
+  const s = await streamCost({ streams: 20, seconds: quick ? 3 : 6 });
+  console.log(`Open event streams (20 pending jobs): ${round(s.getsPerStreamPerSecond)} store reads per stream per second; queue/metrics listings shared: ${round(s.listsPerSecond)}/s in all`);
 }

@@ -109,6 +109,9 @@ class Subscription {
         const res = await this.core.raw('GET', `/api/jobs/${encodeURIComponent(this.jobId)}`, { query: this.q, signal: this.abort.signal, headers: etag ? { 'if-none-match': etag } : {} });
         let waitMs = this.latest?.pollAfterMs ?? 1_000;
         if (res.status === 404) return this.emit({ type: 'error', error: gone(this.jobId) });
+        // A 304 still carries the current hint: it moves as the job nears its end.
+        const hinted = Number(res.headers.get('x-poll-after-ms'));
+        if (Number.isFinite(hinted) && hinted > 0) waitMs = hinted;
         if (res.status === 200) {
           etag = res.headers.get('etag');
           const view = (await res.json()) as JobView;
@@ -117,7 +120,7 @@ class Subscription {
         } else if (res.status !== 304) {
           waitMs = Math.min(10_000, 1_000 * 2 ** Math.min(4, ++failures));
         }
-        await sleep(Math.min(10_000, Math.max(250, waitMs)), this.abort.signal);
+        await sleep(Math.min(10_000, Math.max(200, waitMs)), this.abort.signal);
       }
     } catch (err) {
       if (this.ended) return;

@@ -53,10 +53,14 @@ export function outlookOf(job: JobDocument, snap: QueueSnapshot, now: number, ty
   return { position: waitingAhead + 1, ahead, etaStartAt: at(startsIn), etaFinishAt: at(startsIn + renderMs), basis, workers: m.workers };
 }
 
-/** When to poll again: sooner as the job nears a change, never faster than twice a second. */
+/** When to poll again: sooner as the job nears a change — down to 200 ms in the last moments of a
+ * render, where each poll saved is latency the user sees — and back off when the estimate was wrong. */
 export function pollHintMs(job: JobDocument, outlook: JobOutlook | null, now: number): number | null {
   if (job.status !== 'pending' && job.status !== 'processing') return null;
   const next = outlook ? Date.parse((job.status === 'pending' ? outlook.etaStartAt : outlook.etaFinishAt) ?? '') - now : NaN;
   if (!Number.isFinite(next)) return job.status === 'pending' ? 1000 : 2000;
-  return Math.round(Math.min(job.status === 'pending' ? 5000 : 3000, Math.max(500, next / 3)));
+  if (job.status === 'pending') return Math.round(Math.min(5000, Math.max(500, next / 3)));
+  if (next < -2000) return 1000; // overdue: the estimate was off, no point hurrying
+  if (next <= 1500) return Math.max(200, Math.round(next / 3));
+  return Math.round(Math.min(3000, Math.max(500, next / 3)));
 }

@@ -49,6 +49,9 @@ describe('outlookOf', () => {
     const o = outlookOf(running, { markers: [], metrics: metrics({ p50: 60_000 }) }, NOW, 3_000)!;
     expect(Date.parse(o.etaFinishAt!) - NOW).toBe(2_000);
     expect(pollHintMs(running, o, NOW)).toBe(667);
+    // In the last moments the hint shortens to 200 ms; long overdue, it backs off.
+    const nearEnd = { ...running, progress: 95 } as JobDocument;
+    expect(pollHintMs(nearEnd, outlookOf(nearEnd, { markers: [], metrics: metrics({ p50: 60_000 }) }, NOW, 3_000), NOW)).toBe(200);
     const early = { ...running, progress: 5 } as JobDocument;
     expect(pollHintMs(early, outlookOf(early, { markers: [], metrics: metrics({ p50: 60_000 }) }, NOW, 3_000), NOW)).toBe(3000);
   });

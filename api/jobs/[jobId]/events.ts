@@ -4,6 +4,7 @@
 // comments, and a clean end before the function's time budget with a `retry:` hint, so that
 // EventSource reconnects on its own. The stream is state, not a log: a reconnect gets the latest.
 import { NotFoundError } from '../../../shared/errors.js';
+import { type JobOutlook, pollHintMs } from '../../../shared/job/eta.js';
 import { isTerminal } from '../../../shared/job/status.js';
 import { parseJob } from '../../../shared/queue/job-docs.js';
 import { keys } from '../../../shared/store/keys.js';
@@ -13,8 +14,10 @@ import { route } from '../../_lib/route.js';
 
 /** The stream ends this long before the budget, leaving time to flush and close. */
 const END_MARGIN_MS = 1_500;
-/** The store is read at most this often per open stream. */
+/** The store is read this often per open stream while nothing is about to happen… */
 const READ_EVERY_MS = 1_000;
+/** …and this often in the moments a change is expected (the poll hint says so). */
+const READ_FASTEST_MS = 100;
 const RECONNECT_AFTER_MS = 500;
 
 export default route('/api/jobs/[jobId]/events', {
@@ -43,12 +46,14 @@ export default route('/api/jobs/[jobId]/events', {
     let lastPreview: string | null = null;
     let lastWrite = ctx.queue.now();
     let object: { body: Buffer; etag: string } | null = first;
+    let lastOutlook: JobOutlook | null = null;
 
     while (!closed && object) {
       const job = parseJob(key, object.body);
       const id = object.etag.replace(/"/g, '');
       if (id !== lastId) {
         const { outlook, pollAfterMs } = await outlookFor(ctx, job);
+        lastOutlook = outlook;
         if (job.previewUrl && job.previewUrl !== lastPreview && lastId !== null) {
           write(event(`${id}.p`, 'preview', { jobId, previewUrl: job.previewUrl, progress: job.progress }));
         }
@@ -59,7 +64,10 @@ export default route('/api/jobs/[jobId]/events', {
       }
       if (isTerminal(job.status)) break;
       const now = ctx.queue.now();
-      if (now + READ_EVERY_MS >= endAt) {
+      // Re-read from the latest estimate at each turn: faster only while a change is due.
+      const hint = pollHintMs(job, lastOutlook, now) ?? READ_EVERY_MS;
+      const readEvery = hint >= READ_EVERY_MS ? READ_EVERY_MS : Math.max(READ_FASTEST_MS, hint / 2);
+      if (now + readEvery >= endAt) {
         // Before the platform cuts us off: tell the client to come back, then end cleanly.
         write(`retry: ${RECONNECT_AFTER_MS}\n: budget reached, reconnect\n\n`);
         break;
@@ -68,7 +76,7 @@ export default route('/api/jobs/[jobId]/events', {
         write(': keep-alive\n\n');
         lastWrite = now;
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(READ_EVERY_MS, keepAliveMs)));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(readEvery, keepAliveMs)));
       if (closed) break;
       object = await ctx.store.get(key);
     }
