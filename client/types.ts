@@ -23,14 +23,9 @@ export interface Job {
   [extra: string]: unknown;
 }
 
-export interface QueueOutlook {
-  position: number | null;
-  ahead: number | null;
-  etaStartAt: string | null;
-  etaFinishAt: string | null;
-  basis: 'measured' | 'typical';
-  workers: number;
-}
+/** Where a job stands (the server's own type: shared/job/eta.ts). */
+export type { JobOutlook as QueueOutlook } from '../shared/job/eta.js';
+import type { JobOutlook as QueueOutlook } from '../shared/job/eta.js';
 
 export interface JobView {
   job: Job;

@@ -1,13 +1,11 @@
 // Where a job stands: queue position and ETA while pending, a finish estimate while rendering, poll
 // hints that follow them, a history of what happened, and /api/metrics — with a real worker process.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobDocument } from '../../shared/job/document.js';
 import { outlookOf, pollHintMs } from '../../shared/job/eta.js';
 import type { SystemMetrics } from '../../shared/metrics/read.js';
-import { type Proc, startWorker, stop } from '../../scripts/processes.js';
-import { type ApiFixture, startApi, waitForJob } from '../helpers/api.js';
+import { useWorkerAndApi, waitForJob } from '../helpers/api.js';
 import { exampleBody } from '../helpers/concept.js';
-import { tempDir } from '../helpers/stores.js';
 import { until } from '../helpers/wait.js';
 
 const window = (p50: number | null) => ({ completed: p50 ? 10 : 0, failed: 0, cancelled: 0, waitMs: { n: 0, p50: null, p95: null }, renderMs: { n: p50 ? 10 : 0, p50, p95: p50 } });
@@ -58,32 +56,19 @@ describe('outlookOf', () => {
 });
 
 describe('status, history and metrics with a real worker', () => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
-  let worker: Proc;
-  let api: ApiFixture;
-  beforeAll(async () => {
-    tmp = await tempDir();
-    const env = { JOBS_DIR: tmp.dir, WORKER_CONCURRENCY: '1', RENDER_DELAY_MS: '1500', POLL_INTERVAL_MS: '100' };
-    worker = await startWorker(env);
-    api = await startApi({ ...env, WORKER_URL: worker.url });
-  });
-  afterAll(async () => {
-    await api.close();
-    await stop(worker);
-    await tmp.cleanup();
-  });
+  const fx = useWorkerAndApi({ WORKER_CONCURRENCY: '1', RENDER_DELAY_MS: '1500', POLL_INTERVAL_MS: '100' });
 
   const create = async () =>
-    (await (await fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...exampleBody, projectId: 'eta' }) })).json()) as { jobId: string };
-  const status = async (jobId: string) => (await (await fetch(`${api.url}/api/jobs/${jobId}?projectId=eta`)).json()) as { job: JobDocument; pollAfterMs: number; queue: Record<string, any> | null };
+    (await (await fetch(`${fx.api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...exampleBody, projectId: 'eta' }) })).json()) as { jobId: string };
+  const status = async (jobId: string) => (await (await fetch(`${fx.api.url}/api/jobs/${jobId}?projectId=eta`)).json()) as { job: JobDocument; pollAfterMs: number; queue: Record<string, any> | null };
 
   it('shows the queue position and an ETA while pending, then the history once done', async () => {
     // The worker reports itself on start; wait until the API can see it.
-    await until(async () => ((await (await fetch(`${api.url}/api/metrics`)).json()) as SystemMetrics).workers === 1, 10_000, 'worker report');
+    await until(async () => ((await (await fetch(`${fx.api.url}/api/metrics`)).json()) as SystemMetrics).workers === 1, 10_000, 'worker report');
     const first = await create();
-    await waitForJob(api, 'eta', first.jobId, (j) => j.status === 'processing');
+    await waitForJob(fx.api, 'eta', first.jobId, (j) => j.status === 'processing');
     // The worker publishes its activity within a second of a change.
-    await until(async () => ((await (await fetch(`${api.url}/api/metrics`)).json()) as SystemMetrics).running === 1, 10_000, 'worker to report the running job');
+    await until(async () => ((await (await fetch(`${fx.api.url}/api/metrics`)).json()) as SystemMetrics).running === 1, 10_000, 'worker to report the running job');
     const second = await create();
     const third = await create();
     // The API's snapshot is shared for 2 s; the third job is created after the others, so it is behind them.
@@ -93,7 +78,7 @@ describe('status, history and metrics with a real worker', () => {
     expect(Date.parse(s.queue!.etaStartAt)).toBeGreaterThan(Date.now());
     expect(s.pollAfterMs).toBeGreaterThanOrEqual(500);
 
-    const done = (await waitForJob(api, 'eta', third.jobId, (j) => j.status === 'completed', 30_000)) as unknown as JobDocument;
+    const done = (await waitForJob(fx.api, 'eta', third.jobId, (j) => j.status === 'completed', 30_000)) as unknown as JobDocument;
     expect(done.history.map((h) => h.type)).toEqual(expect.arrayContaining(['created', 'claimed', 'stage', 'completed']));
     expect(done.history[0]!.type).toBe('created');
     expect(done.history.at(-1)!.type).toBe('completed');
@@ -104,7 +89,7 @@ describe('status, history and metrics with a real worker', () => {
   it('reports queue depth, capacity and measured render times at /api/metrics', async () => {
     let m: SystemMetrics | undefined;
     await until(async () => {
-      m = (await (await fetch(`${api.url}/api/metrics`)).json()) as SystemMetrics;
+      m = (await (await fetch(`${fx.api.url}/api/metrics`)).json()) as SystemMetrics;
       return m.windows['5m'].completed >= 3;
     }, 20_000, 'metrics to show the completed jobs');
     expect(m).toMatchObject({ workers: 1, capacity: 1, running: 0, pending: 0 });

@@ -1,17 +1,12 @@
 // The client SDK against the real API and a real worker process: waits over SSE and over polling,
 // one connection per job however many wait, a vanished job is an error and not a hang, every wait
 // is capped and abortable, and streams that end at the function's budget are resumed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createClient, RenderJobsError } from '../../client/index.js';
 import { keys } from '../../shared/store/keys.js';
-import { type Proc, startWorker, stop } from '../../scripts/processes.js';
-import { type ApiFixture, startApi } from '../helpers/api.js';
+import { useWorkerAndApi } from '../helpers/api.js';
 import { exampleBody } from '../helpers/concept.js';
-import { tempDir } from '../helpers/stores.js';
 
-let tmp: Awaited<ReturnType<typeof tempDir>>;
-let worker: Proc;
-let api: ApiFixture;
 /** Every request the client made, by path. */
 const seen: string[] = [];
 const counting: typeof fetch = (input, init) => {
@@ -19,18 +14,8 @@ const counting: typeof fetch = (input, init) => {
   return fetch(input, init);
 };
 
-beforeAll(async () => {
-  tmp = await tempDir();
-  // A 2 s function budget: event streams end (and are resumed) during a 2.5 s render.
-  const env = { JOBS_DIR: tmp.dir, RENDER_DELAY_MS: '2500', POLL_INTERVAL_MS: '100', FUNCTION_BUDGET_MS: '2000', WORKER_CONCURRENCY: '8' };
-  worker = await startWorker(env);
-  api = await startApi({ ...env, WORKER_URL: worker.url });
-});
-afterAll(async () => {
-  await api.close();
-  await stop(worker);
-  await tmp.cleanup();
-});
+// A 2 s function budget: event streams end (and are resumed) during a 2.5 s render.
+const fx = useWorkerAndApi({ RENDER_DELAY_MS: '2500', POLL_INTERVAL_MS: '100', FUNCTION_BUDGET_MS: '2000', WORKER_CONCURRENCY: '8' });
 
 const request = { ...exampleBody, projectId: 'sdk' };
 
@@ -39,7 +24,7 @@ describe.each([
   ['polling', false],
 ])('jobs.createAndWait over %s', (_label, sse) => {
   it('resolves with the completed job, reporting progress on the way', async () => {
-    const client = createClient({ baseUrl: api.url, sse, fetch: counting });
+    const client = createClient({ baseUrl: fx.api.url, sse, fetch: counting });
     const progress: number[] = [];
     seen.length = 0;
     const job = await client.jobs.createAndWait(request, { onProgress: (v) => progress.push(v.job.progress), maxWaitMs: 30_000 });
@@ -57,7 +42,7 @@ describe.each([
   });
 
   it('shares one subscription per job among many waits, and drops them all when the jobs end', async () => {
-    const client = createClient({ baseUrl: api.url, sse, projectId: 'sdk' });
+    const client = createClient({ baseUrl: fx.api.url, sse, projectId: 'sdk' });
     const a = await client.jobs.create(request);
     const b = await client.jobs.create(request);
     const waits = Array.from({ length: 20 }, (_, i) => client.jobs.wait(i % 2 ? a.jobId : b.jobId, { maxWaitMs: 30_000 }));
@@ -69,20 +54,20 @@ describe.each([
   });
 
   it('rejects with not_found for a job that does not exist, or vanishes while waited on', async () => {
-    const client = createClient({ baseUrl: api.url, sse, projectId: 'sdk' });
+    const client = createClient({ baseUrl: fx.api.url, sse, projectId: 'sdk' });
     const missing = await client.jobs.wait('nosuchjob', { maxWaitMs: 10_000 }).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(RenderJobsError);
     expect(missing).toMatchObject({ code: 'not_found' });
     const job = await client.jobs.create(request);
     const waiting = client.jobs.wait(job.jobId, { maxWaitMs: 10_000 }).catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 300));
-    await api.ctx.store.delete(keys.job('sdk', job.jobId));
+    await fx.api.ctx.store.delete(keys.job('sdk', job.jobId));
     expect(await waiting).toMatchObject({ code: 'not_found' });
     expect(client.dispatcher.size).toBe(0);
   });
 
   it('caps every wait, honours an AbortSignal, and leaves no listener behind', async () => {
-    const client = createClient({ baseUrl: api.url, sse, projectId: 'sdk' });
+    const client = createClient({ baseUrl: fx.api.url, sse, projectId: 'sdk' });
     const job = await client.jobs.create(request);
     const started = Date.now();
     expect(await client.jobs.wait(job.jobId, { maxWaitMs: 300 }).catch((e: unknown) => e)).toMatchObject({ code: 'wait_timeout' });
@@ -97,10 +82,10 @@ describe.each([
 
 describe('the events route', () => {
   it('sends ids, ends before the budget with a retry hint, and does not repeat what Last-Event-ID says was seen', async () => {
-    const client = createClient({ baseUrl: api.url, projectId: 'sdk' });
+    const client = createClient({ baseUrl: fx.api.url, projectId: 'sdk' });
     const job = await client.jobs.create({ ...request, maxAttempts: 1 });
     const t0 = Date.now();
-    const res = await fetch(`${api.url}/api/jobs/${job.jobId}/events?projectId=sdk`);
+    const res = await fetch(`${fx.api.url}/api/jobs/${job.jobId}/events?projectId=sdk`);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const text = await res.text();
     expect(Date.now() - t0).toBeLessThan(2_000);
@@ -108,14 +93,14 @@ describe('the events route', () => {
     expect(text).toMatch(/^retry: \d+$/m);
     const ids = [...text.matchAll(/^id: (\S+)$/gm)].map((m) => m[1]!);
     // Resuming from the last id seen: nothing is repeated unless the job changed since.
-    const again = await fetch(`${api.url}/api/jobs/${job.jobId}/events?projectId=sdk`, { headers: { 'last-event-id': ids.at(-1)! } });
+    const again = await fetch(`${fx.api.url}/api/jobs/${job.jobId}/events?projectId=sdk`, { headers: { 'last-event-id': ids.at(-1)! } });
     const resumed = [...(await again.text()).matchAll(/^id: (\S+)$/gm)].map((m) => m[1]!);
     expect(resumed).not.toContain(ids.at(-1));
     await client.jobs.cancel(job.jobId);
   });
 
   it('answers 404 JSON for an unknown job', async () => {
-    const res = await fetch(`${api.url}/api/jobs/nosuchjob/events?projectId=sdk`);
+    const res = await fetch(`${fx.api.url}/api/jobs/nosuchjob/events?projectId=sdk`);
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ error: { code: 'not_found' } });
   });

@@ -2,7 +2,10 @@
 import type { AddressInfo } from 'node:net';
 import { createContext, type AppContext } from '../../api/_lib/context.js';
 import { loadConfig } from '../../shared/config.js';
+import { afterAll, beforeAll } from 'vitest';
+import { type Proc, startWorker, stop } from '../../scripts/processes.js';
 import { createApiApp } from '../../server/app.js';
+import { tempDir } from './stores.js';
 import { silentLog } from './deps.js';
 
 export interface ApiFixture {
@@ -41,4 +44,34 @@ export async function waitForJob(
     if (Date.now() > deadline) throw new Error(`job ${jobId} still ${body.job.status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * For the enclosing block: a temp store folder, a real worker process on it, and the API in-process
+ * poking that worker; all stopped after. `env` goes to both.
+ */
+export function useWorkerAndApi(env: Record<string, string>): { readonly api: ApiFixture; readonly dir: string } {
+  let tmp: { dir: string; cleanup(): Promise<void> } | undefined;
+  let worker: Proc | undefined;
+  let api: ApiFixture | undefined;
+  beforeAll(async () => {
+    tmp = await tempDir();
+    worker = await startWorker({ JOBS_DIR: tmp.dir, ...env });
+    api = await startApi({ JOBS_DIR: tmp.dir, ...env, WORKER_URL: worker.url });
+  });
+  afterAll(async () => {
+    await api?.close();
+    if (worker) await stop(worker);
+    await tmp?.cleanup();
+  });
+  return {
+    get api() {
+      if (!api) throw new Error('used outside a test');
+      return api;
+    },
+    get dir() {
+      if (!tmp) throw new Error('used outside a test');
+      return tmp.dir;
+    },
+  };
 }

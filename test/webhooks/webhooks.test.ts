@@ -5,14 +5,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobDocument } from '../../shared/job/document.js';
 import { isPrivateAddress, urlProblem } from '../../shared/webhooks/address-guard.js';
 import { deliverOnce } from '../../shared/webhooks/deliver.js';
-import { type Proc, startWorker, stop } from '../../scripts/processes.js';
-import { type ApiFixture, startApi, waitForJob } from '../helpers/api.js';
+import { startApi, useWorkerAndApi, waitForJob } from '../helpers/api.js';
 import { exampleBody } from '../helpers/concept.js';
-import { tempDir } from '../helpers/stores.js';
 import { until } from '../helpers/wait.js';
 
 const SECRET = `whsec_${Buffer.from('render-jobs-test-webhook-secret!').toString('base64')}`;
@@ -98,27 +96,14 @@ describe('one delivery', () => {
 });
 
 describe('webhooks of a job, end to end', () => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
-  let worker: Proc;
-  let api: ApiFixture;
-  beforeAll(async () => {
-    tmp = await tempDir();
-    const env = { JOBS_DIR: tmp.dir, RENDER_DELAY_MS: '1200', POLL_INTERVAL_MS: '100', WEBHOOK_SECRET: SECRET, WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_MAX_ATTEMPTS: '2', WEBHOOK_TIMEOUT_MS: '1000' };
-    worker = await startWorker(env);
-    api = await startApi({ ...env, WORKER_URL: worker.url });
-  });
-  afterAll(async () => {
-    await api.close();
-    await stop(worker);
-    await tmp.cleanup();
-  });
+  const fx = useWorkerAndApi({ RENDER_DELAY_MS: '1200', POLL_INTERVAL_MS: '100', WEBHOOK_SECRET: SECRET, WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_MAX_ATTEMPTS: '2', WEBHOOK_TIMEOUT_MS: '1000' });
 
-  const create = (body: Record<string, unknown>) => fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...exampleBody, projectId: 'hooks', ...body }) });
+  const create = (body: Record<string, unknown>) => fetch(`${fx.api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...exampleBody, projectId: 'hooks', ...body }) });
 
   it('sends started, progress and completed, verifiably signed, and shows the deliveries on the job', async () => {
     const r = await receiver((_n, res) => res.writeHead(200).end('ok'));
     const { jobId } = (await (await create({ webhook: { url: r.url, events: ['started', 'progress', 'completed'] } })).json()) as { jobId: string };
-    await waitForJob(api, 'hooks', jobId, (j) => j.status === 'completed');
+    await waitForJob(fx.api, 'hooks', jobId, (j) => j.status === 'completed');
     await until(async () => r.got.some((g) => g.body.includes('job.completed')), 5_000, 'the completed webhook');
     const types = r.got.map((g) => (new Webhook(SECRET).verify(g.body, g.headers as Record<string, string>) as { type: string }).type);
     expect(types[0]).toBe('job.started');
@@ -126,7 +111,7 @@ describe('webhooks of a job, end to end', () => {
     expect(types).toContain('job.progress');
     const completed = JSON.parse(r.got.at(-1)!.body) as { data: { job: JobDocument } };
     expect(completed.data.job).toMatchObject({ jobId, status: 'completed' });
-    const status = (await (await fetch(`${api.url}/api/jobs/${jobId}?projectId=hooks`)).json()) as { webhookDeliveries: Array<{ event: string; ok: boolean; status: number }> };
+    const status = (await (await fetch(`${fx.api.url}/api/jobs/${jobId}?projectId=hooks`)).json()) as { webhookDeliveries: Array<{ event: string; ok: boolean; status: number }> };
     expect(status.webhookDeliveries.map((d) => [d.event, d.ok, d.status])).toEqual(types.map((t) => [t.slice(4), true, 200]));
     await r.close();
   });
@@ -134,11 +119,11 @@ describe('webhooks of a job, end to end', () => {
   it('retries a failing receiver, records each failure, and never holds up the render', async () => {
     const r = await receiver((_n, res) => res.writeHead(500).end());
     const { jobId } = (await (await create({ webhook: { url: r.url } })).json()) as { jobId: string };
-    const done = await waitForJob(api, 'hooks', jobId, (j) => j.status === 'completed');
+    const done = await waitForJob(fx.api, 'hooks', jobId, (j) => j.status === 'completed');
     expect(done.status).toBe('completed');
     let deliveries: Array<{ event: string; attempt: number; ok: boolean; error: string }> = [];
     await until(async () => {
-      deliveries = ((await (await fetch(`${api.url}/api/jobs/${jobId}?projectId=hooks`)).json()) as { webhookDeliveries: typeof deliveries }).webhookDeliveries;
+      deliveries = ((await (await fetch(`${fx.api.url}/api/jobs/${jobId}?projectId=hooks`)).json()) as { webhookDeliveries: typeof deliveries }).webhookDeliveries;
       return deliveries.length === 2;
     }, 10_000, 'two recorded attempts');
     expect(deliveries.map((d) => [d.event, d.attempt, d.ok, d.error])).toEqual([
@@ -151,12 +136,12 @@ describe('webhooks of a job, end to end', () => {
   });
 
   it('refuses a webhook at create time when the URL is not allowed or webhooks are off', async () => {
-    const strict = await startApi({ JOBS_DIR: tmp.dir, WEBHOOK_SECRET: SECRET, WORKER_URL: 'none' });
+    const strict = await startApi({ JOBS_DIR: fx.dir, WEBHOOK_SECRET: SECRET, WORKER_URL: 'none' });
     const bad = await fetch(`${strict.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...exampleBody, projectId: 'hooks', webhook: { url: 'http://localhost:9/x' } }) });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { code: 'invalid_webhook' } });
     await strict.close();
-    const off = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none' });
+    const off = await startApi({ JOBS_DIR: fx.dir, WORKER_URL: 'none' });
     const none = await fetch(`${off.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...exampleBody, projectId: 'hooks', webhook: { url: 'https://hooks.example.com/x' } }) });
     expect(await none.json()).toMatchObject({ error: { code: 'webhooks_disabled' } });
     await off.close();
