@@ -1,5 +1,6 @@
 // POST /api/jobs/render — validate, store, enqueue, poke the worker; answer 202 in milliseconds.
 // Inline kinds (the preview) are run right here and answered 201 with the finished job.
+import { waitUntil } from '@vercel/functions';
 import { RenderRequest } from '../../shared/job/request.js';
 import { jobUrls } from '../../shared/job/urls.js';
 import { kindOf } from '../../shared/kinds/index.js';
@@ -24,6 +25,11 @@ export default route('/api/jobs/render', {
       ? await runInline(ctx.queue, request, { budgetMs: ctx.config.functionBudgetMs * INLINE_BUDGET_SHARE, signedUrlTtlS: ctx.config.signedUrlTtlS })
       : await enqueueJob(ctx.queue, request);
     if (!inline) void pokeWorker(ctx, { projectId: job.projectId, jobId: job.jobId });
+    else if (ctx.queue.webhooks && (job.status === 'completed' || job.status === 'failed')) {
+      // An inline job ends here, so its outcome's webhook is sent from here.
+      ctx.queue.webhooks.notify(job, job.status);
+      waitUntil(ctx.queue.webhooks.idle());
+    }
     const urls = jobUrls(job.projectId, job.jobId);
     res.setHeader('Location', urls.pollUrl);
     res.setHeader('Cache-Control', 'no-store');

@@ -116,6 +116,15 @@ describe('webhooks of a job, end to end', () => {
     await r.close();
   });
 
+  it('sends the outcome of an inline job (a preview) from the create request itself', async () => {
+    const r = await receiver((_n, res) => res.writeHead(200).end());
+    const res = await create({ kind: 'preview', webhook: { url: r.url } });
+    expect(res.status).toBe(201);
+    await until(async () => r.got.length === 1, 5_000, 'the completed webhook');
+    expect((new Webhook(SECRET).verify(r.got[0]!.body, r.got[0]!.headers as Record<string, string>) as { type: string }).type).toBe('job.completed');
+    await r.close();
+  });
+
   it('retries a failing receiver, records each failure, and never holds up the render', async () => {
     const r = await receiver((_n, res) => res.writeHead(500).end());
     const { jobId } = (await (await create({ webhook: { url: r.url } })).json()) as { jobId: string };
