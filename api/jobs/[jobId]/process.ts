@@ -34,7 +34,9 @@ export default route('/api/jobs/[jobId]/process', {
       const { selectProvider } = await import('../../../shared/providers/select.js');
       const provider = selectProvider(ctx.config);
       // Answer now; the render goes on for as long as the function may run (its maxDuration).
-      waitUntil(runJob(outcome.holder, { provider, signedUrlTtlS: ctx.config.signedUrlTtlS }).catch((err) => ctx.log.error({ err, jobId }, 'inline run failed')));
+      // Webhooks the run queues are part of the work the platform must wait for.
+      const run = runJob(outcome.holder, { provider, signedUrlTtlS: ctx.config.signedUrlTtlS }).catch((err) => ctx.log.error({ err, jobId }, 'inline run failed'));
+      waitUntil(run.then(() => ctx.queue.webhooks?.idle()));
       res.status(202).json({ jobId, status: 'processing', handledBy: 'inline' });
       return;
     }
