@@ -69,7 +69,7 @@ describe('status, history and metrics with a real worker', () => {
     await waitForJob(fx.api, 'eta', first.jobId, (j) => j.status === 'processing');
     // The worker publishes its activity within a second of a change.
     await until(async () => ((await (await fetch(`${fx.api.url}/api/metrics`)).json()) as SystemMetrics).running === 1, 10_000, 'worker to report the running job');
-    const second = await create();
+    await create(); // waits behind the first
     const third = await create();
     // The API's snapshot is shared for 2 s; the third job is created after the others, so it is behind them.
     const s = await status(third.jobId);
@@ -83,7 +83,6 @@ describe('status, history and metrics with a real worker', () => {
     expect(done.history[0]!.type).toBe('created');
     expect(done.history.at(-1)!.type).toBe('completed');
     expect((await status(third.jobId)).queue).toBeNull();
-    void second;
   });
 
   it('reports queue depth, capacity and measured render times at /api/metrics', async () => {
