@@ -28,7 +28,11 @@ function exitFor(job: Job): number {
 /** Bad requests are the user's input (2); everything else the API or the job (1). */
 export function exitForError(err: unknown): number {
   if (err instanceof CliError) return err.exitCode;
-  if (err instanceof RenderJobsError) return err.code === 'wait_timeout' ? EXIT.timedOut : err.status !== null && err.status >= 400 && err.status < 500 && err.status !== 404 && err.status !== 429 ? EXIT.badInput : EXIT.failed;
+  if (err instanceof RenderJobsError) {
+    if (err.code === 'wait_timeout') return EXIT.timedOut;
+    if (err.code === 'invalid_request') return EXIT.badInput; // refused before any request (a missing project id)
+    return err.status !== null && err.status >= 400 && err.status < 500 && err.status !== 404 && err.status !== 429 ? EXIT.badInput : EXIT.failed;
+  }
   return EXIT.failed;
 }
 

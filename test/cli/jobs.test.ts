@@ -78,6 +78,9 @@ describe('render-jobs CLI', () => {
     const refused = await cli(['render', path.join(tmp.dir, 'invalid.json')]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/Invalid render request/);
+    const noProject = await cli(['status', 'somejob']);
+    expect(noProject.code).toBe(2);
+    expect(noProject.stderr).toMatch(/projectId is required/);
   });
 
   it('exits 4 when the wait times out, 3 when the job is cancelled, 1 when it fails', async () => {
