@@ -72,20 +72,19 @@ export interface ObjectStore {
 }
 
 /** Every object in a folder, page by page: no scan may assume one page holds everything. */
-export async function* listAll(store: ObjectStore, prefix: string, pageSize = 500): AsyncGenerator<ListEntry> {
-  let cursor: string | null = null;
-  do {
-    const page: ListPage = await store.list(prefix, { limit: pageSize, cursor });
-    yield* page.items;
-    cursor = page.cursor;
-  } while (cursor !== null);
+export function listAll(store: ObjectStore, prefix: string, pageSize = 500): AsyncGenerator<ListEntry> {
+  return everyPage((opts) => store.list(prefix, opts), pageSize);
 }
 
 /** Every sub-folder of a folder, page by page. */
-export async function* listAllFolders(store: ObjectStore, prefix: string, pageSize = 500): AsyncGenerator<ListEntry> {
+export function listAllFolders(store: ObjectStore, prefix: string, pageSize = 500): AsyncGenerator<ListEntry> {
+  return everyPage((opts) => store.listFolders(prefix, opts), pageSize);
+}
+
+async function* everyPage(list: (opts: ListOptions) => Promise<ListPage>, pageSize: number): AsyncGenerator<ListEntry> {
   let cursor: string | null = null;
   do {
-    const page: ListPage = await store.listFolders(prefix, { limit: pageSize, cursor });
+    const page: ListPage = await list({ limit: pageSize, cursor });
     yield* page.items;
     cursor = page.cursor;
   } while (cursor !== null);
