@@ -4,9 +4,7 @@
 import type { JobDocument } from '../../shared/job/document.js';
 import { type JobOutlook, outlookOf, pollHintMs, type QueueSnapshot } from '../../shared/job/eta.js';
 import { expectedMsOf } from '../../shared/kinds/durations.js';
-import { readMetrics } from '../../shared/metrics/read.js';
-import { keys } from '../../shared/store/keys.js';
-import { listAll } from '../../shared/store/object-store.js';
+import { queueMarkers, readMetrics } from '../../shared/metrics/read.js';
 import type { AppContext } from './context.js';
 
 const SNAPSHOT_TTL_MS = 2_000;
@@ -17,9 +15,8 @@ export function queueSnapshot(ctx: AppContext, fresh = false): Promise<QueueSnap
   const hit = cache.get(ctx.store);
   if (hit && !fresh && now - hit.at < SNAPSHOT_TTL_MS) return hit.snap;
   const snap = (async () => {
-    const markers: string[] = [];
-    for await (const e of listAll(ctx.store, keys.queueFolder)) markers.push(e.name);
-    return { markers, metrics: await readMetrics(ctx.store, now) };
+    const markers = await queueMarkers(ctx.store);
+    return { markers, metrics: await readMetrics(ctx.store, now, markers) };
   })();
   cache.set(ctx.store, { at: now, snap });
   snap.catch(() => cache.delete(ctx.store));

@@ -26,19 +26,17 @@ export interface SystemMetrics {
   windows: Record<keyof typeof WINDOWS, { completed: number; failed: number; cancelled: number; waitMs: Percentiles; renderMs: Percentiles }>;
 }
 
-export async function readMetrics(store: ObjectStore, now: number): Promise<SystemMetrics> {
-  const reports: WorkerReport[] = [];
-  const entries: string[] = [];
-  for await (const e of listAll(store, METRICS_FOLDER)) entries.push(e.key);
-  await Promise.all(
-    entries.map(async (key) => {
-      const obj = await store.get(key);
-      const parsed = WorkerReport.safeParse(obj ? parseJsonOrNull(obj.body) : null);
-      if (parsed.success && parsed.data.at > now - STALE_MS) reports.push(parsed.data);
-    }),
-  );
-  let queued = 0;
-  for await (const _ of listAll(store, keys.queueFolder)) queued += 1;
+/** The queue's marker names, in run order (what both the depth and queue positions come from). */
+export async function queueMarkers(store: ObjectStore): Promise<string[]> {
+  const names: string[] = [];
+  for await (const e of listAll(store, keys.queueFolder)) names.push(e.name);
+  return names;
+}
+
+/** `markers`: the queue as the caller already listed it, so it is not listed twice. */
+export async function readMetrics(store: ObjectStore, now: number, markers?: string[]): Promise<SystemMetrics> {
+  const [reports, queue] = await Promise.all([liveReports(store, now), markers ?? queueMarkers(store)]);
+  const queued = queue.length;
   const running = reports.reduce((n, r) => n + r.active, 0);
   const samples = reports.flatMap((r) => r.samples);
   const windows = Object.fromEntries(
@@ -74,4 +72,17 @@ export function percentiles(values: number[]): Percentiles {
   const s = [...values].sort((a, b) => a - b);
   const at = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
   return { n: s.length, p50: Math.round(at(50)), p95: Math.round(at(95)) };
+}
+
+async function liveReports(store: ObjectStore, now: number): Promise<WorkerReport[]> {
+  const entries: string[] = [];
+  for await (const e of listAll(store, METRICS_FOLDER)) entries.push(e.key);
+  const reports = await Promise.all(
+    entries.map(async (key) => {
+      const obj = await store.get(key);
+      const parsed = WorkerReport.safeParse(obj ? parseJsonOrNull(obj.body) : null);
+      return parsed.success && parsed.data.at > now - STALE_MS ? parsed.data : null;
+    }),
+  );
+  return reports.filter((r): r is WorkerReport => r !== null);
 }
