@@ -55,14 +55,14 @@ export const ALL_STAND_IN_STORES = ['fs', 'supabase', 'supabase-racy'];
 
 /** A Supabase store talking to a fresh stand-in through msw. */
 export async function supabaseFixture(
-  opts: SupabaseStorageOptions & { retries?: number; requestTimeoutMs?: number } = {},
+  opts: SupabaseStorageOptions & { retries?: number; requestTimeoutMs?: number; serviceRoleKey?: string; bucket?: string } = {},
 ): Promise<StoreFixture & { standIn: SupabaseStorageStandIn; store: SupabaseObjectStore }> {
   const standIn = new SupabaseStorageStandIn(opts);
   interceptWith(standIn.handlers);
   const store = new SupabaseObjectStore({
     url: standIn.origin,
-    serviceRoleKey: SERVICE_ROLE_KEY,
-    bucket: 'render-jobs',
+    serviceRoleKey: opts.serviceRoleKey ?? SERVICE_ROLE_KEY,
+    bucket: opts.bucket ?? 'render-jobs',
     assetsBucket: 'render-assets',
     atomicCreate: standIn.atomicCreate,
     requestTimeoutMs: opts.requestTimeoutMs ?? 2_000,

@@ -2,7 +2,6 @@
 // timeouts, cache headers and signed URLs, against the msw stand-in.
 import { describe, expect, it } from 'vitest';
 import { StoreAuthError, StoreConflictError, StoreRequestError, StoreUnavailableError } from '../../shared/errors.js';
-import { SupabaseObjectStore } from '../../shared/store/supabase-store.js';
 import { nextRequestsFail } from '../stand-ins/faults.js';
 import { supabaseFixture } from '../helpers/stores.js';
 
@@ -71,16 +70,7 @@ describe('SupabaseObjectStore', () => {
   });
 
   it('fails at once, with a clear message, on a wrong key', async () => {
-    const { standIn } = await supabaseFixture();
-    const store = new SupabaseObjectStore({
-      url: standIn.origin,
-      serviceRoleKey: 'not-the-key',
-      bucket: 'render-jobs',
-      assetsBucket: 'render-assets',
-      atomicCreate: true,
-      requestTimeoutMs: 1_000,
-      retries: 3,
-    });
+    const { store, standIn } = await supabaseFixture({ serviceRoleKey: 'not-the-key', retries: 3 });
     const err = await store.get('jobs/p/a.json').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreAuthError);
     expect((err as Error).message).toMatch(/SUPABASE_SERVICE_ROLE_KEY/);
@@ -88,16 +78,7 @@ describe('SupabaseObjectStore', () => {
   });
 
   it('reports a missing bucket as an error, never as a missing object', async () => {
-    const { standIn } = await supabaseFixture();
-    const store = new SupabaseObjectStore({
-      url: standIn.origin,
-      serviceRoleKey: 'stand-in-service-role-key',
-      bucket: 'no-such-bucket',
-      assetsBucket: 'render-assets',
-      atomicCreate: true,
-      requestTimeoutMs: 1_000,
-      retries: 0,
-    });
+    const { store } = await supabaseFixture({ bucket: 'no-such-bucket', retries: 0 });
     await expect(store.get('jobs/p/a.json')).rejects.toBeInstanceOf(StoreRequestError);
   });
 
