@@ -1,8 +1,10 @@
-// Queue position, ETA and poll hint for status answers. The snapshot they come from (queue order,
+// How a job is shown to a waiting client (status route and event stream alike): an image URL that
+// still works, its queue position, ETA and poll hint. The snapshot they come from (queue order,
 // worker reports) is shared by every request this function instance serves for a couple of
 // seconds, so a crowd of pollers costs the store a few listings, not one per poll.
 import type { JobDocument } from '../../shared/job/document.js';
 import { type JobOutlook, outlookOf, pollHintMs, type QueueSnapshot } from '../../shared/job/eta.js';
+import { imageLink } from '../../shared/job/image-url.js';
 import { expectedMsOf } from '../../shared/kinds/durations.js';
 import { queueMarkers, readMetrics } from '../../shared/metrics/read.js';
 import type { AppContext } from './context.js';
@@ -32,4 +34,14 @@ export async function outlookFor(ctx: AppContext, job: JobDocument): Promise<{ o
   if (job.status === 'pending' && !snap.markers.some((m) => m.endsWith(`-${job.jobId}`))) snap = await queueSnapshot(ctx, true);
   const outlook = outlookOf(job, snap, now, typical);
   return { outlook, pollAfterMs: pollHintMs(job, outlook, now) };
+}
+
+/** A signed image URL this close to expiry is replaced in the answer by a fresh one. */
+const RESIGN_WITHIN_MS = 10 * 60 * 1000;
+
+/** Old jobs outlive their signed URL: answer with a new one (the document is not rewritten). */
+export async function withFreshImageUrl(ctx: AppContext, job: JobDocument): Promise<JobDocument> {
+  if (!job.result || !job.imageUrlExpiresAt || Date.parse(job.imageUrlExpiresAt) - Date.now() > RESIGN_WITHIN_MS) return job;
+  const link = await imageLink(ctx.store, job, job.result.key, { ttlS: ctx.config.signedUrlTtlS });
+  return { ...job, imageUrl: link.url, imageUrlExpiresAt: link.expiresAt };
 }

@@ -9,7 +9,7 @@ import { isTerminal } from '../../../shared/job/status.js';
 import { parseJob } from '../../../shared/queue/job-docs.js';
 import { keys } from '../../../shared/store/keys.js';
 import { jobRefOf } from '../../_lib/input.js';
-import { outlookFor } from '../../_lib/outlook.js';
+import { outlookFor, withFreshImageUrl } from '../../_lib/outlook.js';
 import { route } from '../../_lib/route.js';
 
 /** The stream ends this long before the budget, leaving time to flush and close. */
@@ -49,7 +49,7 @@ export default route('/api/jobs/[jobId]/events', {
     let lastOutlook: JobOutlook | null = null;
 
     while (!closed && object) {
-      const job = parseJob(key, object.body);
+      const job = await withFreshImageUrl(ctx, parseJob(key, object.body));
       const id = object.etag.replace(/"/g, '');
       if (id !== lastId) {
         const { outlook, pollAfterMs } = await outlookFor(ctx, job);
