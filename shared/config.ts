@@ -56,6 +56,17 @@ export const DEFAULTS = {
   WEBHOOK_ALLOW_PRIVATE: 'false',
   WEBHOOK_TIMEOUT_MS: 10 * SECOND,
   WEBHOOK_MAX_ATTEMPTS: 5,
+  /** Jobs running at once across all workers sharing the store (0: no cap). */
+  MAX_RUNNING: 20,
+  /** Jobs running at once per owner (the signed-in user), across all workers (0: no cap). */
+  MAX_RUNNING_PER_OWNER: 2,
+  /** A job not started by then ends failed with code `expired` (a request may ask for less). */
+  START_DEADLINE_MS: 60 * MINUTE,
+  /** One attempt's render is aborted after this long, then retried or failed. */
+  RUN_DEADLINE_MS: 10 * MINUTE,
+  /** Creates per owner per minute; more are answered 429 with Retry-After (0: no limit). */
+  CREATE_RATE_PER_MINUTE: 30,
+  AUTH_JWT_AUDIENCE: 'authenticated',
 } as const;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -93,6 +104,19 @@ const EnvSchema = z.object({
   WEBHOOK_TIMEOUT_MS: int(100, 60 * SECOND).default(DEFAULTS.WEBHOOK_TIMEOUT_MS),
   WEBHOOK_MAX_ATTEMPTS: int(1, 10).default(DEFAULTS.WEBHOOK_MAX_ATTEMPTS),
   RENDER_DELAY_MS: int(0, 10 * MINUTE).default(DEFAULTS.RENDER_DELAY_MS),
+  MAX_RUNNING: int(0, 10_000).default(DEFAULTS.MAX_RUNNING),
+  MAX_RUNNING_PER_OWNER: int(0, 1_000).default(DEFAULTS.MAX_RUNNING_PER_OWNER),
+  START_DEADLINE_MS: int(1 * SECOND, 7 * 24 * 60 * MINUTE).default(DEFAULTS.START_DEADLINE_MS),
+  RUN_DEADLINE_MS: int(1 * SECOND, 6 * 60 * MINUTE).default(DEFAULTS.RUN_DEADLINE_MS),
+  CREATE_RATE_PER_MINUTE: int(0, 100_000).default(DEFAULTS.CREATE_RATE_PER_MINUTE),
+  // Callers: a server-to-server key, and/or Supabase Auth access tokens (HS256 secret or JWKS).
+  API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+  AUTH_JWT_SECRET: z.string().min(32, 'a Supabase JWT secret is at least 32 characters').optional(),
+  AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AUTH_JWT_AUDIENCE: z.string().min(1).default(DEFAULTS.AUTH_JWT_AUDIENCE),
+  AUTH_JWT_ISSUER: z.string().min(1).optional(),
+  // A module exporting `charge(record)`, called once per completed job (see shared/queue/charge.ts).
+  CHARGE_HOOK_MODULE: z.string().min(1).optional(),
   // Unset: the local worker. "none" (or empty): no worker, `/process` runs the job inline.
   WORKER_URL: z.string().optional(),
   WORKER_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -124,6 +148,12 @@ export type StoreConfig =
       retries: number;
     };
 
+export interface AuthConfig {
+  apiKey: string | null;
+  /** Supabase Auth access tokens: verified with the project's JWT secret or its JWKS. */
+  jwt: { secret: string | null; jwksUrl: string | null; audience: string; issuer: string | null } | null;
+}
+
 export interface OpenAIConfig {
   apiKey: string;
   baseUrl: string | undefined;
@@ -148,6 +178,10 @@ export interface Config {
   retentionMs: number;
   pruneIntervalMs: number;
   webhooks: WebhookConfig;
+  auth: AuthConfig;
+  /** Creates per owner per minute (0: unlimited). */
+  createRatePerMinute: number;
+  chargeHookModule: string | null;
   /** null: no worker; `/process` runs jobs inline. */
   workerUrl: string | null;
   workerSecret: string | null;
@@ -162,6 +196,11 @@ export interface Config {
     retryBaseMs: number;
     retryMaxMs: number;
     claimSettleMs: number;
+    /** Running jobs across all workers (0: no cap), and per owner. */
+    maxRunning: number;
+    maxRunningPerOwner: number;
+    startDeadlineMs: number;
+    runDeadlineMs: number;
   };
   pokeTimeoutMs: number;
   maxBodyBytes: number;
@@ -225,6 +264,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       backoffMs: [1 * SECOND, 5 * SECOND, 30 * SECOND, 2 * MINUTE],
     },
+    auth: {
+      apiKey: e.API_KEY ?? null,
+      jwt:
+        e.AUTH_JWT_SECRET || e.AUTH_JWKS_URL
+          ? { secret: e.AUTH_JWT_SECRET ?? null, jwksUrl: e.AUTH_JWKS_URL ?? null, audience: e.AUTH_JWT_AUDIENCE, issuer: e.AUTH_JWT_ISSUER ?? null }
+          : null,
+    },
+    createRatePerMinute: e.CREATE_RATE_PER_MINUTE,
+    chargeHookModule: e.CHARGE_HOOK_MODULE ?? null,
     workerUrl,
     workerSecret: e.WORKER_SECRET ?? null,
     workerId: e.WORKER_ID,
@@ -238,6 +286,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryBaseMs: e.RETRY_BASE_MS,
       retryMaxMs: e.RETRY_MAX_MS,
       claimSettleMs: e.CLAIM_SETTLE_MS,
+      maxRunning: e.MAX_RUNNING,
+      maxRunningPerOwner: e.MAX_RUNNING_PER_OWNER,
+      startDeadlineMs: e.START_DEADLINE_MS,
+      runDeadlineMs: e.RUN_DEADLINE_MS,
     },
     pokeTimeoutMs: e.POKE_TIMEOUT_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,

@@ -136,6 +136,28 @@ export class CancelledError extends AppError {
 }
 
 /** The worker is shutting down and hands the job back to the queue without counting an attempt. */
+/** One attempt ran longer than its run deadline: aborted, and retried while attempts remain. */
+export class RunDeadlineError extends AppError {
+  constructor(limitMs: number) {
+    super('run_deadline_exceeded', `The render took longer than its run deadline (${Math.round(limitMs / 1000)} s) and was stopped.`, { status: 504, retryable: true });
+  }
+}
+
+/** Too many requests from one caller: try again after `retryAfterS`. */
+export class RateLimitedError extends AppError {
+  readonly retryAfterS: number;
+  constructor(retryAfterS: number, limit: number) {
+    super('rate_limited', `Too many new jobs: at most ${limit} a minute. Retry in ${retryAfterS} s.`, { status: 429, retryable: true, details: { retryAfterS, limit } });
+    this.retryAfterS = retryAfterS;
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = 'These credentials may not do this.') {
+    super('forbidden', message, { status: 403 });
+  }
+}
+
 export class ShutdownError extends AppError {
   constructor() {
     super('worker_shutdown', 'The worker stopped before the render finished; the job was handed back.', {

@@ -4,6 +4,7 @@
 import type { JobDocument } from '../shared/job/document.js';
 import type { RecentOutcomes } from '../shared/metrics/recent.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { chargeOnce } from '../shared/queue/charge.js';
 import { claimJob } from '../shared/queue/claim.js';
 import { dropMarker } from '../shared/queue/markers.js';
 import type { QueueDeps } from '../shared/queue/deps.js';
@@ -40,6 +41,8 @@ export class ClaimLoop {
   private running: Promise<void> | null = null;
   /** Claims under way: they hold a slot until they run a job or give up. */
   private claiming = 0;
+  /** The global cap was full when last tried: no claims before this time (or a local slot frees). */
+  private globalFullUntil = 0;
 
   constructor(
     private readonly deps: QueueDeps,
@@ -110,7 +113,7 @@ export class ClaimLoop {
   }
 
   private hasRoom(): boolean {
-    return !this.stopping && this.active.size + this.claiming < this.opts.concurrency;
+    return !this.stopping && this.active.size + this.claiming < this.opts.concurrency && this.deps.now() >= this.globalFullUntil;
   }
 
   private async fill(): Promise<void> {
@@ -159,6 +162,7 @@ export class ClaimLoop {
           .catch((err) => holder.log.error({ err }, 'job run failed unexpectedly'))
           .finally(() => {
             this.active.delete(due.jobId);
+            this.globalFullUntil = 0; // a slot of ours is free again
             this.opts.onActivity?.();
             this.poke(); // a slot is free
           });
@@ -170,8 +174,17 @@ export class ClaimLoop {
       case 'not_due':
         this.notBefore.set(due.jobId, outcome.retryAtMs);
         return;
+      case 'capped':
+        // Over its owner's cap: other owners' jobs may still run. Global cap: nothing can, for now.
+        this.notBefore.set(due.jobId, outcome.retryAtMs);
+        if (outcome.full === 'global') this.globalFullUntil = outcome.retryAtMs;
+        return;
       case 'terminal':
-        if (due.markerKey) await dropMarker(this.deps.store, due.runAfterMs, due.jobId);
+        // A marker outliving its job: the holder died after the final write. Finish its tidy-up.
+        if (due.markerKey) {
+          await chargeOnce(this.deps, outcome.doc);
+          await dropMarker(this.deps.store, due.runAfterMs, due.jobId);
+        }
         return;
       case 'missing':
         if (due.markerKey && due.runAfterMs < now - ORPHAN_MARKER_AGE_MS) await dropMarker(this.deps.store, due.runAfterMs, due.jobId);

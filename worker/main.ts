@@ -12,13 +12,15 @@ import { startMetricsPublisher } from '../shared/metrics/publish.js';
 import { RecentOutcomes } from '../shared/metrics/recent.js';
 import { WebhookNotifier } from '../shared/webhooks/notifier.js';
 import { onShutdownSignal } from '../shared/shutdown.js';
+import { loadChargeHook } from '../shared/queue/charge-hook.js';
 
 const config = loadConfig(process.env);
 const workerId = config.workerId ?? `${hostname().slice(0, 24)}-${process.pid}-${randomBytes(2).toString('hex')}`;
 const log = createLogger({ level: config.logLevel, name: 'worker' }).child({ workerId });
 const store = openStore(config);
 const webhooks = config.webhooks.secret ? new WebhookNotifier(store, config.webhooks, log) : undefined;
-const deps = { store, queue: config.queue, log, now: Date.now, webhooks };
+const charge = await loadChargeHook(config.chargeHookModule);
+const deps = { store, queue: config.queue, log, now: Date.now, webhooks, charge };
 const recent = new RecentOutcomes();
 const loop = new ClaimLoop(deps, {
   workerId,

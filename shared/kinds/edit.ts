@@ -10,6 +10,7 @@ import { renderInputOf } from './kind.js';
 export const editKind: JobKind = {
   name: 'edit',
   inline: false,
+  credits: 1,
   expectedMs: (renderer) => expectedMsOf('edit', renderer),
   async run(job, env, ctx) {
     ctx.onProgress({ progress: 2, stage: 'reading', message: `Reading ${job.references.length} reference image(s).` });

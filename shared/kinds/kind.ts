@@ -22,6 +22,8 @@ export interface JobKind {
   expectedMs(rendererName: string): number;
   /** Answered synchronously by `POST /api/jobs/render` (well inside a function's time budget). */
   readonly inline: boolean;
+  /** Charged once when a job of this kind completes (0: free). */
+  readonly credits: number;
   run(job: JobDocument, env: KindEnv, ctx: RenderContext): Promise<KindOutput>;
 }
 

@@ -9,6 +9,7 @@ const MAX_SIDE = 512;
 export const previewKind: JobKind = {
   name: 'preview',
   inline: true,
+  credits: 0,
   expectedMs: (renderer) => expectedMsOf('preview', renderer),
   async run(job, _env, ctx) {
     const input = renderInputOf(job);

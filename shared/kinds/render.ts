@@ -6,6 +6,7 @@ import { renderInputOf } from './kind.js';
 export const renderKind: JobKind = {
   name: 'render',
   inline: false,
+  credits: 1,
   expectedMs: (renderer) => expectedMsOf('render', renderer),
   async run(job, env, ctx) {
     const provider = await env.provider();

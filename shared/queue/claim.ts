@@ -8,6 +8,7 @@ import { cancelled, countedAttempts, fail } from './finish.js';
 import { JobHolder } from './holder.js';
 import { readJob } from './job-docs.js';
 import { createLease, readLease } from './lease.js';
+import { releaseSlots, type SlotHold, takeSlots } from './slots.js';
 
 export type ClaimOutcome =
   | { kind: 'run'; holder: JobHolder }
@@ -15,6 +16,8 @@ export type ClaimOutcome =
   | { kind: 'terminal'; doc: JobDocument }
   | { kind: 'busy'; retryAtMs: number }
   | { kind: 'not_due'; retryAtMs: number }
+  /** A concurrency cap is reached (the owner's or the global one): the job waits its turn. */
+  | { kind: 'capped'; full: 'owner' | 'global'; retryAtMs: number }
   | { kind: 'missing' };
 
 export interface ClaimOptions {
@@ -45,8 +48,30 @@ export async function claimJob(
     }
 
     const attempt = Math.max(doc.attempt + 1, minAttempt);
-    const lease = await createLease(deps, ref, attempt, opts.workerId);
-    if (lease) return startAttempt(deps, new JobHolder(deps, lease, doc), opts);
+    // A job that ends here (cancelled, expired) needs no slot; one that will run takes its slots
+    // before its lease, so a job over a cap waits as pending instead of using up attempts.
+    let holds: SlotHold[] = [];
+    if (!opts.toCancel && !pastStartDeadline(doc, now)) {
+      const taken = await takeSlots(deps, { ...ref, attempt, ownerId: doc.ownerId });
+      if ('full' in taken) return { kind: 'capped', full: taken.full, retryAtMs: now + deps.queue.pollIntervalMs };
+      holds = taken.holds;
+    }
+    const lease = await createLease(deps, ref, attempt, opts.workerId).catch(async (err: unknown) => {
+      await releaseSlots(deps, holds);
+      throw err;
+    });
+    if (lease) {
+      const holder = new JobHolder(deps, lease, doc, holds);
+      try {
+        const outcome = await startAttempt(deps, holder, opts);
+        if (outcome.kind !== 'run') await holder.releaseSlots();
+        return outcome;
+      } catch (err) {
+        await holder.releaseSlots();
+        throw err;
+      }
+    }
+    await releaseSlots(deps, holds);
 
     // Someone holds `attempt`. If that claim is older than a lease and never reached the document,
     // its claimer died between the two writes: the next number is free to take.
@@ -58,6 +83,11 @@ export async function claimJob(
     minAttempt = attempt + 1; // re-read the document: it may have moved on since
   }
   return { kind: 'busy', retryAtMs: deps.now() + deps.queue.pollIntervalMs };
+}
+
+/** Never started, and its start deadline has passed: it expires instead of running late. */
+function pastStartDeadline(doc: JobDocument, nowMs: number): boolean {
+  return doc.startedAt === null && doc.deadlines.startBy !== null && Date.parse(doc.deadlines.startBy) <= nowMs;
 }
 
 async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptions): Promise<ClaimOutcome> {
@@ -73,6 +103,10 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
     holder.log.warn({ previousWorker: before.workerId }, 'took over a job whose lease expired');
   }
   if (opts.toCancel || (await holder.cancelRequested())) return { kind: 'finished', doc: await cancelled(holder) };
+  if (pastStartDeadline(holder.doc, deps.now())) {
+    const message = `The job was not started before its start deadline (${holder.doc.deadlines.startBy}); it was not rendered.`;
+    return { kind: 'finished', doc: await fail(holder, 'expired', message) };
+  }
 
   const used = countedAttempts(holder.doc);
   if (used >= holder.doc.maxAttempts) {

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { WebhookNotifier } from '../webhooks/notifier.js';
+import type { ChargeHook } from './charge.js';
 
 export interface QueueDeps {
   store: ObjectStore;
@@ -12,6 +13,8 @@ export interface QueueDeps {
   now: () => number;
   /** Sends the webhooks jobs ask for (absent: none are sent). */
   webhooks?: WebhookNotifier;
+  /** Bills a completed job; guarded so it runs once per job (see charge.ts). */
+  charge?: ChargeHook;
 }
 
 /** Leeway for clocks that disagree between machines: a lease counts as expired only this long after its time. */

@@ -8,19 +8,34 @@ import type { QueueDeps } from './deps.js';
 import { writeJob } from './job-docs.js';
 import { putMarker } from './markers.js';
 
-export async function enqueueJob(deps: QueueDeps, request: RenderRequest): Promise<JobDocument> {
-  const nowMs = deps.now();
-  const doc = newJobDocument(deps, request, nowMs);
-  await putMarker(deps.store, nowMs, doc);
-  await writeJob(deps.store, doc, { createOnly: true });
+export interface JobIdentity {
+  /** Set when the id was chosen earlier (an idempotent create records it first). */
+  jobId?: string;
+  ownerId?: string | null;
+  idempotencyKey?: string | null;
+}
+
+export async function enqueueJob(deps: QueueDeps, request: RenderRequest, identity: JobIdentity = {}): Promise<JobDocument> {
+  const doc = newJobDocument(deps, request, deps.now(), identity);
+  await storeNewJob(deps, doc);
   deps.log.debug({ jobId: doc.jobId, projectId: doc.projectId }, 'job created');
   return doc;
 }
 
-/** A new pending job for `request`, not yet stored. */
-export function newJobDocument(deps: Pick<QueueDeps, 'queue'>, request: RenderRequest, nowMs: number): JobDocument {
+/** Marker, then document (create-only: throws StoreConflictError if the job exists). */
+export async function storeNewJob(deps: QueueDeps, doc: JobDocument): Promise<void> {
+  await putMarker(deps.store, Date.parse(doc.runAfter), doc);
+  await writeJob(deps.store, doc, { createOnly: true });
+}
+
+/**
+ * A new pending job for `request`, not yet stored. Deterministic for a given id and time, so two
+ * processes finishing the same idempotent create write the same document.
+ */
+export function newJobDocument(deps: Pick<QueueDeps, 'queue'>, request: RenderRequest, nowMs: number, identity: JobIdentity = {}): JobDocument {
   const now = new Date(nowMs).toISOString();
-  const jobId = newJobId(nowMs);
+  const jobId = identity.jobId ?? newJobId(nowMs);
+  const startWithinMs = Math.min(request.startWithinMs ?? deps.queue.startDeadlineMs, deps.queue.startDeadlineMs);
   return {
     schemaVersion: 1,
     jobId,
@@ -53,8 +68,12 @@ export function newJobDocument(deps: Pick<QueueDeps, 'queue'>, request: RenderRe
     history: [{ at: now, type: 'created', message: `${request.kind} job created`, attempt: null, workerId: null }],
     result: null,
     webhook: request.webhook ?? null,
-    idempotencyKey: null,
-    ownerId: null,
+    idempotencyKey: identity.idempotencyKey ?? null,
+    ownerId: identity.ownerId ?? null,
+    deadlines: {
+      startBy: new Date(nowMs + startWithinMs).toISOString(),
+      runMs: Math.min(request.runWithinMs ?? deps.queue.runDeadlineMs, deps.queue.runDeadlineMs),
+    },
   };
 }
 
@@ -63,7 +82,7 @@ export function conceptIdOf(inputs: unknown): string {
   return 'c_' + createHash('sha256').update(canonicalJson(inputs)).digest('hex').slice(0, 20);
 }
 
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

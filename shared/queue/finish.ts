@@ -8,6 +8,7 @@ import type { ImageLink } from '../job/image-url.js';
 import { keys } from '../store/keys.js';
 import { MINUTE } from '../time.js';
 import { retryDelayMs } from './backoff.js';
+import { chargeOnce } from './charge.js';
 import type { JobHolder } from './holder.js';
 import { dropMarker, putMarker } from './markers.js';
 
@@ -41,6 +42,14 @@ export async function complete(holder: JobHolder, result: JobResult, image: Imag
     attempts: closeAttempt(d, holder.lease.attempt, 'completed', now, null),
     history: appendHistory(d.history, { at: now, type: 'completed', attempt: holder.lease.attempt, workerId: holder.lease.workerId }),
   }));
+  // Charged before the marker goes: if this process dies in between, the next scan finds the
+  // marker, sees the job completed, and charges it (once: the charge marker is create-only).
+  try {
+    await chargeOnce(holder.deps, doc);
+  } catch (err) {
+    holder.log.warn({ err }, 'charge not settled; the queue marker stays so a scan settles it');
+    return doc;
+  }
   await dropMarkerOf(holder, doc);
   await holder.deps.store.delete(keys.cancel(doc.jobId));
   holder.log.info({ outcome: 'completed', totalMs: result.timings.totalMs }, `job completed (attempt ${holder.lease.attempt} of ${doc.maxAttempts})`);

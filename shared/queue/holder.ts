@@ -6,6 +6,7 @@ import { keys } from '../store/keys.js';
 import type { QueueDeps } from './deps.js';
 import { writeJob } from './job-docs.js';
 import type { Lease } from './lease.js';
+import { releaseSlots, type SlotHold } from './slots.js';
 
 export class JobHolder {
   private current: JobDocument;
@@ -18,6 +19,8 @@ export class JobHolder {
     readonly deps: QueueDeps,
     readonly lease: Lease,
     doc: JobDocument,
+    /** Concurrency slots this attempt holds, freed when it ends. */
+    private slots: SlotHold[] = [],
   ) {
     this.current = doc;
     this.expiresAtMs = deps.now() + deps.queue.leaseMs;
@@ -65,6 +68,13 @@ export class JobHolder {
   /** Renews the lease; a no-op once the job has left `processing` (a beat queued behind the last write). */
   heartbeat(): Promise<JobDocument> {
     return this.write((doc) => (doc.status === 'processing' ? doc : null));
+  }
+
+  /** Frees this attempt's concurrency slots (once; later calls do nothing). */
+  async releaseSlots(): Promise<void> {
+    const holds = this.slots;
+    this.slots = [];
+    if (holds.length > 0) await releaseSlots(this.deps, holds);
   }
 
   msSinceWrite(): number {

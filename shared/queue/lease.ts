@@ -1,13 +1,15 @@
 // The lease object `leases/{jobId}/{attempt}`: created create-only, so one claimer wins each attempt.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { StoreConflictError } from '../errors.js';
 import { parseJsonOrNull } from '../json.js';
 import { keys } from '../store/keys.js';
+import { createOnlyWins } from './create-only.js';
 import type { QueueDeps } from './deps.js';
 
 export const LeaseRecord = z.object({
   jobId: z.string(),
+  /** Lets a sweep tell an orphaned lease (its job gone) from a live one; older leases lack it. */
+  projectId: z.string().optional(),
   attempt: z.number().int().min(1),
   workerId: z.string(),
   token: z.string(),
@@ -37,23 +39,13 @@ export async function createLease(
 ): Promise<Lease | null> {
   const record: LeaseRecord = {
     jobId: ref.jobId,
+    projectId: ref.projectId,
     attempt,
     workerId,
     token: randomUUID(),
     claimedAt: new Date(deps.now()).toISOString(),
   };
-  const key = keys.lease(ref.jobId, attempt);
-  try {
-    await deps.store.put(key, JSON.stringify(record), { createOnly: true, contentType: 'application/json' });
-  } catch (err) {
-    if (err instanceof StoreConflictError) return null;
-    throw err;
-  }
-  if (!deps.store.capabilities.atomicCreate) {
-    await new Promise((resolve) => setTimeout(resolve, deps.queue.claimSettleMs));
-    const back = await readLease(deps, ref.jobId, attempt);
-    if (back?.token !== record.token) return null;
-  }
+  if (!(await createOnlyWins(deps, keys.lease(ref.jobId, attempt), record))) return null;
   return { ...ref, attempt, workerId, token: record.token };
 }
 

@@ -1,6 +1,6 @@
 // Runs one claimed job to an outcome: renders with an AbortSignal, renews the lease by heartbeat,
 // watches for a cancel request, writes progress (throttled), stores the image, completes the job.
-import { CancelledError, LeaseLostError, ShutdownError } from '../errors.js';
+import { CancelledError, LeaseLostError, RunDeadlineError, ShutdownError } from '../errors.js';
 import type { JobDocument } from '../job/document.js';
 import { appendHistory } from '../job/history.js';
 import { imageLink } from '../job/image-url.js';
@@ -46,6 +46,10 @@ export async function runJob(holder: JobHolder, opts: RunOptions): Promise<JobDo
     })();
   }, deps.queue.heartbeatMs);
 
+  // The run deadline: the render is aborted, and retried or failed like any retryable error.
+  const runMs = holder.doc.deadlines.runMs ?? deps.queue.runDeadlineMs;
+  const deadline = setTimeout(() => abort.abort(new RunDeadlineError(runMs)), runMs);
+
   const progress = new ProgressWriter(holder);
   const ttlS = opts.signedUrlTtlS ?? 24 * 60 * 60;
   deps.webhooks?.notify(holder.doc, 'started');
@@ -76,7 +80,9 @@ export async function runJob(holder: JobHolder, opts: RunOptions): Promise<JobDo
     return notifyOutcome(deps, await settle(holder, reason));
   } finally {
     clearInterval(beat);
+    clearTimeout(deadline);
     opts.shutdown?.removeEventListener('abort', onShutdown);
+    await holder.releaseSlots();
   }
 }
 

@@ -32,7 +32,22 @@ export const keys = {
   result: (projectId: string, jobId: string, ext: string) => `results/${projectId}/${jobId}.${ext}`,
   preview: (projectId: string, jobId: string, ext: string) => `results/${projectId}/${jobId}.preview.${ext}`,
   upload: (projectId: string, uploadId: string) => `uploads/${projectId}/${uploadId}`,
+  idempotency: (projectId: string, keyHash: string) => `idempotency/${projectId}/${keyHash}`,
+  /** Concurrency slots: `{slot}-{generation}-{h|f}`; the highest generation is the slot's state. */
+  slotFolder: (scope: string) => `slots/${scope}/`,
+  slot: (scope: string, slot: number, gen: number, state: 'h' | 'f') =>
+    `slots/${scope}/${String(slot).padStart(4, '0')}-${String(gen).padStart(10, '0')}-${state}`,
+  charge: (projectId: string, jobId: string) => `charges/${projectId}/${jobId}.json`,
+  /** Create-rate windows: `{windowStart}-{n}` per scope. */
+  rateFolder: (scope: string) => `rate/${scope}/`,
 } as const;
+
+/** `{slot}-{generation}-{h|f}` back into its parts. */
+export function parseSlotName(name: string): { slot: number; gen: number; held: boolean } | null {
+  const match = /^(\d{4})-(\d{10})-([hf])$/.exec(name);
+  if (!match) return null;
+  return { slot: Number(match[1]), gen: Number(match[2]), held: match[3] === 'h' };
+}
 
 /** `{runAfter}-{jobId}` back into its parts; null for a name that is not a queue marker. */
 export function parseQueueMarker(name: string): { runAfterMs: number; jobId: string } | null {

@@ -16,6 +16,11 @@ export const testQueue: Config['queue'] = {
   retryBaseMs: 1000,
   retryMaxMs: 8000,
   claimSettleMs: 20,
+  // Caps are off unless a test turns them on; deadlines are far away.
+  maxRunning: 0,
+  maxRunningPerOwner: 0,
+  startDeadlineMs: 60 * 60_000,
+  runDeadlineMs: 10 * 60_000,
 };
 
 /** A clock that reads the real time plus an offset the test can advance. */

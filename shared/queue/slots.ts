@@ -1,0 +1,138 @@
+// Concurrency caps across every worker sharing a store. A cap of N is N slots; each slot is a short
+// log of entries `slots/{scope}/{slot}-{generation}-{h|f}`. Taking a slot creates the next
+// generation's `h` create-only, so exactly one of any number of racing workers gets it; its holder
+// frees it by adding `f` beside its own generation. The newest generation is the slot's state: held
+// unless freed. A holder that died leaves a held entry that goes stale once its job is no longer
+// running that attempt under a live lease; the next taker takes the next generation over it, the
+// same way an expired lease is taken over.
+import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { parseJsonOrNull } from '../json.js';
+import { keys, parseSlotName } from '../store/keys.js';
+import { listAll } from '../store/object-store.js';
+import { createOnlyWins } from './create-only.js';
+import { CLOCK_SKEW_MS, type QueueDeps } from './deps.js';
+import { readJob } from './job-docs.js';
+
+const HeldEntry = z.object({ token: z.string(), jobId: z.string(), projectId: z.string(), attempt: z.number().int(), heldAt: z.iso.datetime() });
+type HeldEntry = z.output<typeof HeldEntry>;
+
+export interface SlotHold {
+  scope: string;
+  slot: number;
+  gen: number;
+}
+
+export interface SlotHolder {
+  projectId: string;
+  jobId: string;
+  attempt: number;
+}
+
+export const GLOBAL_SCOPE = 'all';
+
+/** An owner's slots live under a hash of the owner id: any id makes a safe key, none is revealed. */
+export function ownerScope(ownerId: string): string {
+  return 'owner-' + createHash('sha256').update(ownerId).digest('hex').slice(0, 32);
+}
+
+interface SlotTop {
+  scope: string;
+  slot: number;
+  /** The newest generation, held unless freed. */
+  gen: number;
+  held: boolean;
+  /** Every entry of the slot: history once a new generation is taken, deleted by its taker. */
+  entries: string[];
+}
+
+async function readTops(deps: QueueDeps, scope: string): Promise<Map<number, SlotTop>> {
+  const tops = new Map<number, SlotTop>();
+  for await (const entry of listAll(deps.store, keys.slotFolder(scope))) {
+    const parsed = parseSlotName(entry.name);
+    if (!parsed) continue;
+    const top = tops.get(parsed.slot) ?? { scope, slot: parsed.slot, gen: -1, held: false, entries: [] };
+    top.entries.push(entry.key);
+    if (parsed.gen > top.gen) Object.assign(top, { gen: parsed.gen, held: parsed.held });
+    else if (parsed.gen === top.gen && !parsed.held) top.held = false;
+    tops.set(parsed.slot, top);
+  }
+  return tops;
+}
+
+/** One of `cap` slots for `holder`, or null when all are held by live jobs. */
+export async function takeSlot(deps: QueueDeps, scope: string, cap: number, holder: SlotHolder): Promise<SlotHold | null> {
+  const tops = await readTops(deps, scope);
+  // Free slots first, from a random place so that racing workers rarely pick the same one.
+  const start = Math.floor(Math.random() * cap);
+  const order = Array.from({ length: cap }, (_, i) => (start + i) % cap);
+  const free = order.filter((s) => !tops.get(s)?.held);
+  for (const slot of free) {
+    const hold = await tryTake(deps, scope, slot, tops.get(slot), holder);
+    if (hold) return hold;
+  }
+  // All held: a holder that died leaves its slot to whoever notices.
+  for (const slot of order) {
+    const top = tops.get(slot);
+    if (!top?.held || !(await isStale(deps, top))) continue;
+    deps.log.warn({ scope, slot }, 'taking over a slot whose job is no longer running');
+    const hold = await tryTake(deps, scope, slot, top, holder);
+    if (hold) return hold;
+  }
+  return null;
+}
+
+async function tryTake(deps: QueueDeps, scope: string, slot: number, top: SlotTop | undefined, holder: SlotHolder): Promise<SlotHold | null> {
+  const gen = top ? top.gen + 1 : 0;
+  const entry: HeldEntry = { token: randomUUID(), ...holder, heldAt: new Date(deps.now()).toISOString() };
+  if (!(await createOnlyWins(deps, keys.slot(scope, slot, gen, 'h'), entry))) return null;
+  // Earlier generations are history now; one left behind is deleted by the slot's next taker.
+  await Promise.all((top?.entries ?? []).map((k) => deps.store.delete(k).catch(() => undefined)));
+  return { scope, slot, gen };
+}
+
+/** Held, but not by a running attempt: the job moved on, ended, or its lease ran out. */
+async function isStale(deps: QueueDeps, top: SlotTop): Promise<boolean> {
+  const object = await deps.store.get(keys.slot(top.scope, top.slot, top.gen, 'h'));
+  if (!object) return false; // freed or taken since the listing: look again next time
+  const parsed = HeldEntry.safeParse(parseJsonOrNull(object.body));
+  if (!parsed.success) return true;
+  const entry = parsed.data;
+  const now = deps.now();
+  // A claim between taking its slot and writing its document looks idle: give it a lease's time.
+  if (Date.parse(entry.heldAt) + deps.queue.leaseMs + CLOCK_SKEW_MS > now) return false;
+  const doc = await readJob(deps.store, entry.projectId, entry.jobId).catch(() => null);
+  if (!doc || doc.status !== 'processing' || doc.attempt !== entry.attempt) return true;
+  return !doc.leaseExpiresAt || Date.parse(doc.leaseExpiresAt) + CLOCK_SKEW_MS <= now;
+}
+
+/** Frees a slot: its generation is marked free. If someone took it over meanwhile, theirs is newer and stands. */
+export async function releaseSlot(deps: QueueDeps, hold: SlotHold): Promise<void> {
+  await deps.store.put(keys.slot(hold.scope, hold.slot, hold.gen, 'f'), JSON.stringify({ freedAt: new Date(deps.now()).toISOString() }), { contentType: 'application/json' });
+}
+
+/** The slots a job's attempt needs (its owner's and the global one), or null if either cap is full. */
+export async function takeSlots(deps: QueueDeps, holder: SlotHolder & { ownerId: string | null }): Promise<{ holds: SlotHold[] } | { full: 'owner' | 'global' }> {
+  const { maxRunning, maxRunningPerOwner } = deps.queue;
+  const ref = { projectId: holder.projectId, jobId: holder.jobId, attempt: holder.attempt };
+  const wanted: Array<['owner' | 'global', string, number]> = [];
+  if (holder.ownerId !== null && maxRunningPerOwner > 0) wanted.push(['owner', ownerScope(holder.ownerId), maxRunningPerOwner]);
+  if (maxRunning > 0) wanted.push(['global', GLOBAL_SCOPE, maxRunning]);
+  const holds: SlotHold[] = [];
+  // One after the other, owner first: a job over its owner's cap never occupies a global slot.
+  for (const [which, scope, cap] of wanted) {
+    const hold = await takeSlot(deps, scope, cap, ref);
+    if (!hold) {
+      await releaseSlots(deps, holds);
+      return { full: which };
+    }
+    holds.push(hold);
+  }
+  return { holds };
+}
+
+export async function releaseSlots(deps: QueueDeps, holds: SlotHold[]): Promise<void> {
+  await Promise.all(
+    holds.map((h) => releaseSlot(deps, h).catch((err: unknown) => deps.log.warn({ err, scope: h.scope, slot: h.slot }, 'could not free a slot; it frees itself once its job is not running'))),
+  );
+}
