@@ -8,7 +8,7 @@ const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 export const ProjectId = z.string().max(64, 'at most 64 characters').regex(SEGMENT, 'letters, digits, "_" and "-" only');
 export const JobId = z.string().max(64, 'at most 64 characters').regex(SEGMENT, 'letters, digits, "_" and "-" only');
-/** An uploaded input: `u` and 128 random bits. */
+/** An uploaded input: `u`, its creation time and 80 random bits. */
 export const UploadId = z.string().regex(/^u[0-9a-z]{26}$/, 'an upload id from POST /api/uploads');
 export const ConceptId = z.string().max(64, 'at most 64 characters').regex(SEGMENT, 'letters, digits, "_" and "-" only');
 
@@ -47,8 +47,27 @@ export function newJobId(now = Date.now()): string {
   return time + base32(randomBytes(RANDOM_BYTES));
 }
 
-export function newUploadId(): string {
-  return 'u' + base32(randomBytes(16)).slice(0, 26);
+/** `u`, 10 characters of creation time (so old uploads are found by name), 80 random bits. */
+export function newUploadId(now = Date.now()): string {
+  let t = now;
+  let time = '';
+  for (let i = 0; i < TIME_CHARS; i++) {
+    time = CROCKFORD[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  return 'u' + time + base32(randomBytes(10)).slice(0, 16);
+}
+
+/** When an upload id was made, or null for one that is not of this form. */
+export function timeOfUploadId(uploadId: string): number | null {
+  if (!/^u[0-9a-z]{26}$/.test(uploadId)) return null;
+  let t = 0;
+  for (const ch of uploadId.slice(1, 1 + TIME_CHARS)) {
+    const v = CROCKFORD.indexOf(ch);
+    if (v < 0) return null;
+    t = t * 32 + v;
+  }
+  return t;
 }
 
 /** When a job id was made (its first 10 characters), or null for an id that is not one of ours. */

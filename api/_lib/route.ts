@@ -1,6 +1,6 @@
 // Wraps a file-routed handler: method dispatch, path parameters read from the URL (never trusted
 // from the query string), and every error turned into the JSON error body with the right status.
-import { AppError, MethodNotAllowedError, ValidationError, toErrorResponse } from '../../shared/errors.js';
+import { AppError, MethodNotAllowedError, RateLimitedError, ValidationError, toErrorResponse } from '../../shared/errors.js';
 import { type AppContext, contextOf } from './context.js';
 import type { ApiHandler, ApiRequest, ApiResponse } from './types.js';
 
@@ -66,5 +66,7 @@ export function sendError(res: ApiResponse, err: unknown, ctx: AppContext): void
     return;
   }
   res.setHeader('Cache-Control', 'no-store');
+  if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterS));
+  else if (status === 409 && err instanceof AppError && err.retryable) res.setHeader('Retry-After', '1');
   res.status(status).json(body);
 }

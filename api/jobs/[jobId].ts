@@ -7,15 +7,18 @@ import { jobRefOf } from '../_lib/input.js';
 import { POLL_AFTER_HEADER } from '../_lib/job-response.js';
 import { outlookFor, withFreshImageUrl } from '../_lib/outlook.js';
 import { route } from '../_lib/route.js';
+import { assertCanSee, callerOf } from '../_lib/auth.js';
 
 export default route('/api/jobs/[jobId]', {
   async GET(req, res, ctx, params) {
+    const caller = await callerOf(req, ctx);
     const { projectId, jobId } = jobRefOf(req, params);
     const key = keys.job(projectId, jobId);
     // Under another project the key simply does not exist: a 404 that reveals nothing.
     const object = await ctx.store.get(key);
     if (!object) throw new NotFoundError();
     const stored = parseJob(key, object.body);
+    assertCanSee(caller, stored);
     const job = await withFreshImageUrl(ctx, stored);
     const { outlook, pollAfterMs: after } = await outlookFor(ctx, job);
     res.setHeader('Cache-Control', 'no-cache');

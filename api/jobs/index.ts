@@ -6,6 +6,7 @@ import { readJob } from '../../shared/queue/job-docs.js';
 import { keys } from '../../shared/store/keys.js';
 import { parseWith } from '../_lib/input.js';
 import { route } from '../_lib/route.js';
+import { callerOf, canSee } from '../_lib/auth.js';
 
 const Query = z.object({
   projectId: ProjectId,
@@ -16,6 +17,7 @@ const Query = z.object({
 
 export default route('/api/jobs', {
   async GET(req, res, ctx) {
+    const caller = await callerOf(req, ctx);
     const { projectId, limit, cursor } = parseWith(Query, req.query, 'query');
     // Job ids begin with inverted creation time, so name order is newest first.
     const page = await ctx.store.list(keys.jobsOf(projectId), { limit, cursor: cursor ?? null });
@@ -35,6 +37,7 @@ export default route('/api/jobs', {
       }),
     );
     res.setHeader('Cache-Control', 'no-store');
-    res.status(200).json({ jobs: jobs.filter((j) => j !== null), next: page.cursor, ...(unreadable.length ? { unreadable } : {}) });
+    // A user sees their own jobs only: a page may hold fewer than `limit`; `next` goes on from it.
+    res.status(200).json({ jobs: jobs.filter((j) => j !== null && canSee(caller, j)), next: page.cursor, ...(unreadable.length ? { unreadable } : {}) });
   },
 });

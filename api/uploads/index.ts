@@ -9,12 +9,14 @@ import { IMAGE_TYPES } from '../../shared/uploads/sniff.js';
 import { uploadToken } from '../../shared/uploads/tokens.js';
 import { jsonBody, parseWith } from '../_lib/input.js';
 import { route } from '../_lib/route.js';
+import { callerOf } from '../_lib/auth.js';
 
 /** Signed Supabase upload URLs last two hours; ours match. */
 const UPLOAD_URL_TTL_MS = 2 * 60 * 60 * 1000;
 
 export default route('/api/uploads', {
   async POST(req, res, ctx) {
+    await callerOf(req, ctx); // uploads cost storage: the same callers as creates
     const max = ctx.config.uploads.maxBytes;
     const Request = z.strictObject({
       projectId: ProjectId,

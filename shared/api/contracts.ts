@@ -68,4 +68,4 @@ export const UploadsResponse = z.object({
   expiresAt: z.string(),
 });
 
-export const PruneResponse = z.object({ examined: z.number().int(), pruned: z.number().int(), deleted: z.number().int(), cutShort: z.boolean(), retentionDays: z.number(), tookMs: z.number() });
+export const PruneResponse = z.object({ examined: z.number().int(), pruned: z.number().int(), deleted: z.number().int(), cutShort: z.boolean(), orphans: z.number().int().nullable().optional(), retentionDays: z.number(), tookMs: z.number() });

@@ -19,8 +19,21 @@ export function openApiDocument(): Record<string, unknown> {
       '/api/jobs/render': {
         post: {
           summary: 'Create a job',
+          description: 'With API_KEY or Supabase Auth configured, send Authorization: Bearer <API key | access token>; a user owns the jobs they create.',
+          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 255 } }],
           requestBody: { required: true, content: { 'application/json': { schema: schema(RenderRequest, 'input') } } },
-          responses: { '202': { description: 'Queued', ...json(CreatedResponse) }, '201': { description: 'Finished inline (preview)', ...json(CreatedResponse) }, '400': error('Invalid request'), '413': error('Too large'), '415': error('Not JSON') },
+          responses: {
+            '202': { description: 'Queued', ...json(CreatedResponse) },
+            '200': { description: 'An earlier request with this Idempotency-Key made the job (Idempotent-Replayed: true)', ...json(CreatedResponse) },
+            '201': { description: 'Finished inline (preview)', ...json(CreatedResponse) },
+            '400': error('Invalid request'),
+            '401': error('Missing or invalid credentials'),
+            '409': error('A request with this Idempotency-Key is still being processed'),
+            '413': error('Too large'),
+            '415': error('Not JSON'),
+            '422': error('Idempotency-Key reused for a different request'),
+            '429': error('Too many creates (Retry-After)'),
+          },
         },
       },
       '/api/jobs': {

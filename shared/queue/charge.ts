@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { JobDocument } from '../job/document.js';
-import { kindOf } from '../kinds/index.js';
+import { CREDITS } from '../kinds/credits.js';
 import { keys } from '../store/keys.js';
 import { createOnlyWins } from './create-only.js';
 import type { QueueDeps } from './deps.js';
@@ -35,7 +35,7 @@ export type ChargeOutcome = 'charged' | 'failed' | 'already' | 'free' | 'not_com
 
 export async function chargeOnce(deps: QueueDeps, doc: JobDocument): Promise<ChargeOutcome> {
   if (doc.status !== 'completed') return 'not_completed';
-  const credits = kindOf(doc.kind).credits;
+  const credits = CREDITS[doc.kind];
   if (credits === 0) return 'free';
   const key = keys.charge(doc.projectId, doc.jobId);
   const record: ChargeRecord = {

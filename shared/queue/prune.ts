@@ -3,7 +3,11 @@
 // document goes last, so a prune cut short (time budget, crash) is simply finished by the next one.
 // The worker runs it on a timer and the daily cron runs it too; stalled jobs never wait for either.
 import { CorruptDocumentError } from '../errors.js';
-import { timeOfJobId } from '../ids.js';
+import { timeOfJobId, timeOfUploadId } from '../ids.js';
+import { parseJsonOrNull } from '../json.js';
+import { parseQueueMarker } from '../store/keys.js';
+import { markerProject } from './markers.js';
+import { readLease } from './lease.js';
 import type { JobDocument } from '../job/document.js';
 import { isTerminal } from '../job/status.js';
 import { keys } from '../store/keys.js';
@@ -11,6 +15,7 @@ import { listAll, listAllFolders } from '../store/object-store.js';
 import type { QueueDeps } from './deps.js';
 import { readJob } from './job-docs.js';
 import { webhookLogKey } from '../webhooks/deliveries.js';
+import { idempotencyKeyHash } from './idempotency.js';
 
 export interface PruneReport {
   /** Job documents old enough to be looked at. */
@@ -20,6 +25,8 @@ export interface PruneReport {
   deleted: number;
   /** True when the deadline stopped the prune before it had looked at everything. */
   cutShort: boolean;
+  /** Objects whose job is gone (or never came to be), deleted; null if the deadline came first. */
+  orphans?: number | null;
 }
 
 export async function pruneExpired(deps: QueueDeps, opts: { retentionMs: number; deadlineMs: number }): Promise<PruneReport> {
@@ -36,7 +43,7 @@ export async function pruneExpired(deps: QueueDeps, opts: { retentionMs: number;
       if (created !== null && created <= cutoff) old.push(jobId);
     }
     for (const jobId of old) {
-      if (overTime()) return { ...report, cutShort: true };
+      if (overTime()) return { ...report, cutShort: true, orphans: null };
       report.examined += 1;
       const doc = await readJob(deps.store, project.name, jobId).catch((err: unknown) => {
         if (err instanceof CorruptDocumentError) deps.log.error({ err, jobId }, 'prune: unreadable job document left in place');
@@ -48,7 +55,9 @@ export async function pruneExpired(deps: QueueDeps, opts: { retentionMs: number;
       report.pruned += 1;
     }
   }
-  if (report.pruned > 0) deps.log.info(report, 'pruned expired jobs');
+  report.orphans = await pruneOrphans(deps, { cutoff, overTime });
+  if (report.orphans === null) report.cutShort = true;
+  if (report.pruned > 0 || report.orphans) deps.log.info(report, 'pruned expired jobs');
   return report;
 }
 
@@ -57,9 +66,81 @@ function expired(doc: JobDocument, cutoff: number): boolean {
 }
 
 async function deleteJob(deps: QueueDeps, doc: JobDocument): Promise<number> {
-  const dependents = [doc.result?.key, doc.previewKey, keys.cancel(doc.jobId), doc.webhook ? webhookLogKey(doc.jobId) : null].filter((k): k is string => !!k);
+  const dependents = [
+    doc.result?.key,
+    doc.previewKey,
+    keys.cancel(doc.jobId),
+    keys.charge(doc.projectId, doc.jobId),
+    doc.idempotencyKey ? keys.idempotency(doc.projectId, idempotencyKeyHash(doc.ownerId, doc.idempotencyKey)) : null,
+    doc.webhook ? webhookLogKey(doc.jobId) : null,
+  ].filter((k): k is string => !!k);
   for await (const lease of listAll(deps.store, keys.leaseFolder(doc.jobId))) dependents.push(lease.key);
   await Promise.all(dependents.map((key) => deps.store.delete(key)));
   await deps.store.delete(keys.job(doc.projectId, doc.jobId));
   return dependents.length + 1;
+}
+
+/** A queue marker this old without a job is a create that died between its two writes. */
+const ORPHAN_MARKER_AGE_MS = 10 * 60_000;
+
+/**
+ * What a crash can leave without a job document: queue markers, leases, idempotency records of a
+ * create that never finished (kept for the retention time, so a retry can still finish it), and
+ * uploads older than the retention time. Live work is never touched: each is checked against its job.
+ */
+async function pruneOrphans(deps: QueueDeps, opts: { cutoff: number; overTime: () => boolean }): Promise<number | null> {
+  let deleted = 0;
+  const gone = async (projectId: string | null, jobId: string) => projectId !== null && (await readJob(deps.store, projectId, jobId).catch(() => 'unreadable')) === null;
+
+  const markers: Array<{ key: string; jobId: string }> = [];
+  for await (const entry of listAll(deps.store, keys.queueFolder)) {
+    const marker = parseQueueMarker(entry.name);
+    if (marker && marker.runAfterMs < deps.now() - ORPHAN_MARKER_AGE_MS) markers.push({ key: entry.key, jobId: marker.jobId });
+  }
+  for (const m of markers) {
+    if (opts.overTime()) return null;
+    const object = await deps.store.get(m.key);
+    if (object && (await gone(markerProject(object.body), m.jobId))) {
+      await deps.store.delete(m.key);
+      deleted++;
+    }
+  }
+
+  for await (const folder of listAllFolders(deps.store, 'leases/')) {
+    const created = timeOfJobId(folder.name);
+    if (created === null || created > opts.cutoff) continue;
+    if (opts.overTime()) return null;
+    const leaseKeys: string[] = [];
+    for await (const lease of listAll(deps.store, `${folder.key}/`)) leaseKeys.push(lease.key);
+    const first = leaseKeys[0] ? await readLease(deps, folder.name, Number(leaseKeys[0].split('/').pop())) : null;
+    if (first && (await gone(first.projectId ?? null, folder.name))) {
+      await Promise.all(leaseKeys.map((k) => deps.store.delete(k)));
+      deleted += leaseKeys.length;
+    }
+  }
+
+  for await (const project of listAllFolders(deps.store, 'idempotency/')) {
+    const stale: string[] = [];
+    for await (const entry of listAll(deps.store, `${project.key}/`)) {
+      if (opts.overTime()) return null;
+      const object = await deps.store.get(entry.key);
+      const record = object ? (parseJsonOrNull(object.body) as { jobId?: string; createdAt?: string } | null) : null;
+      if (!record?.jobId || !record.createdAt || Date.parse(record.createdAt) > opts.cutoff) continue;
+      if (await gone(project.name, record.jobId)) stale.push(entry.key);
+    }
+    await Promise.all(stale.map((k) => deps.store.delete(k)));
+    deleted += stale.length;
+  }
+
+  for await (const project of listAllFolders(deps.store, 'uploads/')) {
+    if (opts.overTime()) return null;
+    const old: string[] = [];
+    for await (const entry of listAll(deps.store, `${project.key}/`)) {
+      const created = timeOfUploadId(entry.name);
+      if (created !== null && created <= opts.cutoff) old.push(entry.key);
+    }
+    await Promise.all(old.map((k) => deps.store.delete(k)));
+    deleted += old.length;
+  }
+  return deleted;
 }

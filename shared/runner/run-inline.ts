@@ -11,9 +11,9 @@ import { newJobDocument } from '../queue/enqueue.js';
 import { writeJob } from '../queue/job-docs.js';
 import { storeResult } from './store-result.js';
 
-export async function runInline(deps: QueueDeps, request: RenderRequest, opts: { budgetMs: number; signedUrlTtlS: number }): Promise<JobDocument> {
+export async function runInline(deps: QueueDeps, request: RenderRequest, opts: { budgetMs: number; signedUrlTtlS: number; ownerId?: string | null }): Promise<JobDocument> {
   const createdMs = deps.now();
-  const pending = newJobDocument(deps, request, createdMs);
+  const pending = newJobDocument(deps, request, createdMs, { ownerId: opts.ownerId ?? null });
   const kind = kindOf(pending.kind);
   const workerId = `inline-${process.pid}`;
   const startedAt = new Date(deps.now()).toISOString();

@@ -7,7 +7,17 @@ import { complete, fail } from '../../shared/queue/finish.js';
 import { readJob } from '../../shared/queue/job-docs.js';
 import { pruneExpired } from '../../shared/queue/prune.js';
 import { keys } from '../../shared/store/keys.js';
-import { listAll } from '../../shared/store/object-store.js';
+import { listAll, type ObjectStore } from '../../shared/store/object-store.js';
+import { newJobId, newUploadId } from '../../shared/ids.js';
+import { putMarker } from '../../shared/queue/markers.js';
+import { createLease } from '../../shared/queue/lease.js';
+import { createJobOnce, idempotencyKeyHash } from '../../shared/queue/idempotency.js';
+
+async function names(store: ObjectStore, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of listAll(store, prefix)) out.push(e.name);
+  return out;
+}
 import { smallRequest } from '../helpers/concept.js';
 import { TestClock, testDeps } from '../helpers/deps.js';
 import { selectedStores, useStore } from '../helpers/stores.js';
@@ -63,6 +73,43 @@ for (const [name, make] of selectedStores()) {
       const next = await pruneExpired(deps, { retentionMs: 7 * DAY, deadlineMs: clock.now() + 60_000 });
       expect(next.cutShort).toBe(false);
       for (const j of jobs) expect(await readJob(fx.store, 'pr3', j.jobId)).toBeNull();
+    });
+
+    it('cleans up what crashes leave without a job, and keeps everything a live job owns', async () => {
+      const clock = new TestClock();
+      const deps = testDeps(fx.store, { clock });
+      const store = fx.store;
+      const oldMs = Date.now() - 8 * DAY;
+      // A create that died between its marker and its document, 20 minutes ago.
+      const deadId = newJobId(Date.now() - 20 * 60_000);
+      await putMarker(store, Date.now() - 20 * 60_000, { projectId: 'orphans', jobId: deadId });
+      // A live pending job whose marker is just as old (a backed-up queue): kept.
+      const live = await enqueueJob(deps, smallRequest('orphans'));
+      await putMarker(store, Date.now() - 20 * 60_000, live);
+      // Leases of a job that is gone (its document deleted by hand), older than the retention time.
+      const goneId = newJobId(oldMs);
+      await createLease(deps, { projectId: 'orphans', jobId: goneId }, 1, 'w');
+      // An idempotency record of a create that never finished, old; and one whose job exists.
+      const abandoned = keys.idempotency('orphans', 'a'.repeat(64));
+      await store.put(abandoned, JSON.stringify({ token: 't', jobId: newJobId(oldMs), ownerId: null, createdAt: new Date(oldMs).toISOString(), requestHash: 'h', request: {} }));
+      const kept = await createJobOnce(deps, smallRequest('orphans'), { ownerId: null, idempotencyKey: 'keep-me' });
+      // Uploads: one from before the retention time, one from today.
+      const oldUpload = keys.upload('orphans', newUploadId(oldMs));
+      const newUpload = keys.upload('orphans', newUploadId());
+      await store.put(oldUpload, Buffer.from('x'));
+      await store.put(newUpload, Buffer.from('x'));
+
+      const report = await pruneExpired(deps, { retentionMs: 7 * DAY, deadlineMs: Date.now() + 60_000 });
+      expect(report.orphans).toBe(4);
+      const queue = (await names(store, 'queue/'));
+      expect(queue.some((n) => n.endsWith(deadId))).toBe(false);
+      expect(queue.filter((n) => n.endsWith(live.jobId))).toHaveLength(2);
+      expect(await names(store, `leases/${goneId}/`)).toEqual([]);
+      expect(await store.get(abandoned)).toBeNull();
+      expect(await store.get(keys.idempotency('orphans', idempotencyKeyHash(null, 'keep-me')))).not.toBeNull();
+      expect(await store.get(oldUpload)).toBeNull();
+      expect(await store.get(newUpload)).not.toBeNull();
+      expect(await readJob(store, 'orphans', kept.job.jobId)).not.toBeNull();
     });
   });
 }

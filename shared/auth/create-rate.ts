@@ -1,0 +1,32 @@
+// Per-owner create limits that hold across every function instance: each create takes a numbered
+// ticket `rate/{scope}/{windowStart}-{n}` create-only in the current minute's window; when the
+// window holds `limit` tickets, the answer is 429 with the seconds until the next window.
+import { RateLimitedError, StoreConflictError } from '../errors.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { keys } from '../store/keys.js';
+import { listAll } from '../store/object-store.js';
+
+const WINDOW_MS = 60_000;
+
+export async function takeCreateTicket(store: ObjectStore, scope: string, limit: number, nowMs: number): Promise<void> {
+  if (limit <= 0) return;
+  const window = Math.floor(nowMs / WINDOW_MS) * WINDOW_MS;
+  const prefix = String(window).padStart(13, '0') + '-';
+  let used = 0;
+  const stale: string[] = [];
+  for await (const entry of listAll(store, keys.rateFolder(scope))) {
+    if (entry.name.startsWith(prefix)) used++;
+    else if (entry.name < prefix) stale.push(entry.key);
+  }
+  // Past windows are tidied by whoever comes next; a failed delete is retried then.
+  void Promise.all(stale.slice(0, 50).map((k) => store.delete(k).catch(() => undefined)));
+  for (let n = used; n < limit; n++) {
+    try {
+      await store.put(`${keys.rateFolder(scope)}${prefix}${String(n).padStart(6, '0')}`, '{}', { createOnly: true, contentType: 'application/json' });
+      return;
+    } catch (err) {
+      if (!(err instanceof StoreConflictError)) throw err; // taken by a concurrent create: try the next
+    }
+  }
+  throw new RateLimitedError(Math.max(1, Math.ceil((window + WINDOW_MS - nowMs) / 1000)), limit);
+}
