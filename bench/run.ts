@@ -6,9 +6,11 @@ import { storeOps } from './store-ops.js';
 import { deliveryRatio, streamCost } from './delivery.js';
 import { supabaseLatency, supabaseRequestsPerJob } from './supabase.js';
 import { noopThroughput } from './throughput.js';
+import { peerBench } from './peer.js';
+import { runLoad } from './load.js';
 
 const quick = process.argv.includes('--quick');
-// `--only fs|supabase|delivery` runs one part.
+// `--only fs|supabase|delivery|peer|load` runs one part.
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const round = (n: number) => Math.round(n * 100) / 100;
 
@@ -16,6 +18,8 @@ console.log(`render-jobs bench — node ${process.version}, ${cpus().length} cor
 if (!only || only === 'fs') await fsBench();
 if (!only || only === 'supabase') await supabaseBench();
 if (!only || only === 'delivery') await deliveryBench();
+if (!only || only === 'peer') await peerBench(quick);
+if (!only || only === 'load') await loadBench();
 
 async function fsBench() {
 console.log('== fs store ==');
@@ -101,4 +105,13 @@ async function deliveryBench() {
   }))));
   const s = await streamCost({ streams: 20, seconds: quick ? 3 : 6 });
   console.log(`Open event streams (20 pending jobs): ${round(s.getsPerStreamPerSecond)} store reads per stream per second; queue/metrics listings shared: ${round(s.listsPerSecond)}/s in all`);
+}
+
+async function loadBench() {
+  const seconds = quick ? 15 : 60;
+  console.log(`\n== Load (autocannon on loopback, API and worker as processes, fs store): ${seconds} s, 300 pollers, 20 creates/s ==`);
+  const r = await runLoad({ seconds, pollers: 300, createsPerSecond: 20, seedJobs: 100 });
+  const row = (name: string, s: typeof r.polls) => ({ traffic: name, requests: s.requests, 'req/s': s.perSecond.toFixed(0), p50: ms(s.p50), p90: ms(s.p90), p99: ms(s.p99), max: ms(s.max), errors: s.errors, timeouts: s.timeouts, 'non-2xx': s.non2xx });
+  console.log(table([row('status polls', r.polls), row('creates', r.creates)]));
+  console.log(`${r.jobsCreated} jobs created; of the newest 100, ${r.jobsCompletedAfter} completed 3 s after the run.`);
 }

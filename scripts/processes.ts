@@ -17,8 +17,14 @@ export interface Proc {
   waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-export function startProcess(entry: 'worker/main.ts' | 'server/main.ts', env: Record<string, string | undefined>): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
+export function startProcess(
+  /** A TypeScript entry point under the project root that logs a JSON `listening` line with its port. */
+  entry: string,
+  env: Record<string, string | undefined>,
+  /** A bundled build of `entry` to run instead (starts in a tenth of the time: no TypeScript to compile). */
+  compiled?: string,
+): Promise<Proc> {
+  const child = spawn(process.execPath, compiled ? [compiled] : ['--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
     // The 'listening' line is read at info level: quieter levels from the caller's env are raised.
     env: { ...process.env, ...env, LOG_LEVEL: /^(debug|trace)$/.test(env.LOG_LEVEL ?? process.env.LOG_LEVEL ?? '') ? (env.LOG_LEVEL ?? process.env.LOG_LEVEL) : 'info' },
@@ -64,7 +70,7 @@ export function startProcess(entry: 'worker/main.ts' | 'server/main.ts', env: Re
     });
   };
 
-  return waitForLog((l) => l.msg === 'worker listening' || l.msg === 'api listening').then(
+  return waitForLog((l) => typeof l.msg === 'string' && l.msg.endsWith('listening')).then(
     (l) => {
       const port = Number(l.port);
       return { child, port, url: `http://127.0.0.1:${port}`, lines, exited, waitForLog };
@@ -76,8 +82,31 @@ export function startProcess(entry: 'worker/main.ts' | 'server/main.ts', env: Re
   );
 }
 
-export function startWorker(env: Record<string, string | undefined>): Promise<Proc> {
-  return startProcess('worker/main.ts', { WORKER_PORT: '0', ...env });
+export function startWorker(env: Record<string, string | undefined>, compiled?: string): Promise<Proc> {
+  return startProcess('worker/main.ts', { WORKER_PORT: '0', ...env }, compiled);
+}
+
+/**
+ * The worker (and any extra entry points) bundled with esbuild, for runs that start many worker
+ * processes: each then starts without compiling TypeScript. Built under node_modules/.cache so
+ * that packages resolve and nothing lands in the work tree.
+ */
+export async function bundleWorker(extra: string[] = []): Promise<{ worker: string; outdir: string }> {
+  const { build } = await import('esbuild');
+  const outdir = path.join(ROOT, 'node_modules', '.cache', 'render-jobs-bundles', String(process.pid));
+  await build({
+    entryPoints: ['worker/main.ts', ...extra].map((e) => path.join(ROOT, e)),
+    outdir,
+    outbase: ROOT,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outExtension: { '.js': '.mjs' },
+    logLevel: 'error',
+  });
+  return { worker: path.join(outdir, 'worker', 'main.mjs'), outdir };
 }
 
 export function startApiProcess(env: Record<string, string | undefined>): Promise<Proc> {

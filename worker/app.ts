@@ -1,5 +1,6 @@
 // The worker's HTTP face: `POST /process` (a poke: look for work now) and `GET /healthz`.
 import express from 'express';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { z } from 'zod';
 import { UnauthorizedError, ValidationError } from '../shared/errors.js';
 import { jsonErrors, notFound } from '../shared/http/express-errors.js';
@@ -13,6 +14,9 @@ const PokeBody = z.object({ jobId: JobId, projectId: ProjectId }).partial();
 
 export function createWorkerApp(opts: { loop: ClaimLoop; secret: string | null; workerId: string; log: Logger }) {
   const app = express();
+  // How late timers fire: a worker juggling many renders must stay responsive to its heartbeats.
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
   app.disable('x-powered-by');
 
   app.get('/healthz', function healthz(_req, res) {
@@ -23,6 +27,7 @@ export function createWorkerApp(opts: { loop: ClaimLoop; secret: string | null; 
       active: opts.loop.activeCount,
       stopping,
       rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20),
+      eventLoopDelayMs: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
     });
   });
 

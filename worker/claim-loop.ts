@@ -15,6 +15,8 @@ import { MINUTE } from '../shared/time.js';
 
 /** A marker whose document never appeared is a create that crashed half way, once this old. */
 const ORPHAN_MARKER_AGE_MS = 1 * MINUTE;
+/** Jobs the stall sweep checks at once. */
+const SWEEP_PARALLEL = 8;
 /** How long to leave a job alone whose document cannot be read (it is logged each time). */
 const BROKEN_JOB_BACKOFF_MS = 1 * MINUTE;
 
@@ -43,6 +45,11 @@ export class ClaimLoop {
   private claiming = 0;
   /** The global cap was full when last tried: no claims before this time (or a local slot frees). */
   private globalFullUntil = 0;
+  /** For the stall sweep: jobs that cannot have stalled before these times (running under a live lease, or pending). */
+  private readonly sweepNotBefore = new Map<string, number>();
+  private lastSweepMs = 0;
+  /** The project of each job whose marker was read: markers never change it. */
+  private readonly projects = new Map<string, string>();
 
   constructor(
     private readonly deps: QueueDeps,
@@ -127,12 +134,42 @@ export class ClaimLoop {
     }
     if (this.hasRoom()) {
       const skip = (jobId: string) => this.active.has(jobId) || this.notBefore.has(jobId);
-      for await (const due of scanDue(this.deps, skip)) {
+      for await (const due of scanDue(this.deps, skip, this.projects)) {
         if (!this.hasRoom()) break;
         claims.push(this.claimInSlot(due));
       }
+    } else if (!this.stopping && now - this.lastSweepMs >= this.deps.queue.pollIntervalMs) {
+      this.lastSweepMs = now;
+      await this.sweepStalled(now);
     }
     await Promise.all(claims);
+  }
+
+  /**
+   * With no free slot this worker cannot take over a dead worker's job, but it can put it back in
+   * the queue, so that no job stays `processing` on a dead worker longer than its lease and one
+   * sweep, however busy the living workers are. Reads are spent only where a stall is possible:
+   * a job seen pending cannot stall within a lease, a running one not before its lease runs out.
+   */
+  private async sweepStalled(now: number): Promise<void> {
+    for (const [jobId, at] of this.sweepNotBefore) if (at <= now) this.sweepNotBefore.delete(jobId);
+    const skip = (jobId: string) => this.active.has(jobId) || this.sweepNotBefore.has(jobId);
+    const due: DueJob[] = [];
+    for await (const job of scanDue(this.deps, skip, this.projects)) due.push(job);
+    // Checked side by side: one slow read must not hold up the job that did stall.
+    const check = async (job: DueJob) => {
+      const outcome = await claimJob(this.deps, job, { workerId: this.opts.workerId, toRequeue: true }).catch((err: unknown) => {
+        this.deps.log.warn({ err, jobId: job.jobId }, 'stall sweep could not check a job');
+        return null;
+      });
+      if (outcome?.kind === 'busy') this.sweepNotBefore.set(job.jobId, outcome.retryAtMs);
+      else if (outcome?.kind === 'not_due' || outcome?.kind === 'capped') this.sweepNotBefore.set(job.jobId, now + this.deps.queue.leaseMs);
+      else if (outcome?.kind === 'finished') this.poke(); // requeued: whoever has room takes it
+    };
+    const workers = Array.from({ length: Math.min(SWEEP_PARALLEL, due.length) }, async () => {
+      for (let job = due.shift(); job && !this.stopping; job = due.shift()) await check(job);
+    });
+    await Promise.all(workers);
   }
 
   private async claimInSlot(due: DueJob): Promise<void> {

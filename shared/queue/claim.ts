@@ -4,7 +4,7 @@ import { appendHistory } from '../job/history.js';
 import type { JobDocument } from '../job/document.js';
 import { isTerminal } from '../job/status.js';
 import { CLOCK_SKEW_MS, type QueueDeps } from './deps.js';
-import { cancelled, countedAttempts, fail } from './finish.js';
+import { cancelled, countedAttempts, fail, requeueLost } from './finish.js';
 import { JobHolder } from './holder.js';
 import { readJob } from './job-docs.js';
 import { createLease, readLease } from './lease.js';
@@ -24,6 +24,11 @@ export interface ClaimOptions {
   workerId: string;
   /** Claim only to cancel: ignore `runAfter` and never start a render. */
   toCancel?: boolean;
+  /**
+   * Claim only a job whose worker died, to put it back in the queue: a worker with no free slot
+   * still frees others' stalled jobs, so none stays `processing` on a dead worker for long.
+   */
+  toRequeue?: boolean;
 }
 
 /** Leases beyond maxAttempts that hand-backs may use before the job is failed anyway. */
@@ -42,6 +47,7 @@ export async function claimJob(
     const now = deps.now();
     const runAfterMs = Date.parse(doc.runAfter);
     if (doc.status === 'pending' && runAfterMs > now && !opts.toCancel) return { kind: 'not_due', retryAtMs: runAfterMs };
+    if (opts.toRequeue && doc.status !== 'processing') return { kind: 'not_due', retryAtMs: now + deps.queue.pollIntervalMs };
     if (doc.status === 'processing') {
       const expiresMs = doc.leaseExpiresAt ? Date.parse(doc.leaseExpiresAt) : 0;
       if (expiresMs + CLOCK_SKEW_MS > now) return { kind: 'busy', retryAtMs: expiresMs + CLOCK_SKEW_MS };
@@ -51,7 +57,7 @@ export async function claimJob(
     // A job that ends here (cancelled, expired) needs no slot; one that will run takes its slots
     // before its lease, so a job over a cap waits as pending instead of using up attempts.
     let holds: SlotHold[] = [];
-    if (!opts.toCancel && !pastStartDeadline(doc, now)) {
+    if (!opts.toCancel && !opts.toRequeue && !pastStartDeadline(doc, now)) {
       const taken = await takeSlots(deps, { ...ref, attempt, ownerId: doc.ownerId });
       if ('full' in taken) return { kind: 'capped', full: taken.full, retryAtMs: now + deps.queue.pollIntervalMs };
       holds = taken.holds;
@@ -116,6 +122,7 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
   if (lease.attempt > holder.doc.maxAttempts + HAND_BACK_ALLOWANCE) {
     return { kind: 'finished', doc: await fail(holder, 'too_many_attempts', 'The job was handed back too many times.') };
   }
+  if (opts.toRequeue) return { kind: 'finished', doc: await requeueLost(holder) };
 
   await holder.write((d, now) => ({
     ...d,

@@ -95,6 +95,11 @@ export function handBack(holder: JobHolder): Promise<JobDocument> {
   return requeue(holder, 0, 'handed_back', 'The worker stopped; the job is back in the queue.', null);
 }
 
+/** A job taken from a dead worker by one with no room to run it: back to the queue, due now. */
+export function requeueLost(holder: JobHolder): Promise<JobDocument> {
+  return requeue(holder, 0, 'lost', 'Its worker stopped; the job is back in the queue.', null);
+}
+
 async function requeue(holder: JobHolder, delayMs: number, outcome: Outcome, message: string, error: string | null): Promise<JobDocument> {
   const old = holder.doc;
   const runAfterMs = holder.deps.now() + delayMs;

@@ -7,8 +7,10 @@ import type { JobDocument } from '../../shared/job/document.js';
 import { listAll, type ObjectStore } from '../../shared/store/object-store.js';
 import { smallRequest } from '../helpers/concept.js';
 import { testDeps } from '../helpers/deps.js';
-import { type Proc, startWorker } from '../../scripts/processes.js';
-import { type ProcessStoreFixture, selectedProcessStores } from '../helpers/stores.js';
+import { type Proc, ROOT, startWorker, stop as stopWorker } from '../../scripts/processes.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { type ProcessStoreFixture, selectedProcessStores, tempDir } from '../helpers/stores.js';
 import { until } from '../helpers/wait.js';
 
 async function names(store: ObjectStore, prefix: string): Promise<string[]> {
@@ -107,6 +109,37 @@ for (const [backend, make] of selectedProcessStores()) {
           ['new-deploy', 'completed'],
         ]);
         expect(done.message).toBe('Render complete.');
+      });
+    });
+
+    describe('a redeploy: the old worker gets SIGTERM while the new one starts', () => {
+      it('loses nothing and doubles nothing: each job completes once, with one result and one charge', async () => {
+        const ledgerDir = await tempDir('render-jobs-ledger-');
+        const ledger = path.join(ledgerDir.dir, 'charges.log');
+        writeFileSync(ledger, '');
+        const charging = { CHARGE_HOOK_MODULE: path.join(ROOT, 'test/chaos/charge-ledger.ts'), CHAOS_CHARGE_LEDGER: ledger };
+        const old = await spawn({ WORKER_ID: 'old-release', WORKER_DRAIN_MS: '300', WORKER_CONCURRENCY: '4', ...charging });
+        const jobs = await Promise.all(Array.from({ length: 6 }, () => enqueueJob(testDeps(store), smallRequest('overlap'))));
+        await until(async () => (await Promise.all(jobs.map((j) => readJob(store, j.projectId, j.jobId)))).filter((d) => d?.status === 'processing').length === 4, 20_000, 'four jobs running on the old worker');
+        // Railway starts the new deployment and stops the old one at the same moment.
+        const [, next] = await Promise.all([(async () => {
+          old.child.kill('SIGTERM');
+          return old.exited;
+        })(), spawn({ WORKER_ID: 'new-release', RENDER_DELAY_MS: '300', ...charging })]);
+        expect(await old.exited).toEqual({ code: 0, signal: null });
+        const done = await Promise.all(jobs.map((j) => waitFor(j, (d) => d.status === 'completed')));
+        for (const d of done) {
+          expect(d.attempts.filter((a) => a.outcome === 'completed')).toHaveLength(1);
+          expect(d.attempts.filter((a) => a.outcome === 'running' || a.outcome === 'lost')).toEqual([]);
+        }
+        // The four that were running on the old worker were handed back, not lost; the new one finished them.
+        expect(done.filter((d) => d.attempts.some((a) => a.outcome === 'handed_back' && a.workerId === 'old-release'))).toHaveLength(4);
+        expect(done.every((d) => d.workerId === 'new-release')).toBe(true);
+        expect((await names(store, 'results/overlap/')).sort()).toEqual(jobs.map((j) => `${j.jobId}.png`).sort());
+        await until(() => readFileSync(ledger, 'utf8').split('\n').filter(Boolean).length >= 6, 5_000, 'six charges');
+        expect(readFileSync(ledger, 'utf8').split('\n').filter(Boolean).sort()).toEqual(jobs.map((j) => j.jobId).sort());
+        await stopWorker(next);
+        await ledgerDir.cleanup();
       });
     });
 

@@ -1,0 +1,41 @@
+// Chaos, scaled for CI: 100+ jobs, 3 worker processes killed with SIGKILL at random and replaced,
+// on the filesystem store and on the Supabase stand-in with a fifth of storage requests failing.
+// `npm run chaos -- --jobs 1000 --workers 4` runs the same harness large.
+import { describe, expect, it } from 'vitest';
+import { runChaos, type ChaosOptions } from './harness.js';
+
+const base: Omit<ChaosOptions, 'store' | 'faultRate' | 'seed'> = {
+  jobs: 100,
+  workers: 3,
+  renderMs: 300,
+  killEveryMs: [800, 2000],
+  leaseMs: 2_000,
+  timeoutMs: 150_000,
+};
+
+describe.each([
+  ['fs', { store: 'fs', faultRate: 0, seed: 101 }],
+  ['supabase stand-in, 20% of storage requests failing or slow', { store: 'supabase', faultRate: 0.2, seed: 202 }],
+] as const)('chaos on %s', (_label, opts) => {
+  it('ends every job, one result and at most one charge each, none stuck on a dead worker', async () => {
+    const r = await runChaos({ ...base, ...opts });
+    const summary = { ...r, docs: undefined };
+    console.log(`chaos ${opts.store}: ${JSON.stringify(summary)}`);
+    expect(r.jobs).toBe(100);
+    expect(r.completed + r.failed).toBe(r.jobs); // terminal, and nobody cancelled anything
+    expect(r.other).toBe(0);
+    expect(r.kills).toBeGreaterThanOrEqual(5);
+    expect(r.lostAttempts).toBeGreaterThan(0); // the kills hit running jobs
+    expect(r.maxStuckMs).toBeLessThanOrEqual(r.stuckLimitMs);
+    expect(r.resultsMissing).toBe(0);
+    expect(r.strayResults).toBe(0);
+    expect(r.doubleCharges).toBe(0);
+    expect(r.chargesOfUnfinished).toBe(0);
+    expect(r.completedWithoutCharge).toBe(0);
+    if (opts.faultRate > 0) expect(r.faultsInjected! / r.storageRequests!).toBeGreaterThanOrEqual(0.15);
+    for (const d of r.docs) {
+      expect(d.attempts.filter((a) => a.outcome === 'running')).toEqual([]);
+      expect(d.attempts.filter((a) => a.outcome === 'completed').length).toBe(d.status === 'completed' ? 1 : 0);
+    }
+  }, 200_000);
+});

@@ -1,0 +1,288 @@
+// Chaos: N real worker processes on one store, SIGKILLed at random while jobs run and replaced by
+// new ones, while jobs keep arriving; on the Supabase stand-in, a share of all storage requests
+// fail or are slow as well. At the end every job must be terminal, with exactly one result if it
+// completed, at most one charge, and no job may have stayed `processing` on a dead worker longer
+// than the lease plus one sweep. Used by the CI test (scaled down) and `npm run chaos` (large).
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { rm } from 'node:fs/promises';
+import { bundleWorker, type Proc, startWorker } from '../../scripts/processes.js';
+import { parseJob } from '../../shared/queue/job-docs.js';
+import type { JobDocument } from '../../shared/job/document.js';
+import { createJobOnce } from '../../shared/queue/idempotency.js';
+import { CLOCK_SKEW_MS } from '../../shared/queue/deps.js';
+import { listAll, type ObjectStore } from '../../shared/store/object-store.js';
+import { keys } from '../../shared/store/keys.js';
+import { pino } from 'pino';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { StoreUnavailableError } from '../../shared/errors.js';
+import { smallRequest } from '../helpers/concept.js';
+import { testQueue } from '../helpers/deps.js';
+import { type ProcessStoreFixture, servedSupabase, tempDir } from '../helpers/stores.js';
+import { FsObjectStore } from '../../shared/store/fs-store.js';
+import { randomFaults, seededRandom } from '../stand-ins/faults.js';
+
+export interface ChaosOptions {
+  jobs: number;
+  workers: number;
+  store: 'fs' | 'supabase';
+  /** Share of storage requests that fail or are slow (Supabase stand-in only). */
+  faultRate: number;
+  renderMs: number;
+  /** A worker is killed every this many ms (picked at random in the range). */
+  killEveryMs: [number, number];
+  leaseMs: number;
+  seed: number;
+  timeoutMs: number;
+  onProgress?: (line: string) => void;
+}
+
+export interface ChaosReport {
+  jobs: number;
+  completed: number;
+  failed: number;
+  other: number;
+  kills: number;
+  workersStarted: number;
+  lostAttempts: number;
+  /** Longest time a job stayed `processing` on a killed worker before another took it over. */
+  maxStuckMs: number;
+  /** What the rules promise: lease + clock skew + one sweep interval, plus the sweep's own time. */
+  stuckLimitMs: number;
+  stuckMs: number[];
+  doubleCharges: number;
+  chargesOfUnfinished: number;
+  completedWithoutCharge: number;
+  /** Completed jobs whose charge hook never ran: the worker died between the marker and the call. */
+  chargesLost: number;
+  chargeMarkersLeftCharging: number;
+  resultsMissing: number;
+  strayResults: number;
+  storageRequests: number | null;
+  faultsInjected: number | null;
+  durationMs: number;
+  docs: JobDocument[];
+}
+
+const POLL_MS = 100;
+const HEARTBEAT_MS = 300;
+/**
+ * The sweep itself: reading the queue and taking the stalled job over, about four storage requests
+ * one after another (read the job, create the lease, check the fence, write). On a store failing a
+ * fifth of its requests each failure costs a retry after a 100–1,600 ms backoff, and a slow answer
+ * 200 ms, so there a takeover may take several seconds more (measured over 1,000 jobs: p90 1.3 s,
+ * max 4.1 s beyond lease + skew).
+ */
+const SWEEP_ALLOWANCE_MS = { clean: 1_500, faulty: 5_000 };
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
+  const started = Date.now();
+  const random = seededRandom(o.seed);
+  const say = o.onProgress ?? (() => undefined);
+  let fx: ProcessStoreFixture;
+  let injected = 0;
+  if (o.store === 'fs') {
+    const tmp = await tempDir('render-jobs-chaos-');
+    const dir = path.join(tmp.dir, 'jobs');
+    fx = { store: new FsObjectStore(dir), env: { STORE: 'fs', JOBS_DIR: dir }, cleanup: tmp.cleanup };
+  } else {
+    const plan = randomFaults(
+      o.faultRate,
+      [{ kind: 'status', status: 503 }, { kind: 'status', status: 500 }, { kind: 'drop' }, { kind: 'drop-after' }, { kind: 'slow', ms: 200 }],
+      seededRandom(o.seed + 1),
+    );
+    fx = await servedSupabase({ atomicCreate: true, faults: (op) => {
+      const f = plan(op);
+      if (f) injected++;
+      return f;
+    } });
+  }
+  const store = fx.store;
+  const ledgerDir = await tempDir('render-jobs-ledger-');
+  const ledger = path.join(ledgerDir.dir, 'charges.log');
+  writeFileSync(ledger, '');
+  // Dozens of workers start during a run: bundled, each starts in ~0.2 s instead of compiling
+  // TypeScript for a second or two on a machine the chaos already keeps busy.
+  const bundle = await bundleWorker(['test/chaos/charge-ledger.ts']);
+  const workerEnv = {
+    ...fx.env,
+    RENDERER: 'stub',
+    RENDER_DELAY_MS: String(o.renderMs),
+    LEASE_MS: String(o.leaseMs),
+    HEARTBEAT_MS: String(HEARTBEAT_MS),
+    POLL_INTERVAL_MS: String(POLL_MS),
+    CLAIM_SETTLE_MS: '100',
+    WORKER_CONCURRENCY: '4',
+    MAX_ATTEMPTS: '10',
+    RETRY_BASE_MS: '100',
+    RETRY_MAX_MS: '500',
+    STORE_RETRIES: '4',
+    WORKER_DRAIN_MS: '1000',
+    CHARGE_HOOK_MODULE: path.join(bundle.outdir, 'test/chaos/charge-ledger.mjs'),
+    CHAOS_CHARGE_LEDGER: ledger,
+    LOG_LEVEL: 'warn',
+  };
+
+  const live = new Map<string, Proc>();
+  const killedAt = new Map<string, number>();
+  let generation = 0;
+  const starting = new Set<Promise<void>>();
+  const spawn = () => {
+    const id = `chaos-${++generation}`;
+    const started = startWorker({ ...workerEnv, WORKER_ID: id }, bundle.worker).then((p) => {
+      live.set(id, p);
+      void p.exited.then(() => live.delete(id));
+    });
+    starting.add(started);
+    void started.finally(() => starting.delete(started)).catch(() => undefined);
+    return started;
+  };
+  await Promise.all(Array.from({ length: o.workers }, spawn));
+
+  // Jobs arrive over the run, each under an idempotency key: a create retried after a storage
+  // fault returns the same job instead of making a second one.
+  const deps = { store, queue: { ...testQueue, claimSettleMs: 100, maxAttempts: 10 }, log: pino({ level: 'silent' }), now: Date.now };
+  const created: Array<{ projectId: string; jobId: string }> = [];
+  const creating = (async () => {
+    for (let i = 0; i < o.jobs; i++) {
+      for (let tries = 0; ; tries++) {
+        try {
+          const { job } = await createJobOnce(deps, smallRequest('chaos'), { ownerId: null, idempotencyKey: `chaos-${o.seed}-${i}` });
+          created.push(job);
+          break;
+        } catch (err) {
+          if (tries > 20) throw err;
+        }
+      }
+      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+
+  let kills = 0;
+  let stopKilling = false;
+  const stopped = new AbortController();
+  const killing = (async () => {
+    while (!stopKilling) {
+      const [min, max] = o.killEveryMs;
+      await sleep(min + random() * (max - min), undefined, { signal: stopped.signal }).catch(() => undefined);
+      if (stopKilling) break;
+      const ids = [...live.keys()];
+      if (ids.length === 0) continue;
+      const id = ids[Math.floor(random() * ids.length)]!;
+      const victim = live.get(id)!;
+      killedAt.set(id, Date.now());
+      victim.child.kill('SIGKILL');
+      kills++;
+      await victim.exited;
+      if (!stopKilling) void spawn().catch(() => undefined); // a failed start shows as fewer workers, and in the checks
+    }
+  })();
+
+  await creating;
+  say(`${created.length} jobs created; ${kills} workers killed so far`);
+  // Every pending or running job has a queue marker (the rules keep it until the job is terminal
+  // and settled), so an empty queue folder means done: one listing per look, not a read per job
+  // (the stand-in serves every worker too, and would spend itself on the harness's reads).
+  const deadline = started + o.timeoutMs;
+  for (;;) {
+    let open: number;
+    try {
+      open = (await store.list(keys.queueFolder, { limit: 1000 })).items.length;
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      continue;
+    }
+    if (open === 0) break;
+    if (Date.now() > deadline) throw new Error(`chaos: ${open} jobs still queued or running after ${o.timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  stopKilling = true;
+  stopped.abort();
+  await killing;
+  await Promise.allSettled([...starting]);
+  await Promise.all([...live.values()].map(async (p) => {
+    p.child.kill('SIGTERM');
+    await p.exited;
+  }));
+  if (fx.standIn) fx.standIn.faults = undefined; // the checks below read the store as it is
+  say(`all terminal after ${Date.now() - started} ms; checking`);
+
+  const docs = await readAll(store, created);
+  const lines = readFileSync(ledger, 'utf8').split('\n').filter(Boolean);
+  const chargesPer = new Map<string, number>();
+  for (const l of lines) chargesPer.set(l, (chargesPer.get(l) ?? 0) + 1);
+  const results = new Set<string>();
+  for await (const e of listAll(store, 'results/chaos/')) results.add(e.name);
+
+  let maxStuckMs = 0;
+  let lostAttempts = 0;
+  const stuck: number[] = [];
+  for (const d of docs) {
+    for (const a of d.attempts) {
+      const killed = killedAt.get(a.workerId);
+      if (a.outcome !== 'lost' || killed === undefined || !a.endedAt) continue;
+      lostAttempts++;
+      maxStuckMs = Math.max(maxStuckMs, Date.parse(a.endedAt) - killed);
+      stuck.push(Date.parse(a.endedAt) - killed);
+    }
+  }
+  let chargingLeft = 0;
+  let completedWithoutCharge = 0;
+  for (const d of docs.filter((x) => x.status === 'completed')) {
+    const marker = await store.get(keys.charge(d.projectId, d.jobId));
+    if (!marker) completedWithoutCharge++;
+    else if (JSON.parse(marker.body.toString()).state === 'charging') chargingLeft++;
+  }
+  const completed = docs.filter((d) => d.status === 'completed');
+  const report: ChaosReport = {
+    jobs: created.length,
+    completed: completed.length,
+    failed: docs.filter((d) => d.status === 'failed').length,
+    other: docs.filter((d) => d.status !== 'completed' && d.status !== 'failed').length,
+    kills,
+    workersStarted: generation,
+    lostAttempts,
+    maxStuckMs,
+    stuckMs: stuck.sort((a, b) => a - b),
+    stuckLimitMs: o.leaseMs + CLOCK_SKEW_MS + POLL_MS + (o.faultRate > 0 ? SWEEP_ALLOWANCE_MS.faulty : SWEEP_ALLOWANCE_MS.clean),
+    doubleCharges: [...chargesPer.values()].filter((n) => n > 1).length,
+    chargesOfUnfinished: docs.filter((d) => d.status !== 'completed' && chargesPer.has(d.jobId)).length,
+    completedWithoutCharge,
+    chargesLost: completed.filter((d) => !chargesPer.has(d.jobId)).length,
+    chargeMarkersLeftCharging: chargingLeft,
+    resultsMissing: completed.filter((d) => !results.has(`${d.jobId}.png`) || d.result?.key !== keys.result('chaos', d.jobId, 'png')).length,
+    strayResults: [...results].filter((n) => !completed.some((d) => `${d.jobId}.png` === n)).length,
+    storageRequests: fx.standIn ? fx.standIn.totalRequests : null,
+    faultsInjected: fx.standIn ? injected : null,
+    durationMs: Date.now() - started,
+    docs,
+  };
+  await fx.cleanup();
+  await ledgerDir.cleanup();
+  await rm(bundle.outdir, { recursive: true, force: true });
+  return report;
+}
+
+async function readAll(store: ObjectStore, refs: Array<{ projectId: string; jobId: string }>): Promise<JobDocument[]> {
+  const out: JobDocument[] = [];
+  // In batches: a thousand reads at once would be a load test of its own.
+  for (let i = 0; i < refs.length; i += 50) {
+    const batch = await Promise.all(
+      refs.slice(i, i + 50).map(async (r) => {
+        const key = keys.job(r.projectId, r.jobId);
+        for (let tries = 0; ; tries++) {
+          try {
+            const o = await store.get(key);
+            if (!o) throw new Error(`chaos: job ${r.jobId} vanished`);
+            return parseJob(key, o.body);
+          } catch (err) {
+            // Injected faults outlast the store's own retries now and then; anything else is a finding.
+            if (!(err instanceof StoreUnavailableError) || tries >= 10) throw err;
+          }
+        }
+      }),
+    );
+    out.push(...batch);
+  }
+  return out;
+}
