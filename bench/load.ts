@@ -11,6 +11,8 @@ export interface LoadOptions {
   seconds: number;
   pollers: number;
   createsPerSecond: number;
+  /** How often each poller asks. */
+  pollsPerClientPerSecond: number;
   /** Jobs created before the run, polled at random. */
   seedJobs: number;
 }
@@ -72,12 +74,15 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     const polls = cannon({
       url: api.url,
       connections: o.pollers,
+      // Each poller asks about once a second (the API's poll hint is 0.5–5 s): hundreds of clients,
+      // not hundreds of tight loops.
+      overallRate: Math.round(o.pollers * o.pollsPerClientPerSecond),
       duration: o.seconds,
       requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/api/jobs/${ids[Math.floor(Math.random() * ids.length)]}?projectId=load` }) }],
     });
     const creates = cannon({
       url: `${api.url}/api/jobs/render`,
-      connections: Math.max(1, Math.ceil(o.createsPerSecond / 10)),
+      connections: Math.max(1, o.createsPerSecond),
       overallRate: o.createsPerSecond,
       duration: o.seconds,
       method: 'POST',

@@ -109,8 +109,8 @@ async function deliveryBench() {
 
 async function loadBench() {
   const seconds = quick ? 15 : 60;
-  console.log(`\n== Load (autocannon on loopback, API and worker as processes, fs store): ${seconds} s, 300 pollers, 20 creates/s ==`);
-  const r = await runLoad({ seconds, pollers: 300, createsPerSecond: 20, seedJobs: 100 });
+  console.log(`\n== Load (autocannon on loopback, API and worker as processes, fs store): ${seconds} s, 300 pollers polling once a second, 20 creates/s ==`);
+  const r = await runLoad({ seconds, pollers: 300, pollsPerClientPerSecond: 1, createsPerSecond: 20, seedJobs: 100 });
   const row = (name: string, s: typeof r.polls) => ({ traffic: name, requests: s.requests, 'req/s': s.perSecond.toFixed(0), p50: ms(s.p50), p90: ms(s.p90), p99: ms(s.p99), max: ms(s.max), errors: s.errors, timeouts: s.timeouts, 'non-2xx': s.non2xx });
   console.log(table([row('status polls', r.polls), row('creates', r.creates)]));
   console.log(`${r.jobsCreated} jobs created; of the newest 100, ${r.jobsCompletedAfter} completed 3 s after the run.`);
