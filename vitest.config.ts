@@ -3,13 +3,22 @@ import { defineConfig } from 'vitest/config';
 // Live tests talk to a real Supabase project: only when one is configured.
 const live = Boolean(process.env.SUPABASE_URL && process.env.SUPABASE_SERVICE_ROLE_KEY);
 
+const exclude = live ? ['**/node_modules/**'] : ['**/node_modules/**', '**/*.live.test.ts'];
+// Chaos, load and fuzz runs take the whole machine: they run after everything else, one at a
+// time, so that timing-sensitive tests (leases of 1.5 s) never share the cores with them.
+const heavy = ['test/chaos/**/*.test.ts', 'test/load/**/*.test.ts', 'test/fuzz/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    exclude: live ? ['**/node_modules/**'] : ['**/node_modules/**', '**/*.live.test.ts'],
-    // Crash and drain tests start real worker processes; two files at a time suits a 2-core machine.
-    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        // Crash and drain tests start real worker processes; two files at a time suits a 2-core machine.
+        test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: [...exclude, ...heavy], maxWorkers: 2, sequence: { groupOrder: 0 } },
+      },
+      { extends: true, test: { name: 'proof', include: heavy, exclude, fileParallelism: false, sequence: { groupOrder: 1 } } },
+    ],
   },
 });

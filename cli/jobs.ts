@@ -19,7 +19,9 @@ export class CliError extends Error {
   }
 }
 
-const clientFor = (g: GlobalOptions) => createClient({ baseUrl: g.api, projectId: g.project });
+// RENDER_JOBS_TOKEN: the API key, or a Supabase access token, when the API asks for one.
+const clientFor = (g: GlobalOptions) =>
+  createClient({ baseUrl: g.api, projectId: g.project, ...(process.env.RENDER_JOBS_TOKEN ? { headers: { authorization: `Bearer ${process.env.RENDER_JOBS_TOKEN}` } } : {}) });
 
 function exitFor(job: Job): number {
   return job.status === 'completed' ? EXIT.done : job.status === 'cancelled' ? EXIT.cancelled : EXIT.failed;

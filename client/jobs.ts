@@ -28,8 +28,16 @@ export class Jobs {
     return p;
   }
 
-  create(request: Record<string, unknown> & { projectId?: string }, opts: { signal?: AbortSignal } = {}): Promise<CreatedJob> {
-    return this.core.request('POST', '/api/jobs/render', { body: { ...request, projectId: this.project(request.projectId) }, signal: opts.signal });
+  /**
+   * With an `idempotencyKey` the create is safe to repeat, so it is retried like a read (network
+   * errors, 5xx, 429): a repeat returns the same job, never a second one.
+   */
+  create(request: Record<string, unknown> & { projectId?: string }, opts: { signal?: AbortSignal; idempotencyKey?: string } = {}): Promise<CreatedJob> {
+    return this.core.request('POST', '/api/jobs/render', {
+      body: { ...request, projectId: this.project(request.projectId) },
+      signal: opts.signal,
+      ...(opts.idempotencyKey ? { headers: { 'idempotency-key': opts.idempotencyKey }, idempotent: true } : {}),
+    });
   }
 
   retrieve(jobId: string, opts: { projectId?: string; signal?: AbortSignal } = {}): Promise<JobView> {

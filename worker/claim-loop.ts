@@ -15,6 +15,8 @@ import { MINUTE } from '../shared/time.js';
 
 /** A marker whose document never appeared is a create that crashed half way, once this old. */
 const ORPHAN_MARKER_AGE_MS = 1 * MINUTE;
+/** A marker whose document is not there (yet) is looked at again after this long. */
+const MISSING_RECHECK_MS = 1_000;
 /** Jobs the stall sweep checks at once. */
 const SWEEP_PARALLEL = 8;
 /** How long to leave a job alone whose document cannot be read (it is logged each time). */
@@ -162,7 +164,8 @@ export class ClaimLoop {
         this.deps.log.warn({ err, jobId: job.jobId }, 'stall sweep could not check a job');
         return null;
       });
-      if (outcome?.kind === 'busy') this.sweepNotBefore.set(job.jobId, outcome.retryAtMs);
+      if (outcome?.kind === 'terminal' || outcome?.kind === 'missing') await this.tidyMarker(job, outcome, now);
+      else if (outcome?.kind === 'busy') this.sweepNotBefore.set(job.jobId, outcome.retryAtMs);
       else if (outcome?.kind === 'not_due' || outcome?.kind === 'capped') this.sweepNotBefore.set(job.jobId, now + this.deps.queue.leaseMs);
       else if (outcome?.kind === 'finished') this.poke(); // requeued: whoever has room takes it
     };
@@ -217,18 +220,25 @@ export class ClaimLoop {
         if (outcome.full === 'global') this.globalFullUntil = outcome.retryAtMs;
         return;
       case 'terminal':
-        // A marker outliving its job: the holder died after the final write. Finish its tidy-up.
-        if (due.markerKey) {
-          await chargeOnce(this.deps, outcome.doc);
-          await dropMarker(this.deps.store, due.runAfterMs, due.jobId);
-        }
-        return;
       case 'missing':
-        if (due.markerKey && due.runAfterMs < now - ORPHAN_MARKER_AGE_MS) await dropMarker(this.deps.store, due.runAfterMs, due.jobId);
-        else this.notBefore.set(due.jobId, now + this.deps.queue.pollIntervalMs);
-        return;
+        return this.tidyMarker(due, outcome, now);
       case 'finished':
         return;
+    }
+  }
+
+  /** A marker whose job has ended (the holder died after its final write) or never came to be. */
+  private async tidyMarker(due: DueJob, outcome: { kind: 'terminal'; doc: JobDocument } | { kind: 'missing' }, now: number): Promise<void> {
+    if (!due.markerKey) return; // a poke's hint, not a marker
+    if (outcome.kind === 'terminal') {
+      await chargeOnce(this.deps, outcome.doc);
+      await dropMarker(this.deps.store, due.runAfterMs, due.jobId);
+    } else if (due.runAfterMs < now - ORPHAN_MARKER_AGE_MS) {
+      await dropMarker(this.deps.store, due.runAfterMs, due.jobId);
+    } else {
+      // Probably a create between its two writes (its poke brings the job straight here). Looked
+      // at again a second later, not every scan: at the head of the queue it would hold the scan up.
+      this.notBefore.set(due.jobId, now + Math.max(this.deps.queue.pollIntervalMs, MISSING_RECHECK_MS));
     }
   }
 

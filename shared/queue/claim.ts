@@ -67,7 +67,14 @@ export async function claimJob(
       throw err;
     });
     if (lease) {
-      const holder = new JobHolder(deps, lease, doc, holds);
+      // A takeover decided on a read from before the lease existed: the old holder may have
+      // finished in between (a stalled process writes late). Start from the document as it is now.
+      const current = doc.status === 'processing' ? await readJob(deps.store, ref.projectId, ref.jobId) : doc;
+      if (!current || isTerminal(current.status)) {
+        await releaseSlots(deps, holds);
+        return current ? { kind: 'terminal', doc: current } : { kind: 'missing' };
+      }
+      const holder = new JobHolder(deps, lease, current, holds);
       try {
         const outcome = await startAttempt(deps, holder, opts);
         if (outcome.kind !== 'run') await holder.releaseSlots();

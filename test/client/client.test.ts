@@ -105,3 +105,24 @@ describe('the events route', () => {
     expect(await res.json()).toMatchObject({ error: { code: 'not_found' } });
   });
 });
+
+describe('jobs.create with an idempotency key', () => {
+  it('retries a create whose answer was lost and gets the same job, not a second one', async () => {
+    // The first answer never reaches the client (the server did the work): what a dropped
+    // connection after the write looks like.
+    let dropped = 0;
+    const losing: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (new URL(String(input)).pathname === '/api/jobs/render' && dropped++ === 0) throw new TypeError('fetch failed');
+      return res;
+    };
+    const client = createClient({ baseUrl: fx.api.url, fetch: losing });
+    const created = await client.jobs.create({ ...request, projectId: 'sdk-idem' }, { idempotencyKey: 'order-1138' });
+    expect(dropped).toBe(2);
+    const listed = await client.jobs.list({ projectId: 'sdk-idem' });
+    expect(listed.jobs.map((j) => j.jobId)).toEqual([created.jobId]);
+    // Without a key, a lost answer is not retried: the caller cannot know whether a job exists.
+    const plain = createClient({ baseUrl: fx.api.url, fetch: (i, init) => (dropped = 0, losing(i, init)) });
+    await expect(plain.jobs.create({ ...request, projectId: 'sdk-idem' })).rejects.toMatchObject({ code: 'network' });
+  });
+});

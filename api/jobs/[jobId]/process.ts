@@ -10,6 +10,7 @@ import { bearerMatches } from '../../../shared/secrets.js';
 import { jobRefOf } from '../../_lib/input.js';
 import { pokeWorker } from '../../_lib/poke.js';
 import { route } from '../../_lib/route.js';
+import { loadChargeHook } from '../../../shared/queue/charge-hook.js';
 
 export default route('/api/jobs/[jobId]/process', {
   async POST(req, res, ctx, params) {
@@ -26,7 +27,8 @@ export default route('/api/jobs/[jobId]/process', {
       return;
     }
     const workerId = `inline-${process.pid}`;
-    const deps = { ...ctx.queue, log: ctx.log.child({ workerId }) };
+    // Inline, this function completes jobs, so it charges them too (the hook is loaded only here).
+    const deps = { ...ctx.queue, log: ctx.log.child({ workerId }), charge: await loadChargeHook(ctx.config.chargeHookModule) };
     const outcome = await claimJob(deps, ref, { workerId });
     if (outcome.kind === 'missing') throw new NotFoundError();
     if (outcome.kind === 'run') {
