@@ -43,8 +43,10 @@ export class ClaimLoop {
   private wake: (() => void) | null = null;
   private woken = false;
   private running: Promise<void> | null = null;
-  /** Claims under way: they hold a slot until they run a job or give up. */
-  private claiming = 0;
+  /** Claims under way, by job: each holds a slot until it runs its job or gives up. */
+  private readonly claiming = new Map<string, Promise<void>>();
+  /** The stall sweep under way, if any. */
+  private sweeping: Promise<void> | null = null;
   /** The global cap was full when last tried: no claims before this time (or a local slot frees). */
   private globalFullUntil = 0;
   /** For the stall sweep: jobs that cannot have stalled before these times (running under a live lease, or pending). */
@@ -83,6 +85,8 @@ export class ClaimLoop {
     this.stopping = true;
     this.wake?.();
     await this.running;
+    // Claims and a sweep still under way may yet start a job: let them end first.
+    await Promise.allSettled([...this.claiming.values(), this.sweeping]);
     const all = Promise.allSettled([...this.active.values()]);
     const drained = await Promise.race([all.then(() => true), sleep(drainMs, false, { ref: false })]);
     if (!drained) {
@@ -122,29 +126,30 @@ export class ClaimLoop {
   }
 
   private hasRoom(): boolean {
-    return !this.stopping && this.active.size + this.claiming < this.opts.concurrency && this.deps.now() >= this.globalFullUntil;
+    return !this.stopping && this.active.size + this.claiming.size < this.opts.concurrency && this.deps.now() >= this.globalFullUntil;
   }
 
   private async fill(): Promise<void> {
     const now = this.deps.now();
     for (const [jobId, at] of this.notBefore) if (at <= now) this.notBefore.delete(jobId);
-    // Claims of different jobs run side by side (each is several store round trips), up to the free slots.
-    const claims: Promise<void>[] = [];
+    // Claims run side by side and in the background (each is several store round trips, and one
+    // slowed by storage retries must not hold up the next scan), up to the free slots.
     while (this.hints.length > 0 && this.hasRoom()) {
       const ref = this.hints.shift()!;
-      if (!this.active.has(ref.jobId)) claims.push(this.claimInSlot({ ...ref, runAfterMs: now, markerKey: '' }));
+      if (!this.active.has(ref.jobId)) this.claimInSlot({ ...ref, runAfterMs: now, markerKey: '' });
     }
     if (this.hasRoom()) {
-      const skip = (jobId: string) => this.active.has(jobId) || this.notBefore.has(jobId);
+      const skip = (jobId: string) => this.active.has(jobId) || this.claiming.has(jobId) || this.notBefore.has(jobId);
       for await (const due of scanDue(this.deps, skip, this.projects)) {
         if (!this.hasRoom()) break;
-        claims.push(this.claimInSlot(due));
+        this.claimInSlot(due);
       }
-    } else if (!this.stopping && now - this.lastSweepMs >= this.deps.queue.pollIntervalMs) {
+    } else if (!this.stopping && !this.sweeping && now - this.lastSweepMs >= this.deps.queue.pollIntervalMs) {
       this.lastSweepMs = now;
-      await this.sweepStalled(now);
+      this.sweeping = this.sweepStalled(now)
+        .catch((err: unknown) => this.deps.log.warn({ err }, 'stall sweep failed; the next one tries again'))
+        .finally(() => (this.sweeping = null));
     }
-    await Promise.all(claims);
   }
 
   /**
@@ -155,7 +160,7 @@ export class ClaimLoop {
    */
   private async sweepStalled(now: number): Promise<void> {
     for (const [jobId, at] of this.sweepNotBefore) if (at <= now) this.sweepNotBefore.delete(jobId);
-    const skip = (jobId: string) => this.active.has(jobId) || this.sweepNotBefore.has(jobId);
+    const skip = (jobId: string) => this.active.has(jobId) || this.claiming.has(jobId) || this.sweepNotBefore.has(jobId);
     const due: DueJob[] = [];
     for await (const job of scanDue(this.deps, skip, this.projects)) due.push(job);
     // Checked side by side: one slow read must not hold up the job that did stall.
@@ -175,13 +180,13 @@ export class ClaimLoop {
     await Promise.all(workers);
   }
 
-  private async claimInSlot(due: DueJob): Promise<void> {
-    this.claiming++;
-    try {
-      await this.tryClaim(due);
-    } finally {
-      this.claiming--;
-    }
+  /** Starts a claim that holds a slot until it ends; at most one per job. */
+  private claimInSlot(due: DueJob): void {
+    if (this.claiming.has(due.jobId)) return;
+    const claim = this.tryClaim(due)
+      .catch((err: unknown) => this.deps.log.error({ err, jobId: due.jobId }, 'claim failed'))
+      .finally(() => this.claiming.delete(due.jobId));
+    this.claiming.set(due.jobId, claim);
   }
 
   private async tryClaim(due: DueJob): Promise<void> {

@@ -86,8 +86,9 @@ async function tryTake(deps: QueueDeps, scope: string, slot: number, top: SlotTo
   const gen = top ? top.gen + 1 : 0;
   const entry: HeldEntry = { token: randomUUID(), ...holder, heldAt: new Date(deps.now()).toISOString() };
   if (!(await createOnlyWins(deps, keys.slot(scope, slot, gen, 'h'), entry))) return null;
-  // Earlier generations are history now; one left behind is deleted by the slot's next taker.
-  await Promise.all((top?.entries ?? []).map((k) => deps.store.delete(k).catch(() => undefined)));
+  // Earlier generations are history now, deleted without holding up the claim; one left behind
+  // is deleted by the slot's next taker.
+  void Promise.all((top?.entries ?? []).map((k) => deps.store.delete(k).catch(() => undefined)));
   return { scope, slot, gen };
 }
 
