@@ -71,12 +71,14 @@ export async function takeSlot(deps: QueueDeps, scope: string, cap: number, hold
     const hold = await tryTake(deps, scope, slot, tops.get(slot), holder);
     if (hold) return hold;
   }
-  // All held: a holder that died leaves its slot to whoever notices.
-  for (const slot of order) {
-    const top = tops.get(slot);
-    if (!top?.held || !(await isStale(deps, top))) continue;
+  // All held: a holder that died leaves its slot to whoever notices. Checked side by side: after a
+  // crash several slots may be stale at once, and each check is two reads.
+  const held = order.filter((slot) => tops.get(slot)?.held);
+  const stale = await Promise.all(held.map(async (slot) => ((await isStale(deps, tops.get(slot)!)) ? slot : null)));
+  for (const slot of stale) {
+    if (slot === null) continue;
     deps.log.warn({ scope, slot }, 'taking over a slot whose job is no longer running');
-    const hold = await tryTake(deps, scope, slot, top, holder);
+    const hold = await tryTake(deps, scope, slot, tops.get(slot), holder);
     if (hold) return hold;
   }
   return null;
