@@ -4,6 +4,10 @@
 import { verifyAccessToken } from '../../shared/auth/access-token.js';
 import { NotFoundError, UnauthorizedError } from '../../shared/errors.js';
 import type { JobDocument } from '../../shared/job/document.js';
+import { parseJob } from '../../shared/queue/job-docs.js';
+import { keys } from '../../shared/store/keys.js';
+import type { StoredObject } from '../../shared/store/object-store.js';
+import { jobRefOf } from './input.js';
 import { secretMatches } from '../../shared/secrets.js';
 import type { AppContext } from './context.js';
 import type { ApiRequest } from './types.js';
@@ -33,4 +37,23 @@ export function canSee(caller: Caller, job: Pick<JobDocument, 'ownerId'>): boole
 /** Another user's job is answered exactly like a job that does not exist. */
 export function assertCanSee(caller: Caller, job: Pick<JobDocument, 'ownerId'>): void {
   if (!canSee(caller, job)) throw new NotFoundError();
+}
+
+/**
+ * The job a `/api/jobs/:jobId…` request names, as stored, if the caller may see it; 404 otherwise.
+ * Under another project the key does not exist, under another owner it is hidden: both reveal nothing.
+ */
+export async function visibleJob(
+  req: ApiRequest,
+  ctx: AppContext,
+  params: Record<string, string>,
+): Promise<{ caller: Caller; jobId: string; key: string; object: StoredObject; job: JobDocument }> {
+  const caller = await callerOf(req, ctx);
+  const { projectId, jobId } = jobRefOf(req, params);
+  const key = keys.job(projectId, jobId);
+  const object = await ctx.store.get(key);
+  if (!object) throw new NotFoundError();
+  const job = parseJob(key, object.body);
+  assertCanSee(caller, job);
+  return { caller, jobId, key, object, job };
 }

@@ -3,15 +3,12 @@
 // event (resume with Last-Event-ID: the current state is sent only if it differs), keep-alive
 // comments, and a clean end before the function's time budget with a `retry:` hint, so that
 // EventSource reconnects on its own. The stream is state, not a log: a reconnect gets the latest.
-import { NotFoundError } from '../../../shared/errors.js';
 import { type JobOutlook, pollHintMs } from '../../../shared/job/eta.js';
 import { isTerminal } from '../../../shared/job/status.js';
 import { parseJob } from '../../../shared/queue/job-docs.js';
-import { keys } from '../../../shared/store/keys.js';
-import { jobRefOf } from '../../_lib/input.js';
 import { outlookFor, withFreshImageUrl } from '../../_lib/outlook.js';
 import { route } from '../../_lib/route.js';
-import { assertCanSee, callerOf } from '../../_lib/auth.js';
+import { visibleJob } from '../../_lib/auth.js';
 
 /** The stream ends this long before the budget, leaving time to flush and close. */
 const END_MARGIN_MS = 1_500;
@@ -23,13 +20,8 @@ const RECONNECT_AFTER_MS = 500;
 
 export default route('/api/jobs/[jobId]/events', {
   async GET(req, res, ctx, params) {
-    const caller = await callerOf(req, ctx);
-    const { projectId, jobId } = jobRefOf(req, params);
-    const key = keys.job(projectId, jobId);
-    const first = await ctx.store.get(key);
-    if (!first) throw new NotFoundError();
     // The owner never changes, so one check covers the whole stream.
-    assertCanSee(caller, parseJob(key, first.body));
+    const { jobId, key, object: first } = await visibleJob(req, ctx, params);
     const started = ctx.queue.now();
     const endAt = started + Math.max(1_000, ctx.config.functionBudgetMs - END_MARGIN_MS);
     const keepAliveMs = Math.min(15_000, Math.max(250, (endAt - started) / 3));
