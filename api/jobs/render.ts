@@ -43,7 +43,7 @@ export default route('/api/jobs/render', {
       job = await enqueueJob(ctx.queue, request, { ownerId });
     }
     if (!inline && job.status === 'pending') void pokeWorker(ctx, { projectId: job.projectId, jobId: job.jobId });
-    else if (ctx.queue.webhooks && (job.status === 'completed' || job.status === 'failed')) {
+    else if (inline && ctx.queue.webhooks && (job.status === 'completed' || job.status === 'failed')) {
       // An inline job ends here, so its outcome's webhook is sent from here.
       ctx.queue.webhooks.notify(job, job.status);
       waitUntil(ctx.queue.webhooks.idle());

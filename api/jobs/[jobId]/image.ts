@@ -3,21 +3,16 @@
 // bytes never pass through a function; the filesystem store serves them here.
 import { z } from 'zod';
 import { AppError, NotFoundError } from '../../../shared/errors.js';
-import { readJob } from '../../../shared/queue/job-docs.js';
-import { jobRefOf, parseWith } from '../../_lib/input.js';
+import { parseWith } from '../../_lib/input.js';
 import { route } from '../../_lib/route.js';
-import { assertCanSee, callerOf } from '../../_lib/auth.js';
+import { visibleJob } from '../../_lib/auth.js';
 
 const Variant = z.object({ variant: z.enum(['image', 'preview']).default('image') });
 
 export default route('/api/jobs/[jobId]/image', {
   async GET(req, res, ctx, params) {
-    const caller = await callerOf(req, ctx);
-    const { projectId, jobId } = jobRefOf(req, params);
     const { variant } = parseWith(Variant, { variant: req.query.variant }, 'query');
-    const job = await readJob(ctx.store, projectId, jobId);
-    if (!job) throw new NotFoundError();
-    assertCanSee(caller, job);
+    const { job } = await visibleJob(req, ctx, params);
     let key: string;
     if (variant === 'preview') {
       if (!job.previewKey) throw new AppError('not_ready', 'This job has no preview (yet).', { status: 409 });
