@@ -2,7 +2,7 @@
 // renderer's own time, over Server-Sent Events and over polling (the SDK's two modes), the HTTP
 // requests each costs per job, and what an open event stream costs the store.
 import type { AddressInfo } from 'node:net';
-import { createContext } from '../api/_lib/context.js';
+import { createContext } from '../shared/use-cases/context.js';
 import { createClient } from '../client/index.js';
 import { loadConfig } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';

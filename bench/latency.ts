@@ -2,7 +2,7 @@
 // processing, from the job's own timestamps), with the worker poked and with its poll loop alone.
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readJob } from '../shared/queue/job-docs.js';
+import { readJob } from '../shared/job/job-docs.js';
 import { FsObjectStore } from '../shared/store/fs-store.js';
 import { startApiProcess, startWorker, stop } from '../scripts/processes.js';
 import { benchDir, exampleBody, post } from './env.js';

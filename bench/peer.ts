@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../shared/config.js';
 import { RenderRequest } from '../shared/job/request.js';
 import { enqueueJob } from '../shared/queue/enqueue.js';
-import { readJob } from '../shared/queue/job-docs.js';
+import { readJob } from '../shared/job/job-docs.js';
 import { FsObjectStore } from '../shared/store/fs-store.js';
 import { type Proc, startProcess, startWorker, stop } from '../scripts/processes.js';
 import { benchDir, exampleBody } from './env.js';

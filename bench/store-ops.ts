@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { RenderRequest } from '../shared/job/request.js';
 import { enqueueJob } from '../shared/queue/enqueue.js';
 import { loadConfig } from '../shared/config.js';
-import { readJob } from '../shared/queue/job-docs.js';
+import { readJob } from '../shared/job/job-docs.js';
 import { CountingStore, type OpCounts } from '../shared/store/counting-store.js';
 import { FsObjectStore } from '../shared/store/fs-store.js';
 import { StubRenderer } from '../shared/providers/stub.js';

@@ -2,7 +2,7 @@
 // (served on loopback), and the slice's latencies with an artificial round trip added to every
 // storage request, so the cost of each extra request shows.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseJob } from '../shared/queue/job-docs.js';
+import { parseJob } from '../shared/job/job-docs.js';
 import type { JobDocument } from '../shared/job/document.js';
 import { keys } from '../shared/store/keys.js';
 import { startApiProcess, startWorker, stop } from '../scripts/processes.js';

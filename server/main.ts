@@ -1,5 +1,5 @@
 // Local API server entry: `npm run api`.
-import { createContext } from '../api/_lib/context.js';
+import { createContext } from '../shared/use-cases/context.js';
 import { loadConfig } from '../shared/config.js';
 import { onShutdownSignal } from '../shared/shutdown.js';
 import { createApiApp } from './app.js';

@@ -4,17 +4,15 @@
 import type { JobDocument } from '../shared/job/document.js';
 import type { RecentOutcomes } from '../shared/metrics/recent.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chargeOnce } from '../shared/queue/charge.js';
+import { jobEnded } from '../shared/queue/ended.js';
 import { claimJob } from '../shared/queue/claim.js';
-import { dropMarker } from '../shared/queue/markers.js';
+import { dropMarker, ORPHAN_MARKER_AGE_MS } from '../shared/queue/markers.js';
 import type { QueueDeps } from '../shared/queue/deps.js';
 import { scanDue, type DueJob } from '../shared/queue/scan.js';
 import type { RenderProvider } from '../shared/providers/provider.js';
 import { runJob } from '../shared/runner/run-job.js';
 import { MINUTE } from '../shared/time.js';
 
-/** A marker whose document never appeared is a create that crashed half way, once this old. */
-const ORPHAN_MARKER_AGE_MS = 1 * MINUTE;
 /** A marker whose document is not there (yet) is looked at again after this long. */
 const MISSING_RECHECK_MS = 1_000;
 /** Jobs the stall sweep checks at once. */
@@ -236,8 +234,8 @@ export class ClaimLoop {
   private async tidyMarker(due: DueJob, outcome: { kind: 'terminal'; doc: JobDocument } | { kind: 'missing' }, now: number): Promise<void> {
     if (!due.markerKey) return; // a poke's hint, not a marker
     if (outcome.kind === 'terminal') {
-      await chargeOnce(this.deps, outcome.doc);
-      await dropMarker(this.deps.store, due.runAfterMs, due.jobId);
+      await jobEnded(this.deps, outcome.doc, { announce: false });
+      await dropMarker(this.deps.store, due.runAfterMs, due.jobId); // this marker, should the document name another
     } else if (due.runAfterMs < now - ORPHAN_MARKER_AGE_MS) {
       await dropMarker(this.deps.store, due.runAfterMs, due.jobId);
     } else {

@@ -1,6 +1,7 @@
 // Wraps a file-routed handler: method dispatch, path parameters read from the URL (never trusted
 // from the query string), and every error turned into the JSON error body with the right status.
 import { AppError, MethodNotAllowedError, RateLimitedError, ValidationError, toErrorResponse } from '../../shared/errors.js';
+import { waitUntil } from '@vercel/functions';
 import { type AppContext, contextOf } from './context.js';
 import type { ApiHandler, ApiRequest, ApiResponse } from './types.js';
 
@@ -33,6 +34,11 @@ export function route(pattern: string, handlers: Partial<Record<Method, RouteHan
       await handler(req, res, ctx, pathParams(req, regex, names));
     } catch (err) {
       sendError(res, err, ctx);
+    } finally {
+      // Webhooks a request caused (an inline job's outcome, a cancel) are sent after the answer:
+      // on Vercel the function must be told to wait for them.
+      const webhooks = ctx.queue.webhooks;
+      if (webhooks?.busy) waitUntil(webhooks.idle());
     }
   };
 }

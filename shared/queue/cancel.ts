@@ -7,7 +7,7 @@ import { isTerminal } from '../job/status.js';
 import { keys } from '../store/keys.js';
 import { claimJob } from './claim.js';
 import type { QueueDeps } from './deps.js';
-import { readJob } from './job-docs.js';
+import { readJob } from '../job/job-docs.js';
 
 export interface CancelOutcome {
   job: JobDocument;

@@ -6,7 +6,7 @@ import { isTerminal } from '../job/status.js';
 import { CLOCK_SKEW_MS, type QueueDeps } from './deps.js';
 import { cancelled, countedAttempts, fail, requeueLost } from './finish.js';
 import { JobHolder } from './holder.js';
-import { readJob } from './job-docs.js';
+import { readJob } from '../job/job-docs.js';
 import { createLease, readLease } from './lease.js';
 import { releaseSlots, type SlotHold, takeSlots } from './slots.js';
 

@@ -5,7 +5,7 @@ import { newJobId } from '../ids.js';
 import type { JobDocument } from '../job/document.js';
 import type { RenderRequest } from '../job/request.js';
 import type { QueueDeps } from './deps.js';
-import { writeJob } from './job-docs.js';
+import { writeJob } from '../job/job-docs.js';
 import { putMarker } from './markers.js';
 
 export interface JobIdentity {

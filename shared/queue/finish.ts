@@ -5,10 +5,9 @@ import { type AppError, isRetryable, RenderError } from '../errors.js';
 import type { AttemptRecord, JobDocument, JobResult } from '../job/document.js';
 import { appendHistory } from '../job/history.js';
 import type { ImageLink } from '../job/image-url.js';
-import { keys } from '../store/keys.js';
 import { MINUTE } from '../time.js';
 import { retryDelayMs } from './backoff.js';
-import { chargeOnce } from './charge.js';
+import { jobEnded } from './ended.js';
 import type { JobHolder } from './holder.js';
 import { dropMarker, putMarker } from './markers.js';
 
@@ -27,8 +26,16 @@ function dropMarkerOf(holder: JobHolder, doc: JobDocument): Promise<void> {
   return dropMarker(holder.deps.store, Date.parse(doc.runAfter), doc.jobId);
 }
 
-export async function complete(holder: JobHolder, result: JobResult, image: ImageLink): Promise<JobDocument> {
-  const doc = await holder.write((d, now) => ({
+/** Who ended an attempt, and when: the fields every ending document records. */
+export interface EndedBy {
+  attempt: number;
+  workerId: string;
+  now: string;
+}
+
+/** The completed document (worker and inline runs alike). */
+export function completedDoc(d: JobDocument, by: EndedBy, result: JobResult, image: ImageLink): JobDocument {
+  return {
     ...d,
     status: 'completed',
     progress: 100,
@@ -37,39 +44,43 @@ export async function complete(holder: JobHolder, result: JobResult, image: Imag
     imageUrl: image.url,
     imageUrlExpiresAt: image.expiresAt,
     result,
-    completedAt: now,
-    workerId: holder.lease.workerId,
-    attempts: closeAttempt(d, holder.lease.attempt, 'completed', now, null),
-    history: appendHistory(d.history, { at: now, type: 'completed', attempt: holder.lease.attempt, workerId: holder.lease.workerId }),
-  }));
-  // Charged before the marker goes: if this process dies in between, the next scan finds the
-  // marker, sees the job completed, and charges it (once: the charge marker is create-only).
-  try {
-    await chargeOnce(holder.deps, doc);
-  } catch (err) {
-    holder.log.warn({ err }, 'charge not settled; the queue marker stays so a scan settles it');
-    return doc;
-  }
-  await dropMarkerOf(holder, doc);
-  await holder.deps.store.delete(keys.cancel(doc.jobId));
-  holder.log.info({ outcome: 'completed', totalMs: result.timings.totalMs }, `job completed (attempt ${holder.lease.attempt} of ${doc.maxAttempts})`);
-  return doc;
+    completedAt: by.now,
+    workerId: by.workerId,
+    attempts: closeAttempt(d, by.attempt, 'completed', by.now, null),
+    history: appendHistory(d.history, { at: by.now, type: 'completed', attempt: by.attempt, workerId: by.workerId }),
+  };
 }
 
-export async function fail(holder: JobHolder, code: string, message: string): Promise<JobDocument> {
-  const doc = await holder.write((d, now) => ({
+/** The failed document (worker and inline runs alike). */
+export function failedDoc(d: JobDocument, by: EndedBy, code: string, message: string): JobDocument {
+  return {
     ...d,
     status: 'failed',
     stage: 'failed',
     message,
     error: message,
     errorCode: code,
-    completedAt: now,
-    attempts: closeAttempt(d, holder.lease.attempt, 'failed', now, message),
-    history: appendHistory(d.history, { at: now, type: 'failed', message, attempt: holder.lease.attempt, workerId: holder.lease.workerId }),
-  }));
-  await dropMarkerOf(holder, doc);
+    completedAt: by.now,
+    attempts: closeAttempt(d, by.attempt, 'failed', by.now, message),
+    history: appendHistory(d.history, { at: by.now, type: 'failed', message, attempt: by.attempt, workerId: by.workerId }),
+  };
+}
+
+function endedBy(holder: JobHolder, now: string): EndedBy {
+  return { attempt: holder.lease.attempt, workerId: holder.lease.workerId, now };
+}
+
+export async function complete(holder: JobHolder, result: JobResult, image: ImageLink): Promise<JobDocument> {
+  const doc = await holder.write((d, now) => completedDoc(d, endedBy(holder, now), result, image));
+  holder.log.info({ outcome: 'completed', totalMs: result.timings.totalMs }, `job completed (attempt ${holder.lease.attempt} of ${doc.maxAttempts})`);
+  await jobEnded(holder.deps, doc, { announce: true });
+  return doc;
+}
+
+export async function fail(holder: JobHolder, code: string, message: string): Promise<JobDocument> {
+  const doc = await holder.write((d, now) => failedDoc(d, endedBy(holder, now), code, message));
   holder.log.warn({ outcome: 'failed', code }, `job failed: ${message}`);
+  await jobEnded(holder.deps, doc, { announce: true });
   return doc;
 }
 
@@ -130,8 +141,7 @@ export async function cancelled(holder: JobHolder): Promise<JobDocument> {
     attempts: closeAttempt(d, holder.lease.attempt, 'cancelled', now, null),
     history: appendHistory(d.history, { at: now, type: 'cancelled', attempt: holder.lease.attempt, workerId: holder.lease.workerId }),
   }));
-  await dropMarkerOf(holder, doc);
-  await holder.deps.store.delete(keys.cancel(doc.jobId));
   holder.log.info({ outcome: 'cancelled' }, 'job cancelled');
+  await jobEnded(holder.deps, doc, { announce: true });
   return doc;
 }

@@ -4,7 +4,7 @@ import type { JobDocument } from '../job/document.js';
 import { assertTransition } from '../job/status.js';
 import { keys } from '../store/keys.js';
 import type { QueueDeps } from './deps.js';
-import { writeJob } from './job-docs.js';
+import { writeJob } from '../job/job-docs.js';
 import type { Lease } from './lease.js';
 import { releaseSlots, type SlotHold } from './slots.js';
 

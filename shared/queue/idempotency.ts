@@ -15,7 +15,7 @@ import { keys } from '../store/keys.js';
 import { createOnlyWins } from './create-only.js';
 import type { QueueDeps } from './deps.js';
 import { canonicalJson, newJobDocument, storeNewJob } from './enqueue.js';
-import { readJob } from './job-docs.js';
+import { readJob } from '../job/job-docs.js';
 
 /** A duplicate waits this long for the first request to finish creating the job… */
 const WAIT_FOR_FIRST_MS = 2_000;

@@ -4,6 +4,13 @@ import { z } from 'zod';
 import { parseJsonOrNull } from '../json.js';
 import { keys } from '../store/keys.js';
 import type { ObjectStore } from '../store/object-store.js';
+import { MINUTE } from '../time.js';
+
+/**
+ * A marker whose document never appeared is a create that crashed half way, once this old (a create
+ * takes milliseconds; its storage retries, well under a minute). Scans and pruning both go by it.
+ */
+export const ORPHAN_MARKER_AGE_MS = 2 * MINUTE;
 
 const MarkerBody = z.object({ projectId: z.string() });
 

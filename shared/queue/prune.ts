@@ -6,14 +6,14 @@ import { CorruptDocumentError } from '../errors.js';
 import { timeOfJobId, timeOfUploadId } from '../ids.js';
 import { parseJsonOrNull } from '../json.js';
 import { parseQueueMarker } from '../store/keys.js';
-import { markerProject } from './markers.js';
+import { markerProject, ORPHAN_MARKER_AGE_MS } from './markers.js';
 import { readLease } from './lease.js';
 import type { JobDocument } from '../job/document.js';
 import { isTerminal } from '../job/status.js';
 import { keys } from '../store/keys.js';
 import { listAll, listAllFolders } from '../store/object-store.js';
 import type { QueueDeps } from './deps.js';
-import { readJob } from './job-docs.js';
+import { readJob } from '../job/job-docs.js';
 import { webhookLogKey } from '../webhooks/deliveries.js';
 import { idempotencyKeyHash } from './idempotency.js';
 
@@ -79,9 +79,6 @@ async function deleteJob(deps: QueueDeps, doc: JobDocument): Promise<number> {
   await deps.store.delete(keys.job(doc.projectId, doc.jobId));
   return dependents.length + 1;
 }
-
-/** A queue marker this old without a job is a create that died between its two writes. */
-const ORPHAN_MARKER_AGE_MS = 10 * 60_000;
 
 /**
  * What a crash can leave without a job document: queue markers, leases, idempotency records of a

@@ -12,7 +12,7 @@ import { keys, parseSlotName } from '../store/keys.js';
 import { listAll } from '../store/object-store.js';
 import { createOnlyWins } from './create-only.js';
 import { CLOCK_SKEW_MS, type QueueDeps } from './deps.js';
-import { readJob } from './job-docs.js';
+import { readJob } from '../job/job-docs.js';
 
 const HeldEntry = z.object({ token: z.string(), jobId: z.string(), projectId: z.string(), attempt: z.number().int(), heldAt: z.iso.datetime() });
 type HeldEntry = z.output<typeof HeldEntry>;

@@ -73,23 +73,17 @@ export async function runJob(holder: JobHolder, opts: RunOptions): Promise<JobDo
     const timings = { queuedMs: Math.max(0, startedMs - createdMs), renderMs, totalMs: Math.max(0, deps.now() - createdMs) };
     const { result, link } = await storeResult(deps.store, holder.doc, out, { timings, ttlS });
     abort.signal.throwIfAborted();
-    return notifyOutcome(deps, await complete(holder, result, link));
+    return await complete(holder, result, link);
   } catch (err) {
     const reason: unknown = abort.signal.aborted ? abort.signal.reason : err;
     await progress.flush().catch(() => undefined);
-    return notifyOutcome(deps, await settle(holder, reason));
+    return await settle(holder, reason);
   } finally {
     clearInterval(beat);
     clearTimeout(deadline);
     opts.shutdown?.removeEventListener('abort', onShutdown);
     await holder.releaseSlots();
   }
-}
-
-/** Terminal outcomes go to the job's webhook, if it has one; a requeue sends nothing. */
-function notifyOutcome(deps: JobHolder['deps'], doc: JobDocument | null): JobDocument | null {
-  if (doc && (doc.status === 'completed' || doc.status === 'failed' || doc.status === 'cancelled')) deps.webhooks?.notify(doc, doc.status);
-  return doc;
 }
 
 async function settle(holder: JobHolder, reason: unknown): Promise<JobDocument | null> {

@@ -47,6 +47,11 @@ export class WebhookNotifier {
     void next.finally(() => this.chains.get(doc.jobId) === next && this.chains.delete(doc.jobId));
   }
 
+  /** Deliveries are queued or under way. */
+  get busy(): boolean {
+    return this.chains.size > 0;
+  }
+
   /** Resolves once every queued delivery has ended (shutdown; serverless waitUntil). */
   async idle(): Promise<void> {
     while (this.chains.size > 0) await Promise.all([...this.chains.values()]);

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { rm } from 'node:fs/promises';
 import { bundleWorker, type Proc, startWorker } from '../../scripts/processes.js';
-import { parseJob } from '../../shared/queue/job-docs.js';
+import { parseJob } from '../../shared/job/job-docs.js';
 import type { JobDocument } from '../../shared/job/document.js';
 import { createJobOnce } from '../../shared/queue/idempotency.js';
 import { CLOCK_SKEW_MS } from '../../shared/queue/deps.js';

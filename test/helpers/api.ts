@@ -1,6 +1,6 @@
 // The API server in-process, on a real loopback socket, over its own store folder.
 import type { AddressInfo } from 'node:net';
-import { createContext, type AppContext } from '../../api/_lib/context.js';
+import { createContext, type AppContext } from '../../shared/use-cases/context.js';
 import { loadConfig } from '../../shared/config.js';
 import { afterAll, beforeAll } from 'vitest';
 import { type Proc, startWorker, stop } from '../../scripts/processes.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LeaseLostError } from '../../shared/errors.js';
 import { claimJob } from '../../shared/queue/claim.js';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
-import { readJob } from '../../shared/queue/job-docs.js';
+import { readJob } from '../../shared/job/job-docs.js';
 import { keys } from '../../shared/store/keys.js';
 import { smallRequest } from '../helpers/concept.js';
 import { TestClock, testDeps } from '../helpers/deps.js';

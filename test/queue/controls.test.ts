@@ -6,7 +6,7 @@ import { claimJob } from '../../shared/queue/claim.js';
 import { chargeOnce, type ChargeHook } from '../../shared/queue/charge.js';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
 import { createJobOnce, idempotencyKeyHash } from '../../shared/queue/idempotency.js';
-import { readJob, writeJob } from '../../shared/queue/job-docs.js';
+import { readJob, writeJob } from '../../shared/job/job-docs.js';
 import { runJob } from '../../shared/runner/run-job.js';
 import { RenderRequest } from '../../shared/job/request.js';
 import { keys } from '../../shared/store/keys.js';

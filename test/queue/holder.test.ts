@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { claimJob } from '../../shared/queue/claim.js';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
 import { fail } from '../../shared/queue/finish.js';
-import { readJob } from '../../shared/queue/job-docs.js';
+import { readJob } from '../../shared/job/job-docs.js';
 import { smallRequest } from '../helpers/concept.js';
 import { testDeps } from '../helpers/deps.js';
 import { selectedStores, useStore } from '../helpers/stores.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { claimJob } from '../../shared/queue/claim.js';
 import { requestCancel } from '../../shared/queue/cancel.js';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
-import { readJob } from '../../shared/queue/job-docs.js';
+import { readJob } from '../../shared/job/job-docs.js';
 import { runJob } from '../../shared/runner/run-job.js';
 import { keys } from '../../shared/store/keys.js';
 import { smallRequest } from '../helpers/concept.js';

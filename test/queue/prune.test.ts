@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { claimJob } from '../../shared/queue/claim.js';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
 import { complete, fail } from '../../shared/queue/finish.js';
-import { readJob } from '../../shared/queue/job-docs.js';
+import { readJob } from '../../shared/job/job-docs.js';
 import { pruneExpired } from '../../shared/queue/prune.js';
 import { keys } from '../../shared/store/keys.js';
 import { listAll, type ObjectStore } from '../../shared/store/object-store.js';

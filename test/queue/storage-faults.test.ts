@@ -3,7 +3,7 @@
 // Every job still ends completed, with exactly one result, and no job stays processing.
 import { describe, expect, it } from 'vitest';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
-import { readJob } from '../../shared/queue/job-docs.js';
+import { readJob } from '../../shared/job/job-docs.js';
 import { listAll } from '../../shared/store/object-store.js';
 import { ClaimLoop } from '../../worker/claim-loop.js';
 import { smallRequest } from '../helpers/concept.js';

@@ -2,7 +2,7 @@
 // and never runs more than its concurrency.
 import { describe, expect, it } from 'vitest';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
-import { readJob } from '../../shared/queue/job-docs.js';
+import { readJob } from '../../shared/job/job-docs.js';
 import { keys } from '../../shared/store/keys.js';
 import { ClaimLoop } from '../../worker/claim-loop.js';
 import { smallRequest } from '../helpers/concept.js';

@@ -2,7 +2,7 @@
 // killed for real.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
-import { readJob } from '../../shared/queue/job-docs.js';
+import { readJob } from '../../shared/job/job-docs.js';
 import type { JobDocument } from '../../shared/job/document.js';
 import { listAll, type ObjectStore } from '../../shared/store/object-store.js';
 import { smallRequest } from '../helpers/concept.js';

@@ -3,12 +3,13 @@
 // event (resume with Last-Event-ID: the current state is sent only if it differs), keep-alive
 // comments, and a clean end before the function's time budget with a `retry:` hint, so that
 // EventSource reconnects on its own. The stream is state, not a log: a reconnect gets the latest.
-import { type JobOutlook, pollHintMs } from '../../../shared/job/eta.js';
+import { NotFoundError } from '../../../shared/errors.js';
+import { pollHintMs } from '../../../shared/job/eta.js';
 import { isTerminal } from '../../../shared/job/status.js';
-import { parseJob } from '../../../shared/queue/job-docs.js';
-import { outlookFor, withFreshImageUrl } from '../../_lib/outlook.js';
+import { type JobView, viewJob } from '../../../shared/use-cases/view-job.js';
+import { callerOf } from '../../_lib/auth.js';
+import { jobRefOf } from '../../_lib/input.js';
 import { route } from '../../_lib/route.js';
-import { visibleJob } from '../../_lib/auth.js';
 
 /** The stream ends this long before the budget, leaving time to flush and close. */
 const END_MARGIN_MS = 1_500;
@@ -20,8 +21,10 @@ const RECONNECT_AFTER_MS = 500;
 
 export default route('/api/jobs/[jobId]/events', {
   async GET(req, res, ctx, params) {
-    // The owner never changes, so one check covers the whole stream.
-    const { jobId, key, object: first } = await visibleJob(req, ctx, params);
+    const ref = jobRefOf(req, params);
+    const { jobId } = ref;
+    const caller = await callerOf(req, ctx);
+    const first = await viewJob(ctx, caller, ref, { deliveries: false });
     const started = ctx.queue.now();
     const endAt = started + Math.max(1_000, ctx.config.functionBudgetMs - END_MARGIN_MS);
     const keepAliveMs = Math.min(15_000, Math.max(250, (endAt - started) / 3));
@@ -41,15 +44,11 @@ export default route('/api/jobs/[jobId]/events', {
     let lastId = typeof req.headers['last-event-id'] === 'string' ? req.headers['last-event-id'] : null;
     let lastPreview: string | null = null;
     let lastWrite = ctx.queue.now();
-    let object: { body: Buffer; etag: string } | null = first;
-    let lastOutlook: JobOutlook | null = null;
+    let view: JobView | null = first;
 
-    while (!closed && object) {
-      const job = await withFreshImageUrl(ctx, parseJob(key, object.body));
-      const id = object.etag.replace(/"/g, '');
+    while (!closed && view) {
+      const { job, outlook, pollAfterMs, version: id } = view;
       if (id !== lastId) {
-        const { outlook, pollAfterMs } = await outlookFor(ctx, job);
-        lastOutlook = outlook;
         if (job.previewUrl && job.previewUrl !== lastPreview && lastId !== null) {
           write(event(`${id}.p`, 'preview', { jobId, previewUrl: job.previewUrl, progress: job.progress }));
         }
@@ -61,7 +60,7 @@ export default route('/api/jobs/[jobId]/events', {
       if (isTerminal(job.status)) break;
       const now = ctx.queue.now();
       // Re-read from the latest estimate at each turn: faster only while a change is due.
-      const hint = pollHintMs(job, lastOutlook, now) ?? READ_EVERY_MS;
+      const hint = pollHintMs(job, outlook, now) ?? READ_EVERY_MS;
       const readEvery = hint >= READ_EVERY_MS ? READ_EVERY_MS : Math.max(READ_FASTEST_MS, hint / 2);
       if (now + readEvery >= endAt) {
         // Before the platform cuts us off: tell the client to come back, then end cleanly.
@@ -74,9 +73,12 @@ export default route('/api/jobs/[jobId]/events', {
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(readEvery, keepAliveMs)));
       if (closed) break;
-      object = await ctx.store.get(key);
+      view = await viewJob(ctx, caller, ref, { deliveries: false }).catch((err: unknown) => {
+        if (err instanceof NotFoundError) return null;
+        throw err;
+      });
     }
-    if (!object && !closed) write(event(`${lastId ?? 'gone'}.x`, 'gone', { jobId, error: { code: 'not_found', message: 'The job no longer exists.' } }));
+    if (!view && !closed) write(event(`${lastId ?? 'gone'}.x`, 'gone', { jobId, error: { code: 'not_found', message: 'The job no longer exists.' } }));
     res.end();
   },
 });

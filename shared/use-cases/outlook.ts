@@ -2,11 +2,11 @@
 // still works, its queue position, ETA and poll hint. The snapshot they come from (queue order,
 // worker reports) is shared by every request this function instance serves for a couple of
 // seconds, so a crowd of pollers costs the store a few listings, not one per poll.
-import type { JobDocument } from '../../shared/job/document.js';
-import { type JobOutlook, outlookOf, pollHintMs, type QueueSnapshot } from '../../shared/job/eta.js';
-import { imageLink } from '../../shared/job/image-url.js';
-import { expectedMsOf } from '../../shared/kinds/durations.js';
-import { queueMarkers, readMetrics } from '../../shared/metrics/read.js';
+import type { JobDocument } from '../job/document.js';
+import { type JobOutlook, outlookOf, pollHintMs, type QueueSnapshot } from '../job/eta.js';
+import { imageLink } from '../job/image-url.js';
+import { expectedMsOf } from '../kinds/durations.js';
+import { queueMarkers, readMetrics } from '../metrics/read.js';
 import type { AppContext } from './context.js';
 
 const SNAPSHOT_TTL_MS = 2_000;

@@ -1,6 +1,6 @@
 // Reading and writing job documents, validated both ways: a bad document is reported, never used.
 import { CorruptDocumentError } from '../errors.js';
-import { JobDocument } from '../job/document.js';
+import { JobDocument } from './document.js';
 import { keys } from '../store/keys.js';
 import type { ObjectStore } from '../store/object-store.js';
 

@@ -1,7 +1,7 @@
 // A webhook a request asks for is checked before the job exists: webhooks must be configured, and
 // the URL must pass the rules that need no DNS (the addresses it resolves to are checked on delivery).
-import { AppError } from '../../shared/errors.js';
-import { urlProblem } from '../../shared/webhooks/address-guard.js';
+import { AppError } from '../errors.js';
+import { urlProblem } from '../webhooks/address-guard.js';
 import type { AppContext } from './context.js';
 
 export function checkWebhook(ctx: AppContext, url: string): void {

@@ -1,7 +1,7 @@
 // Uploaded inputs a request refers to: checked before a job is created, so a missing or oversized
 // upload is a clear 4xx now, never a job that fails (or hangs) later.
-import { AppError } from '../../shared/errors.js';
-import { keys } from '../../shared/store/keys.js';
+import { AppError } from '../errors.js';
+import { keys } from '../store/keys.js';
 import type { AppContext } from './context.js';
 
 export async function checkUploads(ctx: AppContext, projectId: string, uploadIds: string[]): Promise<void> {

@@ -1,0 +1,43 @@
+// Creating a job: checks that need the store (uploads, the caller's create rate), then an inline
+// run, an idempotent create or a plain enqueue, then a poke so a worker starts at once.
+import { takeCreateTicket } from '../auth/create-rate.js';
+import { type Caller, ownerOf } from '../auth/caller.js';
+import type { JobDocument } from '../job/document.js';
+import type { RenderRequest } from '../job/request.js';
+import { kindOf } from '../kinds/index.js';
+import { enqueueJob } from '../queue/enqueue.js';
+import { createJobOnce } from '../queue/idempotency.js';
+import { ownerScope } from '../queue/slots.js';
+import { runInline } from '../runner/run-inline.js';
+import { checkUploads } from './check-uploads.js';
+import { checkWebhook } from './check-webhook.js';
+import type { AppContext } from './context.js';
+import { pokeWorker } from './poke.js';
+
+/** An inline kind gets this share of the function's time budget; the rest is for storing and answering. */
+const INLINE_BUDGET_SHARE = 0.5;
+
+export interface Created {
+  job: JobDocument;
+  /** The job ended inside this request (an inline kind). */
+  inline: boolean;
+  /** An earlier request with the same idempotency key made this job. */
+  replayed: boolean;
+}
+
+export async function createJob(ctx: AppContext, caller: Caller, request: RenderRequest, opts: { idempotencyKey: string | null }): Promise<Created> {
+  if (request.references) await checkUploads(ctx, request.projectId, request.references);
+  if (request.webhook) checkWebhook(ctx, request.webhook.url);
+  const ownerId = ownerOf(caller);
+  // Limits are per user; a trusted server (API key) and local use are not limited here.
+  if (ownerId !== null) await takeCreateTicket(ctx.store, ownerScope(ownerId), ctx.config.createRatePerMinute, ctx.queue.now());
+  if (kindOf(request.kind).inline) {
+    const budgetMs = ctx.config.functionBudgetMs * INLINE_BUDGET_SHARE;
+    return { job: await runInline(ctx.queue, request, { budgetMs, signedUrlTtlS: ctx.config.signedUrlTtlS, ownerId }), inline: true, replayed: false };
+  }
+  const { job, replayed } = opts.idempotencyKey
+    ? await createJobOnce(ctx.queue, request, { ownerId, idempotencyKey: opts.idempotencyKey })
+    : { job: await enqueueJob(ctx.queue, request, { ownerId }), replayed: false };
+  if (job.status === 'pending') void pokeWorker(ctx, { projectId: job.projectId, jobId: job.jobId });
+  return { job, inline: false, replayed };
+}
