@@ -172,7 +172,7 @@ export interface Config {
   store: StoreConfig;
   renderer: { kind: 'openai' | 'axonometric' | 'stub'; delayMs: number; openai: OpenAIConfig | null };
   signedUrlTtlS: number;
-  uploads: { maxBytes: number; maxFiles: number };
+  uploads: { maxBytes: number };
   cronSecret: string | null;
   functionBudgetMs: number;
   retentionMs: number;
@@ -251,7 +251,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : null,
     },
     signedUrlTtlS: e.SIGNED_URL_TTL_S,
-    uploads: { maxBytes: e.UPLOAD_MAX_BYTES, maxFiles: 8 },
+    uploads: { maxBytes: e.UPLOAD_MAX_BYTES },
     cronSecret: e.CRON_SECRET ?? null,
     functionBudgetMs: e.FUNCTION_BUDGET_MS,
     retentionMs: e.RETENTION_DAYS * 24 * 60 * MINUTE,

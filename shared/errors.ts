@@ -101,7 +101,6 @@ export class StoreUnavailableError extends AppError {
   }
 }
 
-/** The writer's lease expired or a newer attempt exists: it must write nothing more. */
 /** The store refused our credentials or permissions: a setup problem, never retried. */
 export class StoreAuthError extends AppError {
   constructor(message: string, cause?: unknown) {
@@ -116,6 +115,7 @@ export class StoreRequestError extends AppError {
   }
 }
 
+/** The writer's lease expired or a newer attempt exists: it must write nothing more. */
 export class LeaseLostError extends AppError {
   constructor(jobId: string, attempt: number, why: string) {
     super('lease_lost', `Lease on ${jobId} attempt ${attempt} lost: ${why}`, { status: 409 });
@@ -135,7 +135,6 @@ export class CancelledError extends AppError {
   }
 }
 
-/** The worker is shutting down and hands the job back to the queue without counting an attempt. */
 /** One attempt ran longer than its run deadline: aborted, and retried while attempts remain. */
 export class RunDeadlineError extends AppError {
   constructor(limitMs: number) {
@@ -158,6 +157,7 @@ export class ForbiddenError extends AppError {
   }
 }
 
+/** The worker is shutting down and hands the job back to the queue without counting an attempt. */
 export class ShutdownError extends AppError {
   constructor() {
     super('worker_shutdown', 'The worker stopped before the render finished; the job was handed back.', {

@@ -22,7 +22,7 @@ export async function takeCreateTicket(store: ObjectStore, scope: string, limit:
   void Promise.all(stale.slice(0, 50).map((k) => store.delete(k).catch(() => undefined)));
   for (let n = used; n < limit; n++) {
     try {
-      await store.put(`${keys.rateFolder(scope)}${prefix}${String(n).padStart(6, '0')}`, '{}', { createOnly: true, contentType: 'application/json' });
+      await store.put(keys.rateTicket(scope, prefix, n), '{}', { createOnly: true, contentType: 'application/json' });
       return;
     } catch (err) {
       if (!(err instanceof StoreConflictError)) throw err; // taken by a concurrent create: try the next

@@ -3,16 +3,12 @@
 import { RenderError } from '../errors.js';
 import { keys } from '../store/keys.js';
 import { sniffImageType, extensionOf } from '../uploads/sniff.js';
-import { CREDITS } from './credits.js';
 import type { JobKind } from './kind.js';
-import { expectedMsOf } from './durations.js';
 import { renderInputOf } from './kind.js';
 
 export const editKind: JobKind = {
   name: 'edit',
   inline: false,
-  credits: CREDITS.edit,
-  expectedMs: (renderer) => expectedMsOf('edit', renderer),
   async run(job, env, ctx) {
     ctx.onProgress({ progress: 2, stage: 'reading', message: `Reading ${job.references.length} reference image(s).` });
     const references = await Promise.all(

@@ -1,5 +1,6 @@
-// A kind of job: its extra input rules, its handler, how long it usually takes, and whether it is
-// fast enough to answer inside the create request. Routes, status, retries and limits are shared.
+// A kind of job: its handler, and whether it is fast enough to answer inside the create request.
+// What it costs (credits.ts) and how long it usually takes (durations.ts) live in side tables that
+// load no renderer. Routes, status, retries and limits are shared.
 import type { JobDocument } from '../job/document.js';
 import type { JobKindName } from '../job/request.js';
 import type { RenderContext, RenderInput, RenderOutput, RenderProvider } from '../providers/provider.js';
@@ -18,12 +19,8 @@ export interface KindOutput extends RenderOutput {
 
 export interface JobKind {
   readonly name: JobKindName;
-  /** Typical run time with this renderer: poll hints and ETAs start from it. */
-  expectedMs(rendererName: string): number;
   /** Answered synchronously by `POST /api/jobs/render` (well inside a function's time budget). */
   readonly inline: boolean;
-  /** Charged once when a job of this kind completes (0: free). */
-  readonly credits: number;
   run(job: JobDocument, env: KindEnv, ctx: RenderContext): Promise<KindOutput>;
 }
 

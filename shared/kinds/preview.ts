@@ -1,8 +1,6 @@
 // `preview`: a quick local drawing of the concept's massing, small and without delay — fast enough
 // (tens of milliseconds) to be answered inside the create request, whatever renderer is configured.
-import { CREDITS } from './credits.js';
 import type { JobKind } from './kind.js';
-import { expectedMsOf } from './durations.js';
 import { renderInputOf } from './kind.js';
 
 const MAX_SIDE = 512;
@@ -10,8 +8,6 @@ const MAX_SIDE = 512;
 export const previewKind: JobKind = {
   name: 'preview',
   inline: true,
-  credits: CREDITS.preview,
-  expectedMs: (renderer) => expectedMsOf('preview', renderer),
   async run(job, _env, ctx) {
     const input = renderInputOf(job);
     const { width, height } = input.conceptInputs.view;

@@ -1,9 +1,10 @@
 // Each worker writes `metrics/workers/{workerId}.json` — its capacity, what it runs now and what it
 // finished in the last hour — every few seconds. One object per worker: one writer each.
 import type { QueueDeps } from '../queue/deps.js';
+import { keys } from '../store/keys.js';
 import type { RecentOutcomes, WorkerReport } from './recent.js';
 
-export const METRICS_FOLDER = 'metrics/workers/';
+export const METRICS_FOLDER = keys.metricsFolder;
 export const REPORT_EVERY_MS = 10_000;
 /** A change (a job started or ended) is published within this long, and no more often. */
 export const NUDGE_MS = 1_000;
@@ -14,7 +15,7 @@ export function startMetricsPublisher(
   everyMs = REPORT_EVERY_MS,
 ): { publish(): Promise<void>; nudge(): void; stop(): Promise<void> } {
   // Worker ids may hold characters store keys refuse.
-  const key = `${METRICS_FOLDER}${source.workerId.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, 'w')}.json`;
+  const key = keys.workerMetrics(source.workerId);
   let lastContent = '';
   let lastAt = 0;
   const publish = async () => {

@@ -40,6 +40,12 @@ export const keys = {
   charge: (projectId: string, jobId: string) => `charges/${projectId}/${jobId}.json`,
   /** Create-rate windows: `{windowStart}-{n}` per scope. */
   rateFolder: (scope: string) => `rate/${scope}/`,
+  rateTicket: (scope: string, windowName: string, n: number) => `rate/${scope}/${windowName}${String(n).padStart(6, '0')}`,
+  /** Each attempt to deliver a job's webhooks (one writer: the process delivering). */
+  webhookLog: (jobId: string) => `webhooks/${jobId}.json`,
+  /** What each worker reports: capacity, running jobs, recent outcomes. */
+  metricsFolder: 'metrics/workers/',
+  workerMetrics: (workerId: string) => `metrics/workers/${workerId.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, 'w')}.json`,
 } as const;
 
 /** `{slot}-{generation}-{h|f}` back into its parts. */

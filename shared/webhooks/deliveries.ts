@@ -1,6 +1,7 @@
 // The outcome of every webhook delivery attempt of a job, kept in `webhooks/{jobId}.json`.
 import { z } from 'zod';
 import { parseJsonOrNull } from '../json.js';
+import { keys } from '../store/keys.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { WEBHOOK_EVENTS } from './spec.js';
 
@@ -17,7 +18,7 @@ export const DeliveryRecord = z.object({
 export type DeliveryRecord = z.output<typeof DeliveryRecord>;
 const DeliveryLog = z.object({ deliveries: z.array(DeliveryRecord) });
 
-export const webhookLogKey = (jobId: string) => `webhooks/${jobId}.json`;
+export const webhookLogKey = keys.webhookLog;
 
 export async function readDeliveries(store: ObjectStore, jobId: string): Promise<DeliveryRecord[]> {
   const obj = await store.get(webhookLogKey(jobId));
