@@ -115,7 +115,7 @@ export class FsObjectStore implements ObjectStore {
       if (isCode(err, 'ENOENT') || isCode(err, 'ENOTDIR')) return { items: [], cursor: null };
       throw unavailable('list', prefix, err);
     }
-    const after = opts.cursor ?? '';
+    const after = opts.cursor ?? opts.startAfter ?? '';
     const names = entries
       .filter((e) => keep(e) && !e.name.startsWith('.') && e.name > after)
       .map((e) => e.name)

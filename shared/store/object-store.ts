@@ -25,16 +25,25 @@ export interface ListEntry {
 }
 
 export interface ListPage {
-  /** Objects directly inside the folder (not in sub-folders), in ascending name order. */
+  /**
+   * Objects directly inside the folder (not in sub-folders), in ascending byte order of their names
+   * (`B` before `a`), matching case exactly: `x/Demo/` never lists `x/demo/`'s objects.
+   */
   items: ListEntry[];
   /** Pass back to get the next page; null on the last page. */
   cursor: string | null;
 }
 
 export interface ListOptions {
-  /** Page size; backends cap it (the fs store at 1,000). Default 100. */
+  /** Page size; backends cap it (the fs store and Supabase at 1,000). Default 100. */
   limit?: number;
   cursor?: string | null;
+  /**
+   * List only names after this one (name order), without paging up to it: how a scan reads just
+   * the part of a long folder it needs (the queue markers that became due since its last look).
+   * Ignored when `cursor` is set.
+   */
+  startAfter?: string;
 }
 
 /** Where and how a client uploads one object straight to the store. */

@@ -105,22 +105,24 @@ export class SupabaseObjectStore implements ObjectStore {
     return this.listEntries(prefix, opts, 'folders');
   }
 
+  /**
+   * Storage's list v2 (`POST /object/list-v2/{bucket}`), not v1: v1 matches prefixes
+   * case-insensitively (`jobs/demo/` also lists `jobs/Demo/`), sorts by `lower(name)` and pages by
+   * offset, which shifts under deletes. v2 matches the prefix exactly (`LIKE`), orders by
+   * `name COLLATE "C"` and pages by key. Without a delimiter it lists the whole subtree, so objects
+   * in sub-folders are dropped here; with one, it gives the sub-folders.
+   */
   private async listEntries(prefix: string, opts: ListOptions, want: 'objects' | 'folders'): Promise<ListPage> {
     assertValidPrefix(prefix);
     const limit = Math.min(Math.max(1, opts.limit ?? 100), MAX_PAGE);
-    const offset = parseCursor(opts.cursor);
+    const cursor = opts.cursor ?? (opts.startAfter ? startAfterToken(prefix + opts.startAfter) : undefined);
+    if (cursor !== undefined && !Buffer.from(cursor, 'base64').toString().startsWith(`l:${prefix}`)) throw new ValidationError('The cursor is not one this store handed out.');
     return this.retry(`list ${prefix}`, async () => {
-      const { data, error } = await (await this.files(prefix)).list(prefix.slice(0, -1), {
-        limit,
-        offset,
-        sortBy: { column: 'name', order: 'asc' },
-      });
+      const { data, error } = await (await this.files(prefix)).listV2({ prefix, limit, cursor, with_delimiter: want === 'folders' });
       if (error) throw classifyStorageError(error, `list ${prefix}`);
-      // Folders and objects come in one listing; folders are the entries with a null id.
-      const items = data
-        .filter((e) => (want === 'folders' ? e.id === null : e.id !== null) && !e.name.startsWith('.'))
-        .map((e) => ({ name: e.name, key: prefix + e.name }));
-      return { items, cursor: data.length === limit ? String(offset + data.length) : null };
+      const names = want === 'folders' ? data.folders.map((f) => f.name.slice(prefix.length).replace(/\/$/, '')) : data.objects.map((o) => o.name.slice(prefix.length));
+      const items = names.filter((name) => name !== '' && !name.includes('/') && !name.startsWith('.')).map((name) => ({ name, key: prefix + name }));
+      return { items, cursor: data.hasNext && data.nextCursor ? data.nextCursor : null };
     });
   }
 
@@ -202,8 +204,11 @@ export class SupabaseObjectStore implements ObjectStore {
   }
 }
 
-function parseCursor(cursor: string | null | undefined): number {
-  if (cursor === null || cursor === undefined) return 0;
-  if (!/^\d{1,9}$/.test(cursor)) throw new ValidationError('The cursor is not one this store handed out.');
-  return Number(cursor);
+/**
+ * A list-v2 continuation token that starts after `key`: the server's own format, lines of
+ * `{part}:{value}` in base64, where `l` is the key to start after (storage's
+ * src/storage/object.ts, encodeContinuationToken). The tokens it hands out are the same.
+ */
+function startAfterToken(key: string): string {
+  return Buffer.from(`l:${key}`).toString('base64');
 }

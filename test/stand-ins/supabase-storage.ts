@@ -118,6 +118,7 @@ export class SupabaseStorageStandIn {
     const m = (re: RegExp) => re.exec(path);
     let match: RegExpExecArray | null;
     if (method === 'POST' && (match = m(/^\/object\/list\/([^/]+)$/))) return { op: 'list', run: (r, _u, role) => this.list(match![1]!, r, role) };
+    if (method === 'POST' && (match = m(/^\/object\/list-v2\/([^/]+)$/))) return { op: 'list', run: (r, _u, role) => this.listV2(match![1]!, r, role) };
     if (method === 'POST' && m(/^\/object\/move$/)) return { op: 'move', run: (r, _u, role) => this.moveOrCopy(r, role, true) };
     if (method === 'POST' && m(/^\/object\/copy$/)) return { op: 'copy', run: (r, _u, role) => this.moveOrCopy(r, role, false) };
     if (method === 'POST' && (match = m(/^\/object\/upload\/sign\/([^/]+)\/(.+)$/))) return { op: 'upload-sign', run: (r, _u, role) => this.signUpload(match![1]!, decode(match![2]!), r, role) };
@@ -255,6 +256,54 @@ export class SupabaseStorageStandIn {
     const offset = opts.offset ?? 0;
     const limit = opts.limit ?? 100;
     return HttpResponse.json(names.slice(offset, offset + limit).map((n) => entries.get(n)));
+  }
+
+  /**
+   * List v2 as the server does it: the prefix matched exactly (`LIKE`, case-sensitive), names in
+   * byte order (`COLLATE "C"`), keyset paging by a base64 token of `l:{last name}`, at most 1,000
+   * a page. Without a delimiter every object under the prefix (sub-folders too), with full names;
+   * with `with_delimiter`, the sub-folders as `{key, name: prefix + key + "/"}` and the objects
+   * directly inside. A missing bucket lists as empty, as on the real server.
+   */
+  private async listV2(bucketName: string, req: Request, role: Role): Promise<Response> {
+    const opts = (await req.json()) as { prefix?: string; limit?: number; cursor?: string; with_delimiter?: boolean };
+    const bucket = this.buckets.get(bucketName);
+    const empty = { hasNext: false, folders: [], objects: [] };
+    if (!bucket || role !== 'service') return HttpResponse.json(empty);
+    const prefix = opts.prefix ?? '';
+    let startAfter = '';
+    if (opts.cursor) {
+      const decoded = Buffer.from(opts.cursor, 'base64').toString();
+      const match = /^l:(.*)$/s.exec(decoded);
+      if (!match) return this.error({ statusCode: '400', code: 'InvalidParameter', error: 'Bad Request', message: 'Invalid Parameter continuation token' } as never);
+      startAfter = match[1]!;
+    }
+    const limit = Math.min(opts.limit ?? 1000, 1000);
+    const entries = new Map<string, { id: string | null; name: string; key?: string; file?: StoredFile }>();
+    for (const [path, file] of bucket.files) {
+      if (!path.startsWith(prefix)) continue;
+      const slash = opts.with_delimiter ? path.indexOf('/', prefix.length) : -1;
+      if (slash >= 0) {
+        const name = path.slice(0, slash + 1);
+        entries.set(name, { id: null, name, key: path.slice(prefix.length, slash) });
+      } else {
+        entries.set(path, { id: file.id, name: path, file });
+      }
+    }
+    const names = [...entries.keys()].filter((n) => n > startAfter).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const page = names.slice(0, limit).map((n) => entries.get(n)!);
+    const hasNext = names.length > limit;
+    const last = page.at(-1)?.name;
+    const objects = page.filter((e) => e.id !== null).map(({ id, name, file }) => ({
+      id,
+      name,
+      updated_at: file!.updatedAt,
+      created_at: file!.createdAt,
+      last_accessed_at: file!.updatedAt,
+      metadata: { eTag: file!.etag, size: file!.body.length, mimetype: file!.contentType, cacheControl: file!.cacheControl, lastModified: file!.updatedAt, contentLength: file!.body.length, httpStatusCode: 200 },
+    }));
+    const folders = page.filter((e) => e.id === null).map(({ key, name }) => ({ key, name, id: null, updated_at: null, created_at: null, last_accessed_at: null, metadata: null }));
+    return HttpResponse.json({ hasNext, ...(hasNext && last ? { nextCursor: Buffer.from(`l:${last}`).toString('base64'), nextCursorKey: last } : {}), folders, objects });
   }
 
   private async remove(bucketName: string, req: Request, role: Role): Promise<Response> {

@@ -107,6 +107,25 @@ export function describeObjectStore(name: string, make: () => Promise<StoreFixtu
       expect(all).toEqual(names);
     });
 
+    it('orders names by bytes and starts a listing after a given name without paging up to it', async () => {
+      for (const n of ['b', 'B', '1_u', 'a', '1', 'c']) await fx.store.put(`ord/${n}`, '{}');
+      expect((await fx.store.list('ord/')).items.map((i) => i.name)).toEqual(['1', '1_u', 'B', 'a', 'b', 'c']);
+      const after = await fx.store.list('ord/', { startAfter: 'B', limit: 2 });
+      expect(after.items.map((i) => i.name)).toEqual(['a', 'b']);
+      const rest = await fx.store.list('ord/', { cursor: after.cursor });
+      expect(rest).toEqual({ items: [{ name: 'c', key: 'ord/c' }], cursor: null });
+      expect((await fx.store.list('ord/', { startAfter: 'c' })).items).toEqual([]);
+    });
+
+    it('matches folder names by case: one id never lists another that differs only in case', async () => {
+      await fx.store.put('case/Demo/a', '{}');
+      await fx.store.put('case/demo/b', '{}');
+      await fx.store.put('case/DEMO/c', '{}');
+      expect((await fx.store.list('case/demo/')).items.map((i) => i.key)).toEqual(['case/demo/b']);
+      expect((await fx.store.list('case/Demo/')).items.map((i) => i.key)).toEqual(['case/Demo/a']);
+      expect((await fx.store.listFolders('case/')).items.map((i) => i.name)).toEqual(['DEMO', 'Demo', 'demo']);
+    });
+
     it('lists a missing folder as empty', async () => {
       expect(await fx.store.list('nothing-here/')).toEqual({ items: [], cursor: null });
     });
