@@ -1,24 +1,34 @@
-// The worker's loop: claim due jobs up to the concurrency limit, run them, and scan again every
-// poll interval, so a lost poke delays a job by one interval, never forever. Expired leases of
-// crashed workers are found the same way: their queue markers stay until the job ends.
+// The worker's loop: claim due jobs up to the concurrency limit, run them, and look again every
+// poll interval, so a lost poke delays a job by one interval, never forever. What it looks at is its
+// QueueView (markers in memory, brought up to date by one short listing), so an idle worker costs the
+// store about one request a poll interval however long the queue. Jobs are taken owner by owner in
+// turn, oldest first within each owner; an owner at their cap is passed over as a whole until a slot
+// may have freed, and a job whose worker died shows up as its running marker coming due.
 import type { JobDocument } from '../shared/job/document.js';
 import type { RecentOutcomes } from '../shared/metrics/recent.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { claimJob, type ClaimOutcome } from '../shared/queue/claim.js';
 import { jobEnded } from '../shared/queue/ended.js';
-import { claimJob } from '../shared/queue/claim.js';
-import { dropMarker, ORPHAN_MARKER_AGE_MS } from '../shared/queue/markers.js';
+import { dropMarker, ORPHAN_MARKER_AGE_MS, ownerTag } from '../shared/queue/markers.js';
 import type { QueueDeps } from '../shared/queue/deps.js';
-import { scanDue, type DueJob } from '../shared/queue/scan.js';
 import type { RenderProvider } from '../shared/providers/provider.js';
 import { runJob } from '../shared/runner/run-job.js';
-import { MINUTE } from '../shared/time.js';
+import { MINUTE, SECOND } from '../shared/time.js';
+import { type QueueEntry, QueueView } from './queue-view.js';
 
 /** A marker whose document is not there (yet) is looked at again after this long. */
-const MISSING_RECHECK_MS = 1_000;
-/** Jobs the stall sweep checks at once. */
+const MISSING_RECHECK_MS = 1 * SECOND;
+/** Stalled jobs the sweep checks at once. */
 const SWEEP_PARALLEL = 8;
 /** How long to leave a job alone whose document cannot be read (it is logged each time). */
 const BROKEN_JOB_BACKOFF_MS = 1 * MINUTE;
+/**
+ * An owner at their cap (or everyone, at the global cap) is tried again after this long, or at once
+ * when a job of this worker's ends. Only another worker's job ending is noticed this late.
+ */
+const CAPPED_RECHECK_MS = 5 * SECOND;
+/** Running markers of every owner form one group: a stall is checked whatever the owner's cap. */
+const STALLS = 'stalls';
 
 export interface ClaimLoopOptions {
   workerId: string;
@@ -31,32 +41,35 @@ export interface ClaimLoopOptions {
   onActivity?: () => void;
 }
 
+type Ref = { projectId: string; jobId: string };
+
 export class ClaimLoop {
+  private readonly view: QueueView;
   private readonly active = new Map<string, Promise<unknown>>();
-  /** Jobs known to be busy or not yet due, and when to look again: saves a read per scan. */
-  private readonly notBefore = new Map<string, number>();
-  private readonly hints: Array<{ projectId: string; jobId: string }> = [];
+  /** Claims under way, by job: each holds a slot until it runs its job or gives up. */
+  private readonly claiming = new Map<string, Promise<void>>();
+  private readonly hints: Ref[] = [];
   private readonly shutdown = new AbortController();
   private stopping = false;
   private wake: (() => void) | null = null;
   private woken = false;
   private running: Promise<void> | null = null;
-  /** Claims under way, by job: each holds a slot until it runs its job or gives up. */
-  private readonly claiming = new Map<string, Promise<void>>();
   /** The stall sweep under way, if any. */
   private sweeping: Promise<void> | null = null;
+  /** Owners (by marker tag) at their cap, and when to try them again. */
+  private readonly blocked = new Map<string, number>();
   /** The global cap was full when last tried: no claims before this time (or a local slot frees). */
   private globalFullUntil = 0;
-  /** For the stall sweep: jobs that cannot have stalled before these times (running under a live lease, or pending). */
-  private readonly sweepNotBefore = new Map<string, number>();
-  private lastSweepMs = 0;
-  /** The project of each job whose marker was read: markers never change it. */
-  private readonly projects = new Map<string, string>();
+  private lastRefreshMs = 0;
+  /** Where the next round of owners starts, so that each gets a turn. */
+  private turn = 0;
 
   constructor(
     private readonly deps: QueueDeps,
     private readonly opts: ClaimLoopOptions,
-  ) {}
+  ) {
+    this.view = new QueueView(deps);
+  }
 
   get activeCount(): number {
     return this.active.size;
@@ -66,12 +79,20 @@ export class ClaimLoop {
     return this.stopping;
   }
 
+  /** Due pending jobs this worker knows of, oldest first, by when they became due (for ETAs). */
+  pendingTimes(): number[] {
+    return this.view
+      .all()
+      .filter((e) => !e.running && !this.active.has(e.jobId))
+      .map((e) => e.runAfterMs);
+  }
+
   start(): void {
     this.running ??= this.loop();
   }
 
   /** Look for work now; with a job reference, try that job first without scanning for it. */
-  poke(ref?: { projectId: string; jobId: string }): void {
+  poke(ref?: Ref): void {
     if (this.stopping) return;
     if (ref && this.hints.length < 100) this.hints.push(ref);
     this.woken = true;
@@ -124,124 +145,162 @@ export class ClaimLoop {
   }
 
   private hasRoom(): boolean {
-    return !this.stopping && this.active.size + this.claiming.size < this.opts.concurrency && this.deps.now() >= this.globalFullUntil;
+    return !this.stopping && this.active.size + this.claiming.size < this.opts.concurrency;
   }
 
   private async fill(): Promise<void> {
-    const now = this.deps.now();
-    for (const [jobId, at] of this.notBefore) if (at <= now) this.notBefore.delete(jobId);
-    // Claims run side by side and in the background (each is several store round trips, and one
-    // slowed by storage retries must not hold up the next scan), up to the free slots.
+    // Poked jobs first: tried without a listing (a poke names the job).
     while (this.hints.length > 0 && this.hasRoom()) {
       const ref = this.hints.shift()!;
-      if (!this.active.has(ref.jobId)) this.claimInSlot({ ...ref, runAfterMs: now, markerKey: '' });
+      if (!this.active.has(ref.jobId)) this.claimInSlot(ref, null);
     }
-    if (this.hasRoom()) {
-      const skip = (jobId: string) => this.active.has(jobId) || this.claiming.has(jobId) || this.notBefore.has(jobId);
-      for await (const due of scanDue(this.deps, skip, this.projects)) {
-        if (!this.hasRoom()) break;
-        this.claimInSlot(due);
-      }
-    } else if (!this.stopping && !this.sweeping && now - this.lastSweepMs >= this.deps.queue.pollIntervalMs) {
-      this.lastSweepMs = now;
-      this.sweeping = this.sweepStalled(now)
+    const now = this.deps.now();
+    // One short listing a poll interval, however often pokes wake the loop; a worker with room
+    // claims from each page as it comes (the first listing after a start may be long).
+    if (now - this.lastRefreshMs >= this.deps.queue.pollIntervalMs) {
+      this.lastRefreshMs = now;
+      const before = this.view.version;
+      await this.view.refresh(() => this.claimFromView());
+      // The queue this worker reports (for positions and ETAs) changed: publish it soon.
+      if (this.view.version !== before) this.opts.onActivity?.();
+    }
+    this.claimFromView();
+    if (!this.hasRoom() && !this.stopping && !this.sweeping) {
+      this.sweeping = this.sweepStalled()
         .catch((err: unknown) => this.deps.log.warn({ err }, 'stall sweep failed; the next one tries again'))
         .finally(() => (this.sweeping = null));
+    }
+  }
+
+  /** Claims due jobs from the view while there is room: owners in turn, each one's oldest first. */
+  private claimFromView(): void {
+    if (!this.hasRoom()) return;
+    const now = this.deps.now();
+    const groups = new Map<string, QueueEntry[]>();
+    for (const entry of this.view.all()) {
+      if (entry.retryAt > now || this.active.has(entry.jobId) || this.claiming.has(entry.jobId)) continue;
+      const group = entry.running ? STALLS : entry.group;
+      if (group !== STALLS && (now < this.globalFullUntil || (this.blocked.get(group) ?? 0) > now)) continue;
+      const list = groups.get(group);
+      if (list) list.push(entry);
+      else groups.set(group, [entry]);
+    }
+    const order = [...groups.keys()];
+    if (order.length === 0) return;
+    // Round-robin: one job per owner per round, rounds starting one owner further each time.
+    const start = this.turn++ % order.length;
+    for (let round = 0; this.hasRoom(); round++) {
+      let took = false;
+      for (let i = 0; i < order.length && this.hasRoom(); i++) {
+        const group = order[(start + i) % order.length]!;
+        const entry = groups.get(group)![round];
+        if (!entry) continue;
+        // A capped owner (or a full global cap) found in this round stops their later jobs too.
+        if (group !== STALLS && (this.deps.now() < this.globalFullUntil || (this.blocked.get(group) ?? 0) > this.deps.now())) continue;
+        this.claimInSlot({ projectId: entry.projectId!, jobId: entry.jobId }, entry);
+        took = true;
+      }
+      if (!took) return;
     }
   }
 
   /**
    * With no free slot this worker cannot take over a dead worker's job, but it can put it back in
    * the queue, so that no job stays `processing` on a dead worker longer than its lease and one
-   * sweep, however busy the living workers are. Reads are spent only where a stall is possible:
-   * a job seen pending cannot stall within a lease, a running one not before its lease runs out.
+   * sweep, however busy the living workers are. Only running markers that came due are checked.
    */
-  private async sweepStalled(now: number): Promise<void> {
-    for (const [jobId, at] of this.sweepNotBefore) if (at <= now) this.sweepNotBefore.delete(jobId);
-    const skip = (jobId: string) => this.active.has(jobId) || this.claiming.has(jobId) || this.sweepNotBefore.has(jobId);
-    const due: DueJob[] = [];
-    for await (const job of scanDue(this.deps, skip, this.projects)) due.push(job);
-    // Checked side by side: one slow read must not hold up the job that did stall.
-    const check = async (job: DueJob) => {
-      const outcome = await claimJob(this.deps, job, { workerId: this.opts.workerId, toRequeue: true }).catch((err: unknown) => {
-        this.deps.log.warn({ err, jobId: job.jobId }, 'stall sweep could not check a job');
+  private async sweepStalled(): Promise<void> {
+    const now = this.deps.now();
+    const due = this.view.all().filter((e) => e.running && e.retryAt <= now && !this.active.has(e.jobId) && !this.claiming.has(e.jobId));
+    const check = async (entry: QueueEntry) => {
+      const outcome = await claimJob(this.deps, { projectId: entry.projectId!, jobId: entry.jobId }, { workerId: this.opts.workerId, toRequeue: true }).catch((err: unknown) => {
+        this.deps.log.warn({ err, jobId: entry.jobId }, 'stall sweep could not check a job');
         return null;
       });
-      if (outcome?.kind === 'terminal' || outcome?.kind === 'missing') await this.tidyMarker(job, outcome, now);
-      else if (outcome?.kind === 'busy') this.sweepNotBefore.set(job.jobId, outcome.retryAtMs);
-      else if (outcome?.kind === 'not_due' || outcome?.kind === 'capped') this.sweepNotBefore.set(job.jobId, now + this.deps.queue.leaseMs);
-      else if (outcome?.kind === 'finished') this.poke(); // requeued: whoever has room takes it
+      if (outcome && outcome.kind !== 'run') await this.settle(entry, outcome);
+      if (outcome?.kind === 'finished') this.poke(); // requeued: whoever has room takes it
     };
     const workers = Array.from({ length: Math.min(SWEEP_PARALLEL, due.length) }, async () => {
-      for (let job = due.shift(); job && !this.stopping; job = due.shift()) await check(job);
+      for (let entry = due.shift(); entry && !this.stopping; entry = due.shift()) await check(entry);
     });
     await Promise.all(workers);
   }
 
   /** Starts a claim that holds a slot until it ends; at most one per job. */
-  private claimInSlot(due: DueJob): void {
-    if (this.claiming.has(due.jobId)) return;
-    const claim = this.tryClaim(due)
-      .catch((err: unknown) => this.deps.log.error({ err, jobId: due.jobId }, 'claim failed'))
-      .finally(() => this.claiming.delete(due.jobId));
-    this.claiming.set(due.jobId, claim);
+  private claimInSlot(ref: Ref, entry: QueueEntry | null): void {
+    if (this.claiming.has(ref.jobId)) return;
+    const claim = this.tryClaim(ref, entry)
+      .catch((err: unknown) => this.deps.log.error({ err, jobId: ref.jobId }, 'claim failed'))
+      .finally(() => this.claiming.delete(ref.jobId));
+    this.claiming.set(ref.jobId, claim);
   }
 
-  private async tryClaim(due: DueJob): Promise<void> {
-    const now = this.deps.now();
-    let outcome;
+  private async tryClaim(ref: Ref, entry: QueueEntry | null): Promise<void> {
+    let outcome: ClaimOutcome;
     try {
-      outcome = await claimJob(this.deps, due, { workerId: this.opts.workerId });
+      outcome = await claimJob(this.deps, ref, { workerId: this.opts.workerId });
     } catch (err) {
-      this.deps.log.error({ err, jobId: due.jobId }, 'could not claim job');
-      this.notBefore.set(due.jobId, now + BROKEN_JOB_BACKOFF_MS);
+      this.deps.log.error({ err, jobId: ref.jobId }, 'could not claim job');
+      if (entry) entry.retryAt = this.deps.now() + BROKEN_JOB_BACKOFF_MS;
       return;
     }
-    switch (outcome.kind) {
-      case 'run': {
-        const { holder } = outcome;
-        const run = runJob(holder, { provider: this.opts.provider, signedUrlTtlS: this.opts.signedUrlTtlS, shutdown: this.shutdown.signal })
-          .then((doc) => doc && this.record(doc))
-          .catch((err) => holder.log.error({ err }, 'job run failed unexpectedly'))
-          .finally(() => {
-            this.active.delete(due.jobId);
-            this.globalFullUntil = 0; // a slot of ours is free again
-            this.opts.onActivity?.();
-            this.poke(); // a slot is free
-          });
-        this.active.set(due.jobId, run);
+    if (outcome.kind !== 'run') {
+      // A poke's job that did not start is left to the listing, which finds its marker.
+      if (entry) await this.settle(entry, outcome);
+      return;
+    }
+    const { holder } = outcome;
+    // Its marker moved when it was claimed; the job is this worker's until it ends.
+    this.view.forget(ref.jobId);
+    const run = runJob(holder, { provider: this.opts.provider, signedUrlTtlS: this.opts.signedUrlTtlS, shutdown: this.shutdown.signal })
+      .then((doc) => doc && this.record(doc))
+      .catch((err) => holder.log.error({ err }, 'job run failed unexpectedly'))
+      .finally(() => {
+        this.active.delete(ref.jobId);
+        // Slots of ours are free again: the owner and everyone at the global cap may go on.
+        this.blocked.delete(ownerTag(holder.doc.ownerId));
+        this.globalFullUntil = 0;
         this.opts.onActivity?.();
-        return;
-      }
+        this.poke();
+      });
+    this.active.set(ref.jobId, run);
+    this.opts.onActivity?.();
+  }
+
+  /** What a claim that did not start the job says about its entry. */
+  private async settle(entry: QueueEntry, outcome: Exclude<ClaimOutcome, { kind: 'run' }>): Promise<void> {
+    const now = this.deps.now();
+    switch (outcome.kind) {
       case 'busy':
       case 'not_due':
-        this.notBefore.set(due.jobId, outcome.retryAtMs);
+        entry.retryAt = outcome.retryAtMs;
         return;
       case 'capped':
         // Over its owner's cap: other owners' jobs may still run. Global cap: nothing can, for now.
-        this.notBefore.set(due.jobId, outcome.retryAtMs);
-        if (outcome.full === 'global') this.globalFullUntil = outcome.retryAtMs;
+        if (outcome.full === 'global') this.globalFullUntil = now + CAPPED_RECHECK_MS;
+        else this.blocked.set(entry.group, now + CAPPED_RECHECK_MS);
+        return;
+      case 'finished':
+        this.view.forget(entry.jobId, entry.key);
         return;
       case 'terminal':
       case 'missing':
-        return this.tidyMarker(due, outcome, now);
-      case 'finished':
-        return;
+        return this.tidyMarker(entry, outcome, now);
     }
   }
 
   /** A marker whose job has ended (the holder died after its final write) or never came to be. */
-  private async tidyMarker(due: DueJob, outcome: { kind: 'terminal'; doc: JobDocument } | { kind: 'missing' }, now: number): Promise<void> {
-    if (!due.markerKey) return; // a poke's hint, not a marker
+  private async tidyMarker(entry: QueueEntry, outcome: { kind: 'terminal'; doc: JobDocument } | { kind: 'missing' }, now: number): Promise<void> {
     if (outcome.kind === 'terminal') {
       await jobEnded(this.deps, outcome.doc, { announce: false });
-      await dropMarker(this.deps.store, due.runAfterMs, due.jobId); // this marker, should the document name another
-    } else if (due.runAfterMs < now - ORPHAN_MARKER_AGE_MS) {
-      await dropMarker(this.deps.store, due.runAfterMs, due.jobId);
+      await dropMarker(this.deps.store, entry.key); // this marker, should the document name another
+      this.view.forget(entry.jobId, entry.key);
+    } else if (entry.runAfterMs < now - ORPHAN_MARKER_AGE_MS) {
+      await dropMarker(this.deps.store, entry.key);
+      this.view.forget(entry.jobId, entry.key);
     } else {
-      // Probably a create between its two writes (its poke brings the job straight here). Looked
-      // at again a second later, not every scan: at the head of the queue it would hold the scan up.
-      this.notBefore.set(due.jobId, now + Math.max(this.deps.queue.pollIntervalMs, MISSING_RECHECK_MS));
+      // Probably a create between its two writes (its poke brings the job straight here).
+      entry.retryAt = now + Math.max(this.deps.queue.pollIntervalMs, MISSING_RECHECK_MS);
     }
   }
 

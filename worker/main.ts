@@ -30,7 +30,7 @@ const loop = new ClaimLoop(deps, {
   recent,
   onActivity: () => metrics.nudge(),
 });
-const metrics = startMetricsPublisher(deps, { workerId, concurrency: config.queue.concurrency, active: () => loop.activeCount, recent });
+const metrics = startMetricsPublisher(deps, { workerId, concurrency: config.queue.concurrency, active: () => loop.activeCount, recent, pendingTimes: () => loop.pendingTimes() });
 const app = createWorkerApp({ loop, secret: config.workerSecret, workerId, log });
 
 const server = app.listen(config.workerPort, () => {

@@ -70,6 +70,8 @@ export const JobDocument = z.object({
   result: JobResult.nullable(),
   idempotencyKey: z.string().nullable(),
   ownerId: z.string().nullable(),
+  /** The key of the job's queue marker (null in documents of older versions: see markerOf). */
+  marker: z.string().max(600).nullable().default(null),
   /** `startBy`: ends `expired` if not started by then; `runMs`: one attempt's render limit. */
   deadlines: z.object({ startBy: Timestamp.nullable(), runMs: z.number().int().positive().nullable() }).default({ startBy: null, runMs: null }),
 });

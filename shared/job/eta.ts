@@ -1,12 +1,11 @@
 // Where a job stands and when it should start and finish: from the queue's order, the workers'
 // capacity and the render times they measured (or the kind's typical time before any are known).
 import type { SystemMetrics } from '../metrics/read.js';
-import { parseQueueMarker } from '../store/keys.js';
 import type { JobDocument } from './document.js';
 
-export interface QueueSnapshot {
-  /** Queue marker names in run order. */
-  markers: string[];
+export interface QueueStanding {
+  /** Pending jobs due before this one (running ones are `metrics.running`). */
+  waitingAhead: number;
   metrics: SystemMetrics;
 }
 
@@ -22,7 +21,7 @@ export interface JobOutlook {
   workers: number;
 }
 
-export function outlookOf(job: JobDocument, snap: QueueSnapshot, now: number, typicalMs: number): JobOutlook | null {
+export function outlookOf(job: JobDocument, snap: QueueStanding, now: number, typicalMs: number): JobOutlook | null {
   const m = snap.metrics;
   const measured = m.windows['1h'].renderMs.p50;
   const renderMs = measured ?? typicalMs;
@@ -36,12 +35,10 @@ export function outlookOf(job: JobDocument, snap: QueueSnapshot, now: number, ty
     return { position: null, ahead: null, etaStartAt: null, etaFinishAt: at(remaining), basis, workers: m.workers };
   }
   if (job.status !== 'pending') return null;
-  const index = snap.markers.findIndex((name) => parseQueueMarker(name)?.jobId === job.jobId);
-  const due = snap.markers.slice(0, index < 0 ? snap.markers.length : index).filter((name) => (parseQueueMarker(name)?.runAfterMs ?? 0) <= now);
-  const ahead = due.length;
+  const waitingAhead = snap.waitingAhead;
+  const ahead = waitingAhead + m.running;
   const capacity = Math.max(1, m.capacity);
   const free = Math.max(0, capacity - m.running);
-  const waitingAhead = Math.max(0, ahead - m.running);
   let startsIn = 0;
   if (waitingAhead >= free) {
     const rounds = Math.ceil((waitingAhead - free + 1) / capacity);

@@ -1,9 +1,9 @@
 // The system as the API sees it: every live worker's report merged, plus the queue's depth.
 import { parseJsonOrNull } from '../json.js';
-import { keys } from '../store/keys.js';
+import { keys, parseQueueMarker } from '../store/keys.js';
 import { listAll, type ObjectStore } from '../store/object-store.js';
 import { METRICS_FOLDER } from './publish.js';
-import { type Sample, WorkerReport } from './recent.js';
+import { decodeTimes, type Sample, WorkerReport } from './recent.js';
 
 /** A worker that has not reported for this long is gone (crashed, or scaled away). */
 const STALE_MS = 2 * 60 * 1000;
@@ -26,18 +26,44 @@ export interface SystemMetrics {
   windows: Record<keyof typeof WINDOWS, { completed: number; failed: number; cancelled: number; waitMs: Percentiles; renderMs: Percentiles }>;
 }
 
-/** The queue's marker names, in run order (what both the depth and queue positions come from). */
-export async function queueMarkers(store: ObjectStore): Promise<string[]> {
-  const names: string[] = [];
-  for await (const e of listAll(store, keys.queueFolder)) names.push(e.name);
-  return names;
+/** The due pending jobs, by when each became due, as the freshest worker report has them. */
+export interface DueView {
+  at: number;
+  /** Sorted, ms. */
+  due: number[];
 }
 
-/** `markers`: the queue as the caller already listed it, so it is not listed twice. */
-export async function readMetrics(store: ObjectStore, now: number, markers?: string[]): Promise<SystemMetrics> {
-  const [reports, queue] = await Promise.all([liveReports(store, now), markers ?? queueMarkers(store)]);
-  const queued = queue.length;
+/**
+ * The due pending jobs' times, listed from the queue: for when no worker reports them (inline
+ * mode, `WORKER_URL=none`, where the queue stays small). Stops at the first marker not yet due.
+ */
+export async function listDue(store: ObjectStore, now: number, startAfter?: string): Promise<Array<{ at: number; jobId: string }>> {
+  const due: Array<{ at: number; jobId: string }> = [];
+  let cursor: string | null = null;
+  do {
+    const page = await store.list(keys.queueFolder, { limit: 1000, cursor, startAfter });
+    for (const item of page.items) {
+      const m = parseQueueMarker(item.name);
+      if (!m) continue;
+      if (m.runAfterMs > now) return due;
+      if (m.state !== 'r') due.push({ at: m.runAfterMs, jobId: m.jobId });
+    }
+    cursor = page.cursor;
+  } while (cursor !== null);
+  return due;
+}
+
+export async function readMetrics(store: ObjectStore, now: number): Promise<SystemMetrics> {
+  return (await readQueueState(store, now)).metrics;
+}
+
+/** Every live worker's report merged, and the queue's due jobs as the freshest report has them. */
+export async function readQueueState(store: ObjectStore, now: number): Promise<{ metrics: SystemMetrics; view: DueView | null }> {
+  const reports = await liveReports(store, now);
+  const freshest = reports.filter((r) => r.queue).sort((a, b) => b.queue!.at - a.queue!.at)[0];
+  const view = freshest ? { at: freshest.queue!.at, due: decodeTimes(freshest.queue!.due) } : null;
   const running = reports.reduce((n, r) => n + r.active, 0);
+  const pending = view ? view.due.length : (await listDue(store, now)).length;
   const samples = reports.flatMap((r) => r.samples);
   const windows = Object.fromEntries(
     Object.entries(WINDOWS).map(([name, ms]) => {
@@ -45,15 +71,16 @@ export async function readMetrics(store: ObjectStore, now: number, markers?: str
       return [name, summarize(inWindow)];
     }),
   ) as SystemMetrics['windows'];
-  return {
+  const metrics = {
     at: new Date(now).toISOString(),
     workers: reports.length,
     capacity: reports.reduce((n, r) => n + r.concurrency, 0),
     running,
-    queued,
-    pending: Math.max(0, queued - running),
+    queued: pending + running,
+    pending,
     windows,
   };
+  return { metrics, view };
 }
 
 function summarize(samples: Sample[]) {

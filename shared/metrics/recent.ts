@@ -20,6 +20,12 @@ export const WorkerReport = z.object({
   concurrency: z.number().int().min(0),
   active: z.number().int().min(0),
   samples: z.array(Sample).max(MAX_SAMPLES),
+  /**
+   * The due pending jobs the worker knows of, by when each became due (ms), as of `at`: delta-coded
+   * (the first is a time, each next one its distance from the one before), so that a status poll
+   * finds a job's place without listing the queue.
+   */
+  queue: z.object({ at: z.number(), due: z.array(z.number().int().min(0)).max(200_000) }).optional(),
 });
 export type WorkerReport = z.output<typeof WorkerReport>;
 
@@ -36,4 +42,13 @@ export class RecentOutcomes {
     this.samples = this.samples.filter((s) => s.at > now - KEEP_MS);
     return [...this.samples];
   }
+}
+
+export function encodeTimes(sortedMs: number[]): number[] {
+  return sortedMs.map((t, i) => (i === 0 ? t : t - sortedMs[i - 1]!));
+}
+
+export function decodeTimes(deltas: number[]): number[] {
+  let t = 0;
+  return deltas.map((d) => (t += d));
 }

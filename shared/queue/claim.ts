@@ -8,6 +8,7 @@ import { cancelled, countedAttempts, fail, requeueLost } from './finish.js';
 import { JobHolder } from './holder.js';
 import { readJob } from '../job/job-docs.js';
 import { createLease, readLease } from './lease.js';
+import { dropMarker, markerKeyOf, markerOf, putMarker } from './markers.js';
 import { releaseSlots, type SlotHold, takeSlots } from './slots.js';
 
 export type ClaimOutcome =
@@ -131,8 +132,16 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
   }
   if (opts.toRequeue) return { kind: 'finished', doc: await requeueLost(holder) };
 
+  // The marker moves to when this lease would run out, flagged running: should this worker die, the
+  // job shows up as a due marker of a running job, found by any scan with no listing of its own.
+  // Written beside the document (the old marker still finds the job if we crash in between) and the
+  // old one dropped after, off the claim's path.
+  const oldMarker = markerOf(holder.doc);
+  const marker = markerKeyOf(holder.doc, deps.now() + deps.queue.leaseMs, 'r');
+  const moved = putMarker(deps.store, marker, holder.doc.projectId);
   await holder.write((d, now) => ({
     ...d,
+    marker,
     status: 'processing',
     attempt: lease.attempt,
     workerId: lease.workerId,
@@ -143,6 +152,8 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
     attempts: [...d.attempts, { attempt: lease.attempt, workerId: lease.workerId, startedAt: now, endedAt: null, outcome: 'running' as const, error: null }].slice(-40),
     history: appendHistory(d.history, { at: now, type: 'claimed', message: `Attempt ${used + 1} of ${d.maxAttempts}.`, attempt: lease.attempt, workerId: lease.workerId }),
   }));
+  await moved;
+  if (oldMarker !== marker) void dropMarker(deps.store, oldMarker).catch((err: unknown) => holder.log.debug({ err }, 'old queue marker not dropped; a scan tidies it'));
   holder.log.info({ queuedMs: deps.now() - Date.parse(before.createdAt) }, `job claimed (attempt ${used + 1} of ${holder.doc.maxAttempts})`);
   return { kind: 'run', holder };
 }

@@ -10,7 +10,7 @@ import { isTerminal } from '../job/status.js';
 import { keys } from '../store/keys.js';
 import { chargeOnce } from './charge.js';
 import type { QueueDeps } from './deps.js';
-import { dropMarker } from './markers.js';
+import { dropMarker, markerOf } from './markers.js';
 
 export interface EndingOptions {
   /** True only for the process whose write ended the job: it sends the outcome webhook. */
@@ -31,7 +31,7 @@ export async function jobEnded(deps: QueueDeps, doc: JobDocument, opts: EndingOp
     return;
   }
   if (opts.queued === false) return;
-  await dropMarker(deps.store, Date.parse(doc.runAfter), doc.jobId);
+  await dropMarker(deps.store, markerOf(doc));
   // Only a cancelled job is known to have a cancel request; any other left over goes with the job at pruning.
   if (doc.status === 'cancelled') await deps.store.delete(keys.cancel(doc.jobId));
 }

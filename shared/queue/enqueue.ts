@@ -6,7 +6,7 @@ import type { JobDocument } from '../job/document.js';
 import type { RenderRequest } from '../job/request.js';
 import type { QueueDeps } from './deps.js';
 import { writeJob } from '../job/job-docs.js';
-import { putMarker } from './markers.js';
+import { markerKeyOf, markerOf, putMarker } from './markers.js';
 
 export interface JobIdentity {
   /** Set when the id was chosen earlier (an idempotent create records it first). */
@@ -24,7 +24,7 @@ export async function enqueueJob(deps: QueueDeps, request: RenderRequest, identi
 
 /** Marker, then document (create-only: throws StoreConflictError if the job exists). */
 export async function storeNewJob(deps: QueueDeps, doc: JobDocument): Promise<void> {
-  await putMarker(deps.store, Date.parse(doc.runAfter), doc);
+  await putMarker(deps.store, markerOf(doc), doc.projectId);
   await writeJob(deps.store, doc, { createOnly: true });
 }
 
@@ -35,6 +35,7 @@ export async function storeNewJob(deps: QueueDeps, doc: JobDocument): Promise<vo
 export function newJobDocument(deps: Pick<QueueDeps, 'queue'>, request: RenderRequest, nowMs: number, identity: JobIdentity = {}): JobDocument {
   const now = new Date(nowMs).toISOString();
   const jobId = identity.jobId ?? newJobId(nowMs);
+  const ownerId = identity.ownerId ?? null;
   const startWithinMs = Math.min(request.startWithinMs ?? deps.queue.startDeadlineMs, deps.queue.startDeadlineMs);
   return {
     schemaVersion: 1,
@@ -69,7 +70,8 @@ export function newJobDocument(deps: Pick<QueueDeps, 'queue'>, request: RenderRe
     result: null,
     webhook: request.webhook ?? null,
     idempotencyKey: identity.idempotencyKey ?? null,
-    ownerId: identity.ownerId ?? null,
+    ownerId,
+    marker: markerKeyOf({ jobId, projectId: request.projectId, ownerId }, nowMs, 'p'),
     deadlines: {
       startBy: new Date(nowMs + startWithinMs).toISOString(),
       runMs: Math.min(request.runWithinMs ?? deps.queue.runDeadlineMs, deps.queue.runDeadlineMs),

@@ -9,7 +9,7 @@ import { MINUTE } from '../time.js';
 import { retryDelayMs } from './backoff.js';
 import { jobEnded } from './ended.js';
 import type { JobHolder } from './holder.js';
-import { dropMarker, putMarker } from './markers.js';
+import { dropMarker, markerKeyOf, markerOf, putMarker } from './markers.js';
 
 type Outcome = AttemptRecord['outcome'];
 
@@ -20,10 +20,6 @@ function closeAttempt(doc: JobDocument, attempt: number, outcome: Outcome, nowIs
 /** Attempts that count against `maxAttempts`: a hand-back at shutdown is not the job's fault. */
 export function countedAttempts(doc: JobDocument): number {
   return doc.attempts.filter((a) => a.outcome !== 'handed_back').length;
-}
-
-function dropMarkerOf(holder: JobHolder, doc: JobDocument): Promise<void> {
-  return dropMarker(holder.deps.store, Date.parse(doc.runAfter), doc.jobId);
 }
 
 /** Who ended an attempt, and when: the fields every ending document records. */
@@ -114,11 +110,13 @@ export function requeueLost(holder: JobHolder): Promise<JobDocument> {
 async function requeue(holder: JobHolder, delayMs: number, outcome: Outcome, message: string, error: string | null): Promise<JobDocument> {
   const old = holder.doc;
   const runAfterMs = holder.deps.now() + delayMs;
+  const marker = markerKeyOf(old, runAfterMs, 'p');
   // The new marker first: if we crash before the document says `pending`, the job is still findable.
-  await putMarker(holder.deps.store, runAfterMs, old);
+  await putMarker(holder.deps.store, marker, old.projectId);
   const doc = await holder.write((d, now) => ({
     ...d,
     status: 'pending',
+    marker,
     stage: 'queued',
     message,
     runAfter: new Date(runAfterMs).toISOString(),
@@ -126,7 +124,7 @@ async function requeue(holder: JobHolder, delayMs: number, outcome: Outcome, mes
     attempts: closeAttempt(d, holder.lease.attempt, outcome, now, error),
     history: appendHistory(d.history, { at: now, type: outcome === 'handed_back' ? 'handed_back' : 'retrying', message, attempt: holder.lease.attempt, workerId: holder.lease.workerId }),
   }));
-  if (old.runAfter !== doc.runAfter) await dropMarkerOf(holder, old);
+  if (markerOf(old) !== marker) await dropMarker(holder.deps.store, markerOf(old));
   holder.log.info({ outcome, delayMs }, message);
   return doc;
 }

@@ -1,5 +1,8 @@
-// Queue markers, `queue/{runAfter}-{jobId}` with `{projectId}` inside: how a scan finds a job's
-// document. Written before the document they point at; removed once the job needs no finding.
+// Queue markers (see keys.queueMarker): how a scan finds a job. Written before the document they
+// point at; moved when the job is claimed (to when its lease would run out) or requeued; removed once
+// the job needs no finding. The document records its marker's key, so whoever ends the job drops
+// exactly that marker.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { parseJsonOrNull } from '../json.js';
 import { keys } from '../store/keys.js';
@@ -14,16 +17,31 @@ export const ORPHAN_MARKER_AGE_MS = 2 * MINUTE;
 
 const MarkerBody = z.object({ projectId: z.string() });
 
-export function putMarker(store: ObjectStore, runAfterMs: number, ref: { projectId: string; jobId: string }): Promise<void> {
-  return store.put(keys.queueMarker(runAfterMs, ref.jobId), JSON.stringify({ projectId: ref.projectId }), { contentType: 'application/json' });
+/** The owner's tag in marker names: 16 hex characters of the same hash as the owner's slot scope. */
+export function ownerTag(ownerId: string | null): string {
+  return ownerId === null ? 'none' : createHash('sha256').update(ownerId).digest('hex').slice(0, 16);
 }
 
-/** The projectId a marker names, or null if the marker is unreadable. */
+export function markerKeyOf(job: { jobId: string; projectId: string; ownerId: string | null }, atMs: number, state: 'p' | 'r'): string {
+  return keys.queueMarker(atMs, job.jobId, { projectId: job.projectId, state, owner: ownerTag(job.ownerId) });
+}
+
+export function putMarker(store: ObjectStore, key: string, projectId: string): Promise<void> {
+  // The body still names the project, for workers of the version before names carried it.
+  return store.put(key, JSON.stringify({ projectId }), { contentType: 'application/json' });
+}
+
+/** The projectId a marker's body names (markers of older versions), or null if unreadable. */
 export function markerProject(body: Buffer): string | null {
   const parsed = MarkerBody.safeParse(parseJsonOrNull(body));
   return parsed.success ? parsed.data.projectId : null;
 }
 
-export function dropMarker(store: ObjectStore, runAfterMs: number, jobId: string): Promise<void> {
-  return store.delete(keys.queueMarker(runAfterMs, jobId));
+export function dropMarker(store: ObjectStore, key: string): Promise<void> {
+  return store.delete(key);
+}
+
+/** The key of a job's current marker: recorded in the document, or the old layout's for older ones. */
+export function markerOf(doc: { marker: string | null; runAfter: string; jobId: string }): string {
+  return doc.marker ?? keys.queueMarker(Date.parse(doc.runAfter), doc.jobId);
 }

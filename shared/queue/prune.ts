@@ -89,15 +89,19 @@ async function pruneOrphans(deps: QueueDeps, opts: { cutoff: number; overTime: (
   let deleted = 0;
   const gone = async (projectId: string | null, jobId: string) => projectId !== null && (await readJob(deps.store, projectId, jobId).catch(() => 'unreadable')) === null;
 
-  const markers: Array<{ key: string; jobId: string }> = [];
+  const markers: Array<{ key: string; jobId: string; projectId: string | null }> = [];
+  // Name order is time order: markers young enough to be a create under way end the listing.
+  const youngFrom = keys.queueTimeBefore(deps.now() - ORPHAN_MARKER_AGE_MS);
   for await (const entry of listAll(deps.store, keys.queueFolder)) {
+    if (entry.name > youngFrom) break;
     const marker = parseQueueMarker(entry.name);
-    if (marker && marker.runAfterMs < deps.now() - ORPHAN_MARKER_AGE_MS) markers.push({ key: entry.key, jobId: marker.jobId });
+    if (marker) markers.push({ key: entry.key, jobId: marker.jobId, projectId: marker.projectId });
   }
   for (const m of markers) {
     if (opts.overTime()) return null;
-    const object = await deps.store.get(m.key);
-    if (object && (await gone(markerProject(object.body), m.jobId))) {
+    // Markers of older versions name their project in the body.
+    const projectId = m.projectId ?? (await deps.store.get(m.key).then((o) => (o ? markerProject(o.body) : null)));
+    if (projectId !== null && (await gone(projectId, m.jobId))) {
       await deps.store.delete(m.key);
       deleted++;
     }

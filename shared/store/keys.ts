@@ -24,8 +24,17 @@ export const keys = {
   job: (projectId: string, jobId: string) => `jobs/${projectId}/${jobId}.json`,
   jobsOf: (projectId: string) => `jobs/${projectId}/`,
   queueFolder: 'queue/',
-  queueMarker: (runAfterMs: number, jobId: string) =>
-    `queue/${String(Math.max(0, Math.floor(runAfterMs))).padStart(RUN_AFTER_WIDTH, '0')}-${jobId}`,
+  /**
+   * `queue/{at}-{jobId}.{projectId}.{p|r}.{owner}`: everything a scan needs is in the name, so it
+   * reads no marker. `at` is when the job next needs a worker's attention — when it is due (`p`,
+   * pending), or when its first lease would run out (`r`, running: a stall shows up as a due `r`
+   * marker); `owner` is a tag of the owner (or `none`), so one owner's capped jobs are passed over
+   * without reading them. Markers of older versions (`{at}-{jobId}`, project in the body) still parse.
+   */
+  queueMarker: (atMs: number, jobId: string, where?: { projectId: string; state: 'p' | 'r'; owner: string }) =>
+    `queue/${queueTime(atMs)}-${jobId}${where ? `.${where.projectId}.${where.state}.${where.owner}` : ''}`,
+  /** Every marker name due at or before `atMs` sorts at or before this (a listing's `startAfter`). */
+  queueTimeBefore: (atMs: number) => queueTime(atMs - 1) + '.',
   leaseFolder: (jobId: string) => `leases/${jobId}/`,
   lease: (jobId: string, attempt: number) => `leases/${jobId}/${attempt}`,
   cancel: (jobId: string) => `cancel/${jobId}`,
@@ -55,9 +64,22 @@ export function parseSlotName(name: string): { slot: number; gen: number; held: 
   return { slot: Number(match[1]), gen: Number(match[2]), held: match[3] === 'h' };
 }
 
-/** `{runAfter}-{jobId}` back into its parts; null for a name that is not a queue marker. */
-export function parseQueueMarker(name: string): { runAfterMs: number; jobId: string } | null {
-  const match = /^(\d{13})-([A-Za-z0-9][A-Za-z0-9_-]*)$/.exec(name);
+function queueTime(ms: number): string {
+  return String(Math.max(0, Math.floor(ms))).padStart(RUN_AFTER_WIDTH, '0');
+}
+
+export interface QueueMarkerName {
+  runAfterMs: number;
+  jobId: string;
+  /** Null for a marker of an older version (its project is in its body). */
+  projectId: string | null;
+  state: 'p' | 'r' | null;
+  owner: string | null;
+}
+
+/** A queue marker's name back into its parts; null for a name that is not a queue marker. */
+export function parseQueueMarker(name: string): QueueMarkerName | null {
+  const match = /^(\d{13})-([A-Za-z0-9][A-Za-z0-9_-]*)(?:\.([A-Za-z0-9][A-Za-z0-9_-]*)\.([pr])\.([0-9a-f]{16}|none))?$/.exec(name);
   if (!match) return null;
-  return { runAfterMs: Number(match[1]), jobId: match[2]! };
+  return { runAfterMs: Number(match[1]), jobId: match[2]!, projectId: match[3] ?? null, state: (match[4] as 'p' | 'r' | undefined) ?? null, owner: match[5] ?? null };
 }

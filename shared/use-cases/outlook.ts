@@ -1,38 +1,63 @@
 // How a job is shown to a waiting client (status route and event stream alike): an image URL that
-// still works, its queue position, ETA and poll hint. The snapshot they come from (queue order,
-// worker reports) is shared by every request this function instance serves for a couple of
-// seconds, so a crowd of pollers costs the store a few listings, not one per poll.
+// still works, its queue position, ETA and poll hint. Positions come from the due jobs the workers
+// report (with their metrics), shared by every request this function instance serves for a couple
+// of seconds; only jobs newer than that report are looked up in the queue, with one short listing
+// of what came due since. A status poll costs the same with ten jobs waiting or twenty thousand.
 import type { JobDocument } from '../job/document.js';
-import { type JobOutlook, outlookOf, pollHintMs, type QueueSnapshot } from '../job/eta.js';
+import { type JobOutlook, outlookOf, pollHintMs } from '../job/eta.js';
 import { imageLink } from '../job/image-url.js';
 import { expectedMsOf } from '../kinds/durations.js';
-import { queueMarkers, readMetrics } from '../metrics/read.js';
+import { type DueView, listDue, readQueueState } from '../metrics/read.js';
+import type { SystemMetrics } from '../metrics/read.js';
+import { keys } from '../store/keys.js';
 import type { AppContext } from './context.js';
 
 const SNAPSHOT_TTL_MS = 2_000;
-const cache = new WeakMap<object, { at: number; snap: Promise<QueueSnapshot> }>();
+/** A worker's report may miss markers written this long before it (clocks, listing delay). */
+const REPORT_OVERLAP_MS = 5_000;
+const cache = new WeakMap<object, { at: number; snap: Promise<{ metrics: SystemMetrics; view: DueView | null }> }>();
 
-export function queueSnapshot(ctx: AppContext, fresh = false): Promise<QueueSnapshot> {
+export function queueSnapshot(ctx: AppContext): Promise<{ metrics: SystemMetrics; view: DueView | null }> {
   const now = ctx.queue.now();
   const hit = cache.get(ctx.store);
-  if (hit && !fresh && now - hit.at < SNAPSHOT_TTL_MS) return hit.snap;
-  const snap = (async () => {
-    const markers = await queueMarkers(ctx.store);
-    return { markers, metrics: await readMetrics(ctx.store, now, markers) };
-  })();
+  if (hit && now - hit.at < SNAPSHOT_TTL_MS) return hit.snap;
+  const snap = readQueueState(ctx.store, now);
   cache.set(ctx.store, { at: now, snap });
   snap.catch(() => cache.delete(ctx.store));
   return snap;
+}
+
+/** Pending jobs due before this one: from the report, plus a listing of what is newer than it. */
+async function waitingAhead(ctx: AppContext, job: JobDocument, view: DueView | null, now: number): Promise<number> {
+  const dueAt = Date.parse(job.runAfter);
+  const known = view ? view.at - REPORT_OVERLAP_MS : 0;
+  let ahead = view ? countBefore(view.due, Math.min(dueAt, known)) : 0;
+  if (dueAt > known) {
+    const newer = await listDue(ctx.store, Math.min(now, dueAt), view ? keys.queueTimeBefore(known) : undefined);
+    ahead += newer.filter((d) => d.at < dueAt && d.at >= known && d.jobId !== job.jobId).length;
+  }
+  return ahead;
+}
+
+/** How many of the sorted times are before `t`. */
+function countBefore(sorted: number[], t: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export async function outlookFor(ctx: AppContext, job: JobDocument): Promise<{ outlook: JobOutlook | null; pollAfterMs: number | null }> {
   const now = ctx.queue.now();
   if (job.status !== 'pending' && job.status !== 'processing') return { outlook: null, pollAfterMs: null };
   const typical = expectedMsOf(job.kind, ctx.config.renderer.kind);
-  let snap = await queueSnapshot(ctx);
-  // A job newer than the shared snapshot is not in it yet: look again rather than misplace it.
-  if (job.status === 'pending' && !snap.markers.some((m) => m.endsWith(`-${job.jobId}`))) snap = await queueSnapshot(ctx, true);
-  const outlook = outlookOf(job, snap, now, typical);
+  const { metrics, view } = await queueSnapshot(ctx);
+  const ahead = job.status === 'pending' ? await waitingAhead(ctx, job, view, now) : 0;
+  const outlook = outlookOf(job, { waitingAhead: ahead, metrics }, now, typical);
   return { outlook, pollAfterMs: pollHintMs(job, outlook, now) };
 }
 

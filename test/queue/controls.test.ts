@@ -9,7 +9,7 @@ import { createJobOnce, idempotencyKeyHash } from '../../shared/queue/idempotenc
 import { readJob, writeJob } from '../../shared/job/job-docs.js';
 import { runJob } from '../../shared/runner/run-job.js';
 import { RenderRequest } from '../../shared/job/request.js';
-import { keys } from '../../shared/store/keys.js';
+import { keys, parseQueueMarker } from '../../shared/store/keys.js';
 import { listAll, type ObjectStore } from '../../shared/store/object-store.js';
 import { ClaimLoop } from '../../worker/claim-loop.js';
 import type { RenderContext, RenderInput, RenderOutput, RenderProvider } from '../../shared/providers/provider.js';
@@ -75,7 +75,7 @@ for (const [name, make] of selectedStores()) {
         expect(ids.size).toBe(1);
         expect(outcomes.filter((o) => !o.replayed)).toHaveLength(1);
         expect(await names(store, 'jobs/idem-race/')).toEqual([`${[...ids][0]}.json`]);
-        expect((await names(store, 'queue/')).filter((n) => n.endsWith([...ids][0]!))).toHaveLength(1);
+        expect((await names(store, 'queue/')).filter((n) => parseQueueMarker(n)?.jobId === [...ids][0]!)).toHaveLength(1);
         expect(outcomes[0]!.job.idempotencyKey).toBe('order-42');
       });
 

@@ -6,10 +6,10 @@ import { enqueueJob } from '../../shared/queue/enqueue.js';
 import { complete, fail } from '../../shared/queue/finish.js';
 import { readJob } from '../../shared/job/job-docs.js';
 import { pruneExpired } from '../../shared/queue/prune.js';
-import { keys } from '../../shared/store/keys.js';
+import { keys, parseQueueMarker } from '../../shared/store/keys.js';
 import { listAll, type ObjectStore } from '../../shared/store/object-store.js';
 import { newJobId, newUploadId } from '../../shared/ids.js';
-import { putMarker } from '../../shared/queue/markers.js';
+import { markerKeyOf, putMarker } from '../../shared/queue/markers.js';
 import { createLease } from '../../shared/queue/lease.js';
 import { createJobOnce, idempotencyKeyHash } from '../../shared/queue/idempotency.js';
 
@@ -82,10 +82,10 @@ for (const [name, make] of selectedStores()) {
       const oldMs = Date.now() - 8 * DAY;
       // A create that died between its marker and its document, 20 minutes ago.
       const deadId = newJobId(Date.now() - 20 * 60_000);
-      await putMarker(store, Date.now() - 20 * 60_000, { projectId: 'orphans', jobId: deadId });
+      await putMarker(store, markerKeyOf({ projectId: 'orphans', jobId: deadId, ownerId: null }, Date.now() - 20 * 60_000, 'p'), 'orphans');
       // A live pending job whose marker is just as old (a backed-up queue): kept.
       const live = await enqueueJob(deps, smallRequest('orphans'));
-      await putMarker(store, Date.now() - 20 * 60_000, live);
+      await putMarker(store, markerKeyOf(live, Date.now() - 20 * 60_000, 'p'), 'orphans');
       // Leases of a job that is gone (its document deleted by hand), older than the retention time.
       const goneId = newJobId(oldMs);
       await createLease(deps, { projectId: 'orphans', jobId: goneId }, 1, 'w');
@@ -102,8 +102,8 @@ for (const [name, make] of selectedStores()) {
       const report = await pruneExpired(deps, { retentionMs: 7 * DAY, deadlineMs: Date.now() + 60_000 });
       expect(report.orphans).toBe(4);
       const queue = (await names(store, 'queue/'));
-      expect(queue.some((n) => n.endsWith(deadId))).toBe(false);
-      expect(queue.filter((n) => n.endsWith(live.jobId))).toHaveLength(2);
+      expect(queue.some((n) => parseQueueMarker(n)?.jobId === deadId)).toBe(false);
+      expect(queue.filter((n) => parseQueueMarker(n)?.jobId === live.jobId)).toHaveLength(2);
       expect(await names(store, `leases/${goneId}/`)).toEqual([]);
       expect(await store.get(abandoned)).toBeNull();
       expect(await store.get(keys.idempotency('orphans', idempotencyKeyHash(null, 'keep-me')))).not.toBeNull();

@@ -290,7 +290,8 @@ export class SupabaseStorageStandIn {
         entries.set(path, { id: file.id, name: path, file });
       }
     }
-    const names = [...entries.keys()].filter((n) => n > startAfter).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    // Keys are ASCII (the key grammar), so code-unit order is byte order.
+    const names = [...entries.keys()].filter((n) => n > startAfter).sort();
     const page = names.slice(0, limit).map((n) => entries.get(n)!);
     const hasNext = names.length > limit;
     const last = page.at(-1)?.name;

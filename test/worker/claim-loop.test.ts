@@ -46,7 +46,7 @@ for (const [name, make] of selectedStores()) {
     it('removes the stale marker of a job that already finished', async () => {
       const deps = testDeps(fx.store);
       const job = await enqueueJob(deps, smallRequest('stale'));
-      const marker = keys.queueMarker(Date.parse(job.runAfter), job.jobId);
+      const marker = job.marker!;
       const loop = new ClaimLoop(deps, { workerId: 'w', concurrency: 1, provider: new TimedProvider(1) });
       loop.start();
       await until(async () => (await readJob(fx.store, job.projectId, job.jobId))?.status === 'completed');

@@ -1,0 +1,130 @@
+// The queue as one worker sees it: every due marker it knows of, kept in memory and brought up to
+// date by listing only what became due since the last look (names are in time order, so that is one
+// short listing after `startAfter`, whatever waits behind it). The whole folder is listed at start and
+// every few minutes, to forget markers others removed and to catch any written with a time already
+// behind the last look (a clock behind ours by more than the overlap).
+import { keys, parseQueueMarker } from '../shared/store/keys.js';
+import type { ListEntry } from '../shared/store/object-store.js';
+import { markerProject } from '../shared/queue/markers.js';
+import type { QueueDeps } from '../shared/queue/deps.js';
+import { MINUTE, SECOND } from '../shared/time.js';
+
+/** Each listing reaches back this far, for markers written by a clock slightly behind ours. */
+const OVERLAP_MS = 5 * SECOND;
+/** How often the whole folder is listed again. */
+const FULL_EVERY_MS = 5 * MINUTE;
+const PAGE = 1000;
+
+export interface QueueEntry {
+  key: string;
+  name: string;
+  jobId: string;
+  /** Null only until a marker of an older version has been read. */
+  projectId: string | null;
+  runAfterMs: number;
+  /** `r`: the job was running when the marker was written (a stall shows as it coming due). */
+  running: boolean;
+  /** The owner's tag (`none`, or `legacy` for markers of an older version). */
+  group: string;
+  /** Not tried again before this time (busy under a live lease, not due, unreadable, …). */
+  retryAt: number;
+}
+
+export class QueueView {
+  private readonly entries = new Map<string, QueueEntry>();
+  /** Everything due up to this time has been listed. */
+  private horizonMs = 0;
+  private lastFullMs = 0;
+  /** Changes whenever the set of entries does. */
+  version = 0;
+
+  constructor(private readonly deps: QueueDeps) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Entries in queue order (oldest first). */
+  all(): QueueEntry[] {
+    return [...this.entries.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  get(jobId: string): QueueEntry | undefined {
+    return this.entries.get(jobId);
+  }
+
+  /** Forget a job (it ended, or its marker is gone); a newer marker of it is found by the next listing. */
+  forget(jobId: string, key?: string): void {
+    const entry = this.entries.get(jobId);
+    if (entry && (key === undefined || entry.key === key)) {
+      this.entries.delete(jobId);
+      this.version++;
+    }
+  }
+
+  /**
+   * Brings the view up to date. `onPage` sees each page's new entries as they come, so a worker
+   * that starts behind a long queue claims from the first page without waiting for the last.
+   */
+  async refresh(onPage?: () => void): Promise<void> {
+    const now = this.deps.now();
+    const full = this.lastFullMs === 0 || now - this.lastFullMs >= FULL_EVERY_MS;
+    const seen = full ? new Set<string>() : null;
+    let cursor: string | null = null;
+    const startAfter = full ? undefined : keys.queueTimeBefore(this.horizonMs - OVERLAP_MS);
+    listing: do {
+      const page = await this.deps.store.list(keys.queueFolder, { limit: PAGE, cursor, startAfter });
+      for (const item of page.items) {
+        const entry = await this.entryOf(item);
+        if (!entry) continue;
+        if (entry.runAfterMs > now) break listing; // name order is time order: nothing later is due
+        seen?.add(entry.jobId);
+        this.add(entry);
+      }
+      onPage?.();
+      cursor = page.cursor;
+    } while (cursor !== null);
+    if (seen) {
+      // Markers removed by others since the last full listing (their jobs ended elsewhere).
+      for (const [jobId, entry] of this.entries) if (!seen.has(jobId) && entry.runAfterMs <= now - OVERLAP_MS) this.forget(jobId);
+      this.lastFullMs = now;
+    }
+    this.horizonMs = now;
+  }
+
+  private add(entry: QueueEntry): void {
+    const known = this.entries.get(entry.jobId);
+    // A job may briefly have two markers (one being replaced): the newer one says where it stands.
+    if (known && known.name >= entry.name) return;
+    this.entries.set(entry.jobId, known ? { ...entry, retryAt: entry.running === known.running ? known.retryAt : 0 } : entry);
+    this.version++;
+  }
+
+  private async entryOf(item: ListEntry): Promise<QueueEntry | null> {
+    const parsed = parseQueueMarker(item.name);
+    if (!parsed) return null;
+    const known = this.entries.get(parsed.jobId);
+    let projectId = parsed.projectId ?? (known?.key === item.key ? known.projectId : null);
+    if (projectId === null) {
+      // A marker of an older version: its project is in its body (read once).
+      const object = await this.deps.store.get(item.key);
+      if (!object) return null;
+      projectId = markerProject(object.body);
+      if (projectId === null) {
+        this.deps.log.warn({ key: item.key }, 'removing unreadable queue marker');
+        await this.deps.store.delete(item.key);
+        return null;
+      }
+    }
+    return {
+      key: item.key,
+      name: item.name,
+      jobId: parsed.jobId,
+      projectId,
+      runAfterMs: parsed.runAfterMs,
+      running: parsed.state === 'r',
+      group: parsed.owner ?? 'legacy',
+      retryAt: 0,
+    };
+  }
+}
