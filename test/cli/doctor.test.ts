@@ -75,6 +75,21 @@ describe('render-jobs doctor', () => {
     expect(failed[0]!.detail).not.toMatch(/create it/);
   });
 
+  it('a bad configuration is a list of bad variables, without a stack trace', async () => {
+    const run = (args: string[]) =>
+      promisify(execFile)(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'cli', 'main.ts'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH, STORE: 'mongo', LEASE_MS: '-5' } }).then(
+        () => ({ code: 0, out: '', err: '' }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout, err: e.stderr }),
+      );
+    const text = await run(['doctor']);
+    expect(text.code).toBe(1);
+    expect(text.err).toMatch(/^\s+- STORE: .+$/m);
+    expect(text.err).toMatch(/^\s+- LEASE_MS: .+$/m);
+    expect(text.err).not.toMatch(/\n\s+at /);
+    const json = await run(['--json', 'doctor']);
+    expect(JSON.parse(json.out)).toMatchObject({ ok: false, checks: [{ name: 'config', status: 'fail' }] });
+  });
+
   it('runs as a command: JSON out, exit code 0 when nothing fails and 1 when something does', async () => {
     const standIn = new SupabaseStorageStandIn({ atomicCreate: false });
     const served = await serveHandlers(() => standIn.handlers);
