@@ -91,7 +91,7 @@ describe('render-jobs CLI', () => {
     expect(notHere.code).toBe(1);
     expect(notHere.stderr).toMatch(/No such job/);
     expect((await cli(['cancel', jobId], api.url, { RENDER_JOBS_PROJECT: 'cli' })).code).toBe(0);
-  });
+  }, 60_000); // eight CLI processes, each compiling TypeScript on start
 
   it('a refused concept lists each issue with its path, a volume by its id; --json errors are JSON', async () => {
     const request = structuredClone({ ...exampleBody, projectId: 'cli' }) as unknown as { conceptInputs: { volumes: Array<{ id?: string; footprint: { width: number } }> } };
@@ -113,7 +113,7 @@ describe('render-jobs CLI', () => {
     const missing = await cli(['status', 'nosuchjob', '--json']);
     expect(missing.code).toBe(1);
     expect(JSON.parse(missing.stdout)).toMatchObject({ error: { code: 'not_found', status: 404 } });
-  });
+  }, 45_000);
 
   it('prints JSON for scripts, and status / list / cancel work on the job', async () => {
     const created = await cli(['render', requestFile, '--no-wait', '--json']);
