@@ -34,8 +34,16 @@ async function checkStore(config: Config, store: ObjectStore): Promise<Check[]> 
   const checks: Check[] = [];
   if (store instanceof SupabaseObjectStore) {
     try {
-      for (const b of await store.buckets()) {
-        if (!b.found) checks.push({ name: `bucket ${b.name}`, status: 'fail', detail: `${b.error ?? 'not found'} — create it (private) in the Supabase dashboard` });
+      const buckets = await store.buckets();
+      // No answer at all (connection refused, DNS, timeout): no bucket can be judged, and none needs creating.
+      const unreachable = buckets.find((b) => b.errorCode === 'store_unavailable');
+      if (unreachable) {
+        const url = config.store.kind === 'supabase' ? config.store.url : '';
+        return [{ name: 'store connection', status: 'fail', detail: `cannot connect to Supabase Storage at ${url} (${unreachable.error}). Is SUPABASE_URL right, and is the server up and reachable from here?` }];
+      }
+      for (const b of buckets) {
+        if (b.errorCode === 'store_auth') checks.push({ name: `bucket ${b.name}`, status: 'fail', detail: b.error ?? 'credentials refused' });
+        else if (!b.found) checks.push({ name: `bucket ${b.name}`, status: 'fail', detail: `${b.error ?? 'not found'} — create it (private) in the Supabase dashboard` });
         else if (b.public) checks.push({ name: `bucket ${b.name}`, status: 'fail', detail: 'is public: anyone could read jobs and images; make it private' });
         else checks.push({ name: `bucket ${b.name}`, status: 'ok', detail: `private${b.fileSizeLimit ? `, files up to ${b.fileSizeLimit} bytes` : ''}` });
       }

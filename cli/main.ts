@@ -6,12 +6,12 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../shared/config.js';
 import { ConfigError } from '../shared/errors.js';
 import { runDoctor } from './doctor.js';
-import { cancel, EXIT, exitForError, type GlobalOptions, list, render, status } from './jobs.js';
+import { cancel, DEFAULT_PROJECT, EXIT, exitForError, type GlobalOptions, list, render, reportError, status } from './jobs.js';
 
 const program = new Command('render-jobs')
   .description('Long AI image renders behind serverless time limits.')
   .addOption(new Option('--api <url>', 'the API base URL').env('RENDER_JOBS_API').default('http://127.0.0.1:3000'))
-  .option('--project <id>', 'project id (default: the request file\'s)')
+  .addOption(new Option('--project <id>', `project id (render: else the request file's; default ${DEFAULT_PROJECT})`).env('RENDER_JOBS_PROJECT'))
   .option('--json', 'machine-readable output')
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.badInput));
 
@@ -24,11 +24,11 @@ const positive = (v: string) => {
 /** Runs a command; any error becomes its message on stderr and its exit code. */
 function run(fn: (g: GlobalOptions) => Promise<number>) {
   return async () => {
-    const g = program.opts<GlobalOptions>();
+    const g = { ...program.opts<GlobalOptions>(), projectFromFlag: program.getOptionValueSource('project') === 'cli' };
     try {
       process.exitCode = await fn(g);
     } catch (err) {
-      console.error(`render-jobs: ${(err as Error).message}`);
+      reportError(err, g.json);
       process.exitCode = exitForError(err);
     }
   };

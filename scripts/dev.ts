@@ -4,10 +4,18 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { ROOT } from './processes.js';
 
+/**
+ * Dev only: local renders take this long unless RENDER_DELAY_MS says otherwise (`RENDER_DELAY_MS=0
+ * npm run dev`). The local renderer alone finishes in ~0.1 s, too fast to watch progress in the
+ * dashboard or to cancel anything.
+ */
+const DEV_RENDER_DELAY_MS = '4000';
+const env = { ...process.env, RENDER_DELAY_MS: process.env.RENDER_DELAY_MS ?? DEV_RENDER_DELAY_MS };
+
 const children = (['worker/main.ts', 'server/main.ts'] as const).map((entry) =>
   // Own process groups: a Ctrl-C reaches them once, forwarded from here, not twice (a second
   // signal means "exit now" and would skip the worker's drain).
-  spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], { cwd: ROOT, env: process.env, stdio: 'inherit', detached: true }),
+  spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], { cwd: ROOT, env, stdio: 'inherit', detached: true }),
 );
 
 let exiting = false;

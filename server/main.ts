@@ -1,17 +1,14 @@
 // Local API server entry: `npm run api`.
 import { createContext } from '../shared/use-cases/context.js';
-import { loadConfig } from '../shared/config.js';
+import { configOrExit, listenOrExit } from '../shared/entry.js';
 import { onShutdownSignal } from '../shared/shutdown.js';
 import { createApiApp } from './app.js';
 
-const config = loadConfig(process.env);
+const config = configOrExit(process.env, 'api');
 const ctx = createContext(config);
 const app = await createApiApp(ctx);
-const server = app.listen(config.port, () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  ctx.log.info({ port, store: config.store.kind, workerUrl: config.workerUrl ?? 'none (inline)' }, 'api listening');
-});
+const { server, port } = await listenOrExit(app, config.port, { name: 'api', variable: 'PORT' });
+ctx.log.info({ port, store: config.store.kind, workerUrl: config.workerUrl ?? 'none (inline)' }, 'api listening');
 
 onShutdownSignal(ctx.log, async (signal) => {
   ctx.log.info({ signal }, 'api stopping');

@@ -13,7 +13,8 @@ export const DEFAULTS = {
   RENDER_DELAY_MS: 0,
   /** A lease lives this long without a heartbeat; a crashed worker's job is taken over after it. */
   LEASE_MS: 15 * SECOND,
-  /** Heartbeats renew the lease and look for a cancel request: cancel takes effect within one. */
+  /** Heartbeats renew the lease and look for a cancel request: cancel takes effect within one.
+   * Unset, it follows the lease: a fifth of LEASE_MS, at most this. */
   HEARTBEAT_MS: 2 * SECOND,
   /** How often an idle worker scans the queue: a lost poke delays a job by at most this. */
   POLL_INTERVAL_MS: 1 * SECOND,
@@ -122,7 +123,7 @@ const EnvSchema = z.object({
   WORKER_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   WORKER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
   LEASE_MS: int(1 * SECOND, 10 * MINUTE).default(DEFAULTS.LEASE_MS),
-  HEARTBEAT_MS: int(50, 5 * MINUTE).default(DEFAULTS.HEARTBEAT_MS),
+  HEARTBEAT_MS: int(50, 5 * MINUTE).optional(),
   POLL_INTERVAL_MS: int(10, 10 * MINUTE).default(DEFAULTS.POLL_INTERVAL_MS),
   WORKER_CONCURRENCY: int(1, 1000).default(DEFAULTS.WORKER_CONCURRENCY),
   WORKER_DRAIN_MS: int(0, 10 * MINUTE).default(DEFAULTS.WORKER_DRAIN_MS),
@@ -220,8 +221,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError([...parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`), ...problems]);
   }
   const e = parsed.data;
-  if (e.HEARTBEAT_MS * 3 > e.LEASE_MS) {
-    problems.push(`HEARTBEAT_MS (${e.HEARTBEAT_MS}) must be at most a third of LEASE_MS (${e.LEASE_MS})`);
+  // Set alone, a short lease brings a heartbeat to match; only an explicit pair can disagree.
+  const heartbeatMs = e.HEARTBEAT_MS ?? Math.min(DEFAULTS.HEARTBEAT_MS, Math.floor(e.LEASE_MS / 5));
+  if (heartbeatMs * 3 > e.LEASE_MS) {
+    problems.push(`HEARTBEAT_MS (${heartbeatMs}) must be at most a third of LEASE_MS (${e.LEASE_MS}); leave it unset to follow the lease`);
   }
   if (e.RETRY_MAX_MS < e.RETRY_BASE_MS) problems.push('RETRY_MAX_MS must be at least RETRY_BASE_MS');
   const workerUrl = resolveWorkerUrl(env.WORKER_URL, e.WORKER_PORT, problems);
@@ -278,7 +281,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerId: e.WORKER_ID,
     queue: {
       leaseMs: e.LEASE_MS,
-      heartbeatMs: e.HEARTBEAT_MS,
+      heartbeatMs,
       pollIntervalMs: e.POLL_INTERVAL_MS,
       concurrency: e.WORKER_CONCURRENCY,
       drainMs: e.WORKER_DRAIN_MS,

@@ -1,14 +1,26 @@
-// One clean stop on SIGTERM or SIGINT (a second signal exits at once).
+// One clean stop on SIGTERM or SIGINT; a second signal, pressed later, exits at once.
 import type { Logger } from './logger.js';
+import { SECOND } from './time.js';
+
+/**
+ * Signals this soon after the first are the same keypress: under `npm run worker` a Ctrl-C reaches
+ * the worker from the terminal, from npm and from tsx (each forwards it), all within milliseconds.
+ * A person pressing Ctrl-C again to cut a drain short does so well after this.
+ */
+export const SAME_KEYPRESS_MS = 1 * SECOND;
 
 export function onShutdownSignal(log: Logger, stop: (signal: string) => Promise<void>): void {
-  let stopping = false;
+  let firstAt: number | null = null;
   const handle = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (firstAt !== null) {
+      if (Date.now() - firstAt < SAME_KEYPRESS_MS) {
+        log.debug({ signal }, 'same signal again (forwarded by npm or tsx): still stopping cleanly');
+        return;
+      }
       log.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    firstAt = Date.now();
     stop(signal).then(
       () => process.exit(0),
       (err: unknown) => {

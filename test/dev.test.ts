@@ -29,7 +29,7 @@ describe('npm run dev', () => {
     const [port, workerPort] = [await freePort(), await freePort()];
     const child = spawn('npm', ['run', '--silent', 'dev'], {
       cwd: ROOT,
-      env: { ...process.env, PORT: String(port), WORKER_PORT: String(workerPort), JOBS_DIR: path.join(tmp.dir, 'jobs'), RENDER_DELAY_MS: '1500' },
+      env: { ...process.env, PORT: String(port), WORKER_PORT: String(workerPort), JOBS_DIR: path.join(tmp.dir, 'jobs'), RENDER_DELAY_MS: undefined },
       detached: true, // its own process group, which the Ctrl-C below signals as a terminal would
     });
     let out = '';
@@ -40,9 +40,12 @@ describe('npm run dev', () => {
 
     const api = `http://127.0.0.1:${port}`;
     const create = async () => (await (await fetch(`${api}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(exampleBody) })).json()) as { pollUrl: string; jobId: string; projectId: string };
-    const status = async (job: { pollUrl: string }) => (((await (await fetch(api + job.pollUrl)).json()) as { job: { status: string } }).job.status);
+    const read = async (job: { pollUrl: string }) => ((await (await fetch(api + job.pollUrl)).json()) as { job: { status: string; result: { timings: { renderMs: number } } | null } }).job;
+    const status = async (job: { pollUrl: string }) => (await read(job)).status;
     const first = await create();
     await until(async () => (await status(first)) === 'completed', 15_000, 'first job completed');
+    // Dev renders take a visible time by default (RENDER_DELAY_MS=4000), so there is progress to watch and time to cancel.
+    expect((await read(first)).result!.timings.renderMs).toBeGreaterThanOrEqual(4000);
     expect(await (await fetch(`http://127.0.0.1:${workerPort}/healthz`)).json()).toMatchObject({ ok: true });
 
     // Ctrl-C while a render is in flight: the worker drains it instead of dropping it.

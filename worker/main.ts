@@ -1,7 +1,7 @@
 // Worker process entry (Railway: `node` runs this directly so SIGTERM reaches it, not npm).
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../shared/config.js';
+import { configOrExit, listenOrExit } from '../shared/entry.js';
 import { createLogger } from '../shared/logger.js';
 import { selectProvider } from '../shared/providers/select.js';
 import { openStore } from '../shared/store/open-store.js';
@@ -14,7 +14,7 @@ import { WebhookNotifier } from '../shared/webhooks/notifier.js';
 import { onShutdownSignal } from '../shared/shutdown.js';
 import { loadChargeHook } from '../shared/queue/charge-hook.js';
 
-const config = loadConfig(process.env);
+const config = configOrExit(process.env, 'worker');
 const workerId = config.workerId ?? `${hostname().slice(0, 24)}-${process.pid}-${randomBytes(2).toString('hex')}`;
 const log = createLogger({ level: config.logLevel, name: 'worker' }).child({ workerId });
 const store = openStore(config);
@@ -33,13 +33,11 @@ const loop = new ClaimLoop(deps, {
 const metrics = startMetricsPublisher(deps, { workerId, concurrency: config.queue.concurrency, active: () => loop.activeCount, recent, pendingTimes: () => loop.pendingTimes() });
 const app = createWorkerApp({ loop, secret: config.workerSecret, workerId, log });
 
-const server = app.listen(config.workerPort, () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.workerPort;
-  log.info({ port, store: config.store.kind, dir: config.store.kind === 'fs' ? config.store.dir : undefined, concurrency: config.queue.concurrency }, 'worker listening');
-  loop.start();
-  void metrics.publish();
-});
+// The API pokes the worker on WORKER_PORT too (unless WORKER_URL says otherwise): both must move together.
+const { server, port } = await listenOrExit(app, config.workerPort, { name: 'worker', variable: 'WORKER_PORT', hint: '(the API finds the worker there too, or set its WORKER_URL)' });
+log.info({ port, store: config.store.kind, dir: config.store.kind === 'fs' ? config.store.dir : undefined, concurrency: config.queue.concurrency }, 'worker listening');
+loop.start();
+void metrics.publish();
 const pruner = startPruner(deps, { intervalMs: config.pruneIntervalMs, retentionMs: config.retentionMs });
 
 onShutdownSignal(log, async (signal) => {

@@ -7,6 +7,9 @@ const schema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { io,
 const json = (s: z.ZodType) => ({ content: { 'application/json': { schema: schema(s, 'output') } } });
 const error = (description: string) => ({ description, ...json(ErrorBody) });
 const projectId = { name: 'projectId', in: 'query', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*$', maxLength: 64 } };
+// POST routes also take it from a JSON body `{projectId, …}` (the job pattern's clients send it there).
+const projectIdQueryOrBody = { ...projectId, required: false, description: 'or `projectId` in a JSON body; the same value if both' };
+const projectBody = { required: false, content: { 'application/json': { schema: { type: 'object', properties: { projectId: projectId.schema } } } } };
 const jobId = { name: 'jobId', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*$', maxLength: 64 } };
 const bearer = [{ bearer: [] }];
 
@@ -58,10 +61,10 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       '/api/jobs/{jobId}/cancel': {
-        post: { summary: 'Cancel', parameters: [jobId, projectId], responses: { '200': { description: 'The job', ...json(CancelResponse) }, '404': error('No such job') } },
+        post: { summary: 'Cancel', parameters: [jobId, projectIdQueryOrBody], requestBody: projectBody, responses: { '200': { description: 'The job', ...json(CancelResponse) }, '404': error('No such job') } },
       },
       '/api/jobs/{jobId}/process': {
-        post: { summary: 'Hand the job to the worker (or run it inline)', security: bearer, parameters: [jobId, projectId], responses: { '202': { description: 'Accepted', ...json(ProcessResponse) }, '401': error('Wrong secret'), '404': error('No such job') } },
+        post: { summary: 'Hand the job to the worker (or run it inline)', security: bearer, parameters: [jobId, projectIdQueryOrBody], requestBody: projectBody, responses: { '202': { description: 'Accepted', ...json(ProcessResponse) }, '401': error('Wrong secret'), '404': error('No such job') } },
       },
       '/api/jobs/{jobId}/image': {
         get: {

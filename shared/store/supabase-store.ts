@@ -153,7 +153,7 @@ export class SupabaseObjectStore implements ObjectStore {
   }
 
   /** The buckets this store uses, as the server sees them (for `render-jobs doctor`). */
-  async buckets(): Promise<Array<{ name: string; role: 'jobs' | 'assets'; found: boolean; public?: boolean; fileSizeLimit?: number | null; error?: string }>> {
+  async buckets(): Promise<Array<{ name: string; role: 'jobs' | 'assets'; found: boolean; public?: boolean; fileSizeLimit?: number | null; error?: string; errorCode?: string }>> {
     const client = await (this.client ??= this.connect());
     const roles = [
       { name: this.opts.bucket, role: 'jobs' as const },
@@ -162,7 +162,10 @@ export class SupabaseObjectStore implements ObjectStore {
     return Promise.all(
       roles.map(async ({ name, role }) => {
         const { data, error } = await client.storage.getBucket(name);
-        if (error) return { name, role, found: false, error: classifyStorageError(error, `read bucket ${name}`).message };
+        if (error) {
+          const err = classifyStorageError(error, `read bucket ${name}`);
+          return { name, role, found: false, error: err.message, errorCode: err.code };
+        }
         return { name, role, found: true, public: data.public, fileSizeLimit: data.file_size_limit ?? null };
       }),
     );

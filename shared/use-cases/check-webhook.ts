@@ -9,5 +9,8 @@ export function checkWebhook(ctx: AppContext, url: string): void {
     throw new AppError('webhooks_disabled', 'This server sends no webhooks: set WEBHOOK_SECRET (whsec_…) to enable them.', { status: 400 });
   }
   const problem = urlProblem(url, ctx.config.webhooks.policy);
-  if (problem) throw new AppError('invalid_webhook', `The webhook URL ${problem}.`, { status: 400, details: { url } });
+  if (!problem) return;
+  // A local receiver is the usual first try: say how development allows it.
+  const local = /^points at /.test(problem) ? ' In development, allow local and private targets with WEBHOOK_ALLOW_PRIVATE=true.' : '';
+  throw new AppError('invalid_webhook', `The webhook URL ${problem}.${local}`, { status: 400, details: { url } });
 }

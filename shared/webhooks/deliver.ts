@@ -32,7 +32,7 @@ export async function deliverOnce(
       if (err) return callback(err, '', 4);
       const list = addresses as unknown as LookupAddress[];
       const bad = opts.policy.allowPrivate ? undefined : list.find((a) => isPrivateAddress(a.address));
-      if (bad) return callback(Object.assign(new Error(`refused: ${hostname} resolves to ${bad.address}, a private address`), { code: 'EPRIVATE' }), '', 4);
+      if (bad) return callback(Object.assign(new Error(`refused: ${hostname} resolves to ${bad.address}, a private address (WEBHOOK_ALLOW_PRIVATE=true allows it in development)`), { code: 'EPRIVATE' }), '', 4);
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
       callback(null, list[0]!.address, list[0]!.family);
     });

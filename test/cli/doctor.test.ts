@@ -1,6 +1,7 @@
 // `render-jobs doctor` against the stand-ins: it tells an atomic server from a racy one, refuses a
 // racy server configured as atomic, and names wrong keys, missing or public buckets and models.
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +56,38 @@ describe('render-jobs doctor', () => {
     expect(Object.values(wrongKey).find((c) => c.status === 'fail')!.detail).toMatch(/SUPABASE_SERVICE_ROLE_KEY/);
     const model = byName(await runDoctor(supabase({}, { OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: OPENAI_URL, OPENAI_MODEL: 'gpt-image-9' }).config));
     expect(model.openai).toMatchObject({ status: 'fail' });
+  });
+
+  it('answers a refused connection with a connection message, not "create the bucket"', async () => {
+    // A port that was just free: nothing listens there.
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const { port: p } = s.address() as { port: number };
+        s.close(() => resolve(p));
+      });
+    });
+    const config = loadConfig({ STORE: 'supabase', SUPABASE_URL: `http://127.0.0.1:${port}`, SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE_KEY, WORKER_URL: 'none' });
+    const checks = await runDoctor(config);
+    const failed = checks.filter((c) => c.status === 'fail');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.name).toBe('store connection');
+    expect(failed[0]!.detail).toMatch(new RegExp(`cannot connect to Supabase Storage at http://127.0.0.1:${port}.*SUPABASE_URL`));
+    expect(failed[0]!.detail).not.toMatch(/create it/);
+  });
+
+  it('a bad configuration is a list of bad variables, without a stack trace', async () => {
+    const run = (args: string[]) =>
+      promisify(execFile)(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'cli', 'main.ts'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH, STORE: 'mongo', LEASE_MS: '-5' } }).then(
+        () => ({ code: 0, out: '', err: '' }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout, err: e.stderr }),
+      );
+    const text = await run(['doctor']);
+    expect(text.code).toBe(1);
+    expect(text.err).toMatch(/^\s+- STORE: .+$/m);
+    expect(text.err).toMatch(/^\s+- LEASE_MS: .+$/m);
+    expect(text.err).not.toMatch(/\n\s+at /);
+    const json = await run(['--json', 'doctor']);
+    expect(JSON.parse(json.out)).toMatchObject({ ok: false, checks: [{ name: 'config', status: 'fail' }] });
   });
 
   it('runs as a command: JSON out, exit code 0 when nothing fails and 1 when something does', async () => {

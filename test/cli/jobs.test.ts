@@ -17,9 +17,11 @@ let failingApi: Proc;
 let closeOpenAI: () => Promise<void>;
 let requestFile: string;
 
-function cli(args: string[], apiUrl = api.url): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(args: string[], apiUrl = api.url, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'cli', 'main.ts'), ...args], { cwd: tmp.dir, env: { PATH: process.env.PATH, RENDER_JOBS_API: apiUrl } }, (err, stdout, stderr) =>
+    // A command that never ends is killed (and fails the test) rather than holding the suite.
+    const options = { cwd: tmp.dir, env: { PATH: process.env.PATH, RENDER_JOBS_API: apiUrl, ...env }, timeout: 25_000 };
+    execFile(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'cli', 'main.ts'), ...args], options, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -56,7 +58,62 @@ describe('render-jobs CLI', () => {
     expect(r.stdout).toMatch(/^completed in [\d.]+ s: .*out\.png$/m);
     expect(r.stderr).toMatch(/100%/);
     expect((await readFile(out)).subarray(1, 4).toString()).toBe('PNG');
+    // Off a terminal: one line per change, never the same line again on a timer; the time is the server's ETA.
+    const lines = r.stderr.split('\n').filter((l) => /^\d+% /.test(l));
+    expect(new Set(lines.map((l) => l.replace(/ \|.*$/, ''))).size).toBe(lines.length);
+    expect(r.stderr).toMatch(/^\d+% .*\| ~\d+s left$/m);
   });
+
+  it('render --kind preview saves the preview and exits', async () => {
+    const out = path.join(tmp.dir, 'preview.png');
+    const r = await cli(['render', requestFile, '--kind', 'preview', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^completed in [\d.]+ s: .*preview\.png$/m);
+    expect((await readFile(out)).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('status / list / cancel take the project from --project, else RENDER_JOBS_PROJECT, else demo-project', async () => {
+    const created = await cli(['render', requestFile, '--no-wait', '--json']);
+    const { jobId } = JSON.parse(created.stdout) as { jobId: string };
+    const fromEnv = await cli(['status', jobId, '--json'], api.url, { RENDER_JOBS_PROJECT: 'cli' });
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
+    expect(JSON.parse(fromEnv.stdout)).toMatchObject({ job: { jobId, projectId: 'cli' } });
+    const listed = await cli(['list', '--json'], api.url, { RENDER_JOBS_PROJECT: 'cli' });
+    expect((JSON.parse(listed.stdout) as { jobs: Array<{ jobId: string }> }).jobs.map((j) => j.jobId)).toContain(jobId);
+    // The flag beats the variable.
+    const flag = await cli(['status', jobId, '--project', 'cli', '--json'], api.url, { RENDER_JOBS_PROJECT: 'elsewhere' });
+    expect(flag.code).toBe(0);
+    // Neither: the example's project, demo-project (where this job is not).
+    const byDefault = await cli(['list', '--json']);
+    expect(byDefault.code, byDefault.stderr).toBe(0);
+    expect((JSON.parse(byDefault.stdout) as { jobs: Array<{ projectId: string }> }).jobs.every((j) => j.projectId === 'demo-project')).toBe(true);
+    const notHere = await cli(['cancel', jobId]);
+    expect(notHere.code).toBe(1);
+    expect(notHere.stderr).toMatch(/No such job/);
+    expect((await cli(['cancel', jobId], api.url, { RENDER_JOBS_PROJECT: 'cli' })).code).toBe(0);
+  }, 60_000); // eight CLI processes, each compiling TypeScript on start
+
+  it('a refused concept lists each issue with its path, a volume by its id; --json errors are JSON', async () => {
+    const request = structuredClone({ ...exampleBody, projectId: 'cli' }) as unknown as { conceptInputs: { volumes: Array<{ id?: string; footprint: { width: number } }> } };
+    request.conceptInputs.volumes[1]!.footprint.width = -3; // "tower"
+    delete request.conceptInputs.volumes[2]!.id;
+    request.conceptInputs.volumes[2]!.footprint.width = 0;
+    const file = path.join(tmp.dir, 'refused.json');
+    await writeFile(file, JSON.stringify(request));
+    const r = await cli(['render', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^render-jobs: Invalid render request/);
+    expect(r.stderr).toMatch(/^ {2}- conceptInputs\.volumes\["tower"\]\.footprint\.width: .+$/m);
+    expect(r.stderr).toMatch(/^ {2}- conceptInputs\.volumes\[2\]\.footprint\.width: .+$/m);
+    const j = await cli(['render', file, '--json']);
+    expect(j.code).toBe(2);
+    expect(JSON.parse(j.stdout)).toMatchObject({
+      error: { code: 'invalid_request', status: 400, issues: expect.arrayContaining([expect.objectContaining({ path: ['conceptInputs', 'volumes', 1, 'footprint', 'width'], at: 'conceptInputs.volumes["tower"].footprint.width' })]) },
+    });
+    const missing = await cli(['status', 'nosuchjob', '--json']);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ error: { code: 'not_found', status: 404 } });
+  }, 45_000);
 
   it('prints JSON for scripts, and status / list / cancel work on the job', async () => {
     const created = await cli(['render', requestFile, '--no-wait', '--json']);
@@ -78,9 +135,6 @@ describe('render-jobs CLI', () => {
     const refused = await cli(['render', path.join(tmp.dir, 'invalid.json')]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/Invalid render request/);
-    const noProject = await cli(['status', 'somejob']);
-    expect(noProject.code).toBe(2);
-    expect(noProject.stderr).toMatch(/projectId is required/);
   });
 
   it('exits 4 when the wait times out, 3 when the job is cancelled, 1 when it fails', async () => {

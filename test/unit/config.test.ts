@@ -40,6 +40,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ WORKER_URL: 'ftp://x' })).toThrow(/WORKER_URL/);
   });
 
+  it('derives the heartbeat from a lease set alone (a fifth, at most the default); an explicit one is kept', () => {
+    expect(loadConfig({ LEASE_MS: '5000' }).queue).toMatchObject({ leaseMs: 5000, heartbeatMs: 1000 });
+    expect(loadConfig({ LEASE_MS: '1000' }).queue.heartbeatMs).toBe(200);
+    expect(loadConfig({ LEASE_MS: '60000' }).queue.heartbeatMs).toBe(DEFAULTS.HEARTBEAT_MS);
+    expect(loadConfig({ LEASE_MS: '5000', HEARTBEAT_MS: '1500' }).queue.heartbeatMs).toBe(1500);
+  });
+
   it('on Railway, the worker listens on the PORT Railway gives it', () => {
     expect(loadConfig({ RAILWAY_ENVIRONMENT: 'production', PORT: '8080' }).workerPort).toBe(8080);
     expect(loadConfig({ RAILWAY_ENVIRONMENT: 'production', PORT: '8080', WORKER_PORT: '9000' }).workerPort).toBe(9000);

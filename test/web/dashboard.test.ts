@@ -1,12 +1,13 @@
-// The dashboard in a real browser: Debian's chromium driven by playwright-core, against the real
+// The dashboard in a real browser: Chromium (Debian's, or wherever test/setup/browser.ts found one) driven by playwright-core, against the real
 // local API server and worker processes. Submit a concept, watch the progress bar move, see the
 // image; cancel another job.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { type Proc, startApiProcess, startWorker, stop } from '../../scripts/processes.js';
 import { tempDir } from '../helpers/stores.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Found (or installed) by test/setup/browser.ts: CHROMIUM_PATH, Debian's chromium, or Playwright's.
+const CHROMIUM = inject('chromiumPath');
 // The flags this machine needs: no sandbox as root, and no background connections to a closed network.
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 

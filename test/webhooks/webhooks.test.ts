@@ -89,7 +89,7 @@ describe('one delivery', () => {
     // This machine's own name resolves (through /etc/hosts) to a loopback address.
     const result = await deliverOnce(`http://${hostname()}:${port}/hook`, msg(), { secret: SECRET, policy: { requireHttps: false, allowPrivate: false }, timeoutMs: 1_000 });
     expect(result).toMatchObject({ ok: false, status: null });
-    expect(result.error).toMatch(/refused: .* resolves to .*private/);
+    expect(result.error).toMatch(/refused: .* resolves to .*private.*WEBHOOK_ALLOW_PRIVATE=true/);
     expect(r.got).toEqual([]);
     await r.close();
   });
@@ -148,7 +148,7 @@ describe('webhooks of a job, end to end', () => {
     const strict = await startApi({ JOBS_DIR: fx.dir, WEBHOOK_SECRET: SECRET, WORKER_URL: 'none' });
     const bad = await fetch(`${strict.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...exampleBody, projectId: 'hooks', webhook: { url: 'http://localhost:9/x' } }) });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ error: { code: 'invalid_webhook' } });
+    expect(await bad.json()).toMatchObject({ error: { code: 'invalid_webhook', message: expect.stringContaining('WEBHOOK_ALLOW_PRIVATE=true') } });
     await strict.close();
     const off = await startApi({ JOBS_DIR: fx.dir, WORKER_URL: 'none' });
     const none = await fetch(`${off.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...exampleBody, projectId: 'hooks', webhook: { url: 'https://hooks.example.com/x' } }) });
