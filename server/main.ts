@@ -7,10 +7,10 @@ import { createApiApp } from './app.js';
 const config = loadConfig(process.env);
 const ctx = createContext(config);
 const app = await createApiApp(ctx);
-const server = app.listen(config.port, () => {
+const server = app.listen(config.port, config.listen.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  ctx.log.info({ port, store: config.store.kind, workerUrl: config.workerUrl ?? 'none (inline)' }, 'api listening');
+  ctx.log.info({ port, host: config.listen.host, store: config.store.kind, workerUrl: config.workerUrl ?? 'none (inline)' }, 'api listening');
 });
 
 onShutdownSignal(ctx.log, async (signal) => {

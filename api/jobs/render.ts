@@ -11,10 +11,9 @@ import { pokeWorker } from '../_lib/poke.js';
 import { route } from '../_lib/route.js';
 import { checkUploads } from '../_lib/uploads.js';
 import { checkWebhook } from '../_lib/webhooks.js';
-import { callerOf, ownerOf } from '../_lib/auth.js';
+import { callerOf, limitScopeOf, ownerOf } from '../_lib/auth.js';
 import { takeCreateTicket } from '../../shared/auth/create-rate.js';
-import { ownerScope } from '../../shared/queue/slots.js';
-import { createJobOnce } from '../../shared/queue/idempotency.js';
+import { createJobOnce, idempotentCreateExists } from '../../shared/queue/idempotency.js';
 import { IdempotencyKey } from '../../shared/job/request.js';
 import { ValidationError } from '../../shared/errors.js';
 import type { ApiRequest } from '../_lib/types.js';
@@ -27,11 +26,14 @@ export default route('/api/jobs/render', {
     const caller = await callerOf(req, ctx);
     const request = parseWith(RenderRequest, jsonBody(req, ctx.config.maxBodyBytes), 'render request');
     const idempotencyKey = idempotencyKeyOf(req, request);
-    if (request.references) await checkUploads(ctx, request.projectId, request.references);
+    if (request.references) await checkUploads(ctx, caller, request.projectId, request.references);
     if (request.webhook) checkWebhook(ctx, request.webhook.url);
     const ownerId = ownerOf(caller);
-    // Limits are per user; a trusted server (API key) and local use are not limited here.
-    if (ownerId !== null) await takeCreateTicket(ctx.store, ownerScope(ownerId), ctx.config.createRatePerMinute, ctx.queue.now());
+    // Limits are per user (or per address on a public API); a trusted server and local use are not
+    // limited here. A replay of an idempotent create makes nothing new, so it takes no ticket.
+    const scope = limitScopeOf(caller);
+    const replay = idempotencyKey !== null && (await idempotentCreateExists(ctx.queue, request.projectId, ownerId, idempotencyKey));
+    if (scope !== null && !replay) await takeCreateTicket(ctx.store, scope, ctx.config.createRatePerMinute, ctx.queue.now());
     const inline = kindOf(request.kind).inline;
     let replayed = false;
     let job;

@@ -8,7 +8,8 @@ import { isTerminal } from '../../../shared/job/status.js';
 import { parseJob } from '../../../shared/queue/job-docs.js';
 import { outlookFor, withFreshImageUrl } from '../../_lib/outlook.js';
 import { route } from '../../_lib/route.js';
-import { visibleJob } from '../../_lib/auth.js';
+import { limitScopeOf, visibleJob } from '../../_lib/auth.js';
+import { openStream } from '../../_lib/stream-cap.js';
 
 /** The stream ends this long before the budget, leaving time to flush and close. */
 const END_MARGIN_MS = 1_500;
@@ -21,7 +22,9 @@ const RECONNECT_AFTER_MS = 500;
 export default route('/api/jobs/[jobId]/events', {
   async GET(req, res, ctx, params) {
     // The owner never changes, so one check covers the whole stream.
-    const { jobId, key, object: first } = await visibleJob(req, ctx, params);
+    const { caller, jobId, key, object: first } = await visibleJob(req, ctx, params);
+    // Counted until the response closes, however it ends (done, budget, client gone, error).
+    res.once('close', openStream(limitScopeOf(caller), ctx.config.eventStreamsPerCaller));
     const started = ctx.queue.now();
     const endAt = started + Math.max(1_000, ctx.config.functionBudgetMs - END_MARGIN_MS);
     const keepAliveMs = Math.min(15_000, Math.max(250, (endAt - started) / 3));

@@ -2,11 +2,11 @@
 // Clients call this fire-and-forget right after create, so a job already claimed or finished is a
 // harmless 202.
 import { waitUntil } from '@vercel/functions';
-import { NotFoundError, UnauthorizedError } from '../../../shared/errors.js';
+import { NotFoundError } from '../../../shared/errors.js';
 import { claimJob } from '../../../shared/queue/claim.js';
 import { readJob } from '../../../shared/queue/job-docs.js';
 import { runJob } from '../../../shared/runner/run-job.js';
-import { bearerMatches } from '../../../shared/secrets.js';
+import { assertRouteSecret } from '../../_lib/auth.js';
 import { jobRefOf } from '../../_lib/input.js';
 import { pokeWorker } from '../../_lib/poke.js';
 import { route } from '../../_lib/route.js';
@@ -14,8 +14,7 @@ import { loadChargeHook } from '../../../shared/queue/charge-hook.js';
 
 export default route('/api/jobs/[jobId]/process', {
   async POST(req, res, ctx, params) {
-    const secret = ctx.config.workerSecret;
-    if (secret && !bearerMatches(req.headers.authorization, secret)) throw new UnauthorizedError();
+    assertRouteSecret(req, ctx.config, ctx.config.workerSecret, 'WORKER_SECRET');
     const ref = jobRefOf(req, params);
     const { projectId, jobId } = ref;
 
