@@ -31,6 +31,17 @@ class PrivateTargetError extends Error {
   }
 }
 
+/** A `socket` listener that destroys the socket on connect when its peer is a private address. */
+export function peerGuard(policy: WebhookPolicy): (socket: Socket) => void {
+  return function checkPeer(socket) {
+    if (policy.allowPrivate) return;
+    socket.prependOnceListener('connect', () => {
+      const peer = socket.remoteAddress ?? '';
+      if (isPrivateAddress(peer)) socket.destroy(new PrivateTargetError(peer));
+    });
+  };
+}
+
 export async function deliverOnce(
   target: string,
   msg: { id: string; timestamp: Date; payload: string },
@@ -56,12 +67,7 @@ export async function deliverOnce(
   // Every connect, literals included (Node never calls `lookup` for an IP literal): the peer is
   // checked before the first byte (or TLS hello) is written. Prepended, so it runs before Node's own
   // connect listeners flush anything; `agent: false` makes every attempt a new, checked connection.
-  const checkPeer = (socket: Socket) => {
-    socket.prependOnceListener('connect', () => {
-      const peer = socket.remoteAddress ?? '';
-      if (!opts.policy.allowPrivate && isPrivateAddress(peer)) socket.destroy(new PrivateTargetError(peer));
-    });
-  };
+  const checkPeer = peerGuard(opts.policy);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<DeliveryResult>((resolve) => {
     let settled = false;

@@ -2,7 +2,7 @@
 // jobs bound to the Supabase user who made them (another user gets 404 everywhere); per-user
 // create limits (429 + Retry-After); idempotent creates over HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiFixture, startApi } from '../helpers/api.js';
+import { type ApiFixture, holdClockMidMinute, startApi } from '../helpers/api.js';
 import { tempDir } from '../helpers/stores.js';
 import { exampleBody } from '../helpers/concept.js';
 import { interceptWith } from '../stand-ins/msw.js';
@@ -208,6 +208,7 @@ describe('safe by default: who may call', () => {
   it('limits anonymous callers of a public API per address (creates and upload URLs)', async () => {
     const tmp = await tempDir();
     const api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', PUBLIC_API: 'true', CREATE_RATE_PER_MINUTE: '3', UPLOAD_RATE_PER_MINUTE: '2' });
+    holdClockMidMinute(api);
     try {
       const post = (path: string, b: unknown) => fetch(api.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) }).then((r) => r.status);
       const creates = [];
@@ -300,6 +301,7 @@ describe('safe by default: limits that count only real work', () => {
   beforeAll(async () => {
     tmp = await tempDir();
     api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', AUTH_JWT_SECRET: JWT_SECRET, CREATE_RATE_PER_MINUTE: '3', EVENT_STREAMS_PER_CALLER: '2' });
+    holdClockMidMinute(api);
   });
   afterAll(async () => {
     await api.close();
