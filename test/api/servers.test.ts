@@ -124,3 +124,13 @@ describe('decided: what a job and the store reveal', () => {
     }
   });
 });
+
+describe('the dashboard on Vercel', () => {
+  it('is served with the same headers as the local server (vercel.json)', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { SECURITY_HEADERS } = await import('../../shared/http/guard.js');
+    const vercel = JSON.parse(await readFile(new URL('../../vercel.json', import.meta.url), 'utf8')) as { headers: Array<{ source: string; headers: Array<{ key: string; value: string }> }> };
+    const all = vercel.headers.find((h) => h.source === '/(.*)')!;
+    expect(Object.fromEntries(all.headers.map((h) => [h.key, h.value]))).toEqual(SECURITY_HEADERS);
+  });
+});
