@@ -29,7 +29,14 @@ export async function createApiApp(ctx: AppContext) {
       next(err);
     }
   });
-  app.use('/api', express.raw({ type: () => true, limit: ctx.config.maxBodyBytes }));
+  // Once callers need credentials, a request without one is answered 401 by its handler: its body
+  // is never read (a wrong credential costs at most MAX_BODY_BYTES, read before the handler checks it).
+  const credentialsNeeded = Boolean(ctx.config.auth.apiKey || ctx.config.auth.jwt);
+  const readBody = express.raw({ type: () => true, limit: ctx.config.maxBodyBytes });
+  app.use('/api', function bodyOfCallers(req, res, next) {
+    if (credentialsNeeded && !/^Bearer \S/i.test(req.headers.authorization ?? '')) return next();
+    readBody(req, res, next);
+  });
   for (const r of await discoverRoutes(API_DIR)) {
     app.all(r.path, function vercelAdapter(req, res, next) {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);

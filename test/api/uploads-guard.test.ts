@@ -145,3 +145,25 @@ describe('uploads are bounded and bound', () => {
     expect(status).toBe(413); // before: 400 invalid_json, after reading all of it
   });
 });
+
+describe('bodies of callers without a credential', () => {
+  it('are not read: the 401 comes before the body does (before: read first, up to the body limit)', async () => {
+    const tmp = await tempDir();
+    const api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', API_KEY: 'api-key-0123456789-abcdefghij' });
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(200 * 1024) } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+          req.destroy();
+        });
+        req.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(err)));
+        req.write(Buffer.alloc(1024, 0x20)); // a first chunk, then nothing
+      });
+      expect(status).toBe(401);
+    } finally {
+      await api.close();
+      await tmp.cleanup();
+    }
+  });
+});
