@@ -167,3 +167,35 @@ describe('bodies of callers without a credential', () => {
     }
   });
 });
+
+describe('upload grants are pruned', () => {
+  it('drops grants past the retention time and unused ones soon after their URL expired, and keeps the rest', async () => {
+    const { FsObjectStore } = await import('../../shared/store/fs-store.js');
+    const { newUploadId } = await import('../../shared/ids.js');
+    const { grantFolder, grantsOf, pruneGrants, UPLOAD_URL_TTL_MS } = await import('../../shared/uploads/grants.js');
+    const tmp = await tempDir();
+    try {
+      const store = new FsObjectStore(tmp.dir);
+      const now = Date.now();
+      const day = 86_400_000;
+      const make = async (ageMs: number, uploaded: boolean) => {
+        const uploadId = newUploadId(now - ageMs);
+        await store.put(`${grantFolder('p', 'owner-x')}${uploadId}.100.png`, '{}');
+        if (uploaded) await store.put(keys.upload('p', uploadId), PNG);
+        return uploadId;
+      };
+      const old = await make(8 * day, true);
+      const expiredUnused = await make(UPLOAD_URL_TTL_MS + 5 * 60_000, false);
+      const liveUsed = await make(UPLOAD_URL_TTL_MS + 5 * 60_000, true);
+      const fresh = await make(60_000, false);
+      const deleted = await pruneGrants(store, { cutoff: now - 7 * day, now, overTime: () => false });
+      expect(deleted).toBe(2);
+      const left = (await grantsOf(store, 'p', 'owner-x')).map((g) => g.uploadId).sort();
+      expect(left).toEqual([liveUsed, fresh].sort());
+      expect(left).not.toContain(old);
+      expect(left).not.toContain(expiredUnused);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+});
