@@ -2,7 +2,6 @@
 // a deployment the operator declared public (PUBLIC_API=true), whose callers are limited per address.
 // Otherwise every job route needs `Authorization: Bearer …`: the API key (a trusted server, which
 // sees every job) or a Supabase access token (a user, who sees only the jobs they own).
-import { createHash } from 'node:crypto';
 import { verifyAccessToken } from '../../shared/auth/access-token.js';
 import { NotFoundError, UnauthorizedError } from '../../shared/errors.js';
 import type { JobDocument } from '../../shared/job/document.js';
@@ -10,9 +9,8 @@ import { parseJob } from '../../shared/queue/job-docs.js';
 import { keys } from '../../shared/store/keys.js';
 import type { StoredObject } from '../../shared/store/object-store.js';
 import { jobRefOf } from './input.js';
-import { bearerMatches, secretMatches } from '../../shared/secrets.js';
-import { ownerScope } from '../../shared/queue/slots.js';
-import type { Config } from '../../shared/config.js';
+import { secretMatches } from '../../shared/secrets.js';
+import { clientAddress } from './caller-scope.js';
 import type { AppContext } from './context.js';
 import type { ApiRequest } from './types.js';
 
@@ -27,44 +25,6 @@ export async function callerOf(req: ApiRequest, ctx: AppContext): Promise<Caller
   // A JWT has three dot-separated parts; anything else was meant as the API key.
   if (jwt && token.split('.').length === 3) return { kind: 'user', ownerId: await verifyAccessToken(token, jwt) };
   throw new UnauthorizedError();
-}
-
-/**
- * Whose limits and quotas a request counts against: the user, the anonymous caller's address on a
- * public API, or null (a trusted server, local use): not limited.
- */
-export function limitScopeOf(caller: Caller): string | null {
-  if (caller.kind === 'user') return ownerScope(caller.ownerId);
-  if (caller.kind === 'open' && caller.address !== null) return 'addr-' + createHash('sha256').update(caller.address).digest('hex').slice(0, 32);
-  return null;
-}
-
-/** Whose uploads these are: a user's, one address's, or the trusted server's (or local use's). */
-export function uploadScopeOf(caller: Caller): string {
-  return limitScopeOf(caller) ?? (caller.kind === 'service' ? 'service' : 'local');
-}
-
-/** The peer, or the first X-Forwarded-For hop when a trusted proxy (Vercel's) sets it. */
-export function clientAddress(req: ApiRequest, trustProxy: boolean): string {
-  const forwarded = trustProxy ? String(req.headers['x-real-ip'] ?? req.headers['x-forwarded-for'] ?? '').split(',')[0]!.trim() : '';
-  return forwarded || req.socket?.remoteAddress || 'unknown';
-}
-
-/**
- * Routes for machines (/process: the worker secret; the cron: CRON_SECRET). Without their secret they
- * are open only where the whole API is (local use): once callers need credentials, an unset secret
- * closes the route instead of leaving it the one open door.
- */
-export function assertRouteSecret(req: ApiRequest, config: Config, secret: string | null, name: string): void {
-  if (secret) {
-    if (!bearerMatches(req.headers.authorization, secret)) throw new UnauthorizedError();
-    return;
-  }
-  if (callerAuthOn(config)) throw new UnauthorizedError(`This route is closed: ${name} is not set on this deployment.`);
-}
-
-export function callerAuthOn(config: Config): boolean {
-  return Boolean(config.auth.apiKey || config.auth.jwt || config.auth.publicApi || config.production);
 }
 
 /** The owner new jobs get: the signed-in user, or none. */

@@ -4,7 +4,8 @@
 import { AppError } from '../../shared/errors.js';
 import { keys } from '../../shared/store/keys.js';
 import { grantsOf } from '../../shared/uploads/grants.js';
-import { type Caller, uploadScopeOf } from './auth.js';
+import type { Caller } from './auth.js';
+import { uploadScopeOf } from './caller-scope.js';
 import type { AppContext } from './context.js';
 
 export async function checkUploads(ctx: AppContext, caller: Caller, projectId: string, uploadIds: string[]): Promise<void> {

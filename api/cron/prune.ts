@@ -2,7 +2,7 @@
 // time budget; what is left over is pruned by the next run or by the worker's own timer. Vercel
 // sends `Authorization: Bearer $CRON_SECRET`.
 import { pruneExpired } from '../../shared/queue/prune.js';
-import { assertRouteSecret } from '../_lib/auth.js';
+import { assertRouteSecret } from '../_lib/route-secret.js';
 import { route } from '../_lib/route.js';
 
 /** Time kept back from the budget for answering. */

@@ -12,7 +12,8 @@ import { uploadToken } from '../../shared/uploads/tokens.js';
 import { takeTickets } from '../../shared/auth/create-rate.js';
 import { jsonBody, parseWith } from '../_lib/input.js';
 import { route } from '../_lib/route.js';
-import { callerOf, limitScopeOf, uploadScopeOf } from '../_lib/auth.js';
+import { callerOf } from '../_lib/auth.js';
+import { limitScopeOf, uploadScopeOf } from '../_lib/caller-scope.js';
 
 export default route('/api/uploads', {
   async POST(req, res, ctx) {

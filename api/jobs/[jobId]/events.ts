@@ -8,7 +8,8 @@ import { isTerminal } from '../../../shared/job/status.js';
 import { parseJob } from '../../../shared/queue/job-docs.js';
 import { outlookFor, withFreshImageUrl } from '../../_lib/outlook.js';
 import { route } from '../../_lib/route.js';
-import { limitScopeOf, visibleJob } from '../../_lib/auth.js';
+import { visibleJob } from '../../_lib/auth.js';
+import { limitScopeOf } from '../../_lib/caller-scope.js';
 import { openStream } from '../../_lib/stream-cap.js';
 
 /** The stream ends this long before the budget, leaving time to flush and close. */

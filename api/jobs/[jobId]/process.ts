@@ -6,7 +6,7 @@ import { NotFoundError } from '../../../shared/errors.js';
 import { claimJob } from '../../../shared/queue/claim.js';
 import { readJob } from '../../../shared/queue/job-docs.js';
 import { runJob } from '../../../shared/runner/run-job.js';
-import { assertRouteSecret } from '../../_lib/auth.js';
+import { assertRouteSecret } from '../../_lib/route-secret.js';
 import { jobRefOf } from '../../_lib/input.js';
 import { pokeWorker } from '../../_lib/poke.js';
 import { route } from '../../_lib/route.js';
