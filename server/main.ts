@@ -7,7 +7,8 @@ import { createApiApp } from './app.js';
 const config = loadConfig(process.env);
 const ctx = createContext(config);
 const app = await createApiApp(ctx);
-const server = app.listen(config.port, config.listen.host, () => {
+// No host: every interface, IPv6 and IPv4 (Node's default); see HOST in shared/config.ts.
+const server = app.listen({ port: config.port, host: config.listen.host ?? undefined }, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   ctx.log.info({ port, host: config.listen.host, store: config.store.kind, workerUrl: config.workerUrl ?? 'none (inline)' }, 'api listening');

@@ -204,8 +204,8 @@ export interface Config {
   renderer: { kind: 'openai' | 'axonometric' | 'stub'; delayMs: number; openai: OpenAIConfig | null };
   signedUrlTtlS: number;
   uploads: { maxBytes: number; maxFiles: number; ratePerMinute: number; quotaBytes: number; signingKey: Buffer | null };
-  /** Interface the servers bind and the Host names they answer (null: any). */
-  listen: { host: string; allowedHosts: string[] | null };
+  /** Interface the servers bind (null: every one, IPv6 and IPv4) and the Host names they answer (null: any). */
+  listen: { host: string | null; allowedHosts: string[] | null };
   eventStreamsPerCaller: number;
   cronSecret: string | null;
   functionBudgetMs: number;
@@ -379,8 +379,9 @@ function uploadSigningKey(own: string | null, workerSecret: string | null): Buff
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 
 function listenConfig(set: Record<string, string | undefined>, host: string | undefined, allowed: string | undefined): Config['listen'] {
-  // Railway routes to the container's interface; locally nothing outside this machine needs the API.
-  const bind = host ?? (isProduction(set) || set.RAILWAY_ENVIRONMENT ? '0.0.0.0' : '127.0.0.1');
+  // Railway routes to the container's interfaces (its private network is IPv6); locally nothing
+  // outside this machine needs the API.
+  const bind = host ?? (isProduction(set) || set.RAILWAY_ENVIRONMENT ? null : '127.0.0.1');
   const loopback = bind === '127.0.0.1' || bind === '::1' || bind === 'localhost';
   // A loopback server still answers a page whose name re-resolves to 127.0.0.1 (DNS rebinding): check Host.
   const list = allowed?.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean) ?? (loopback ? LOOPBACK_HOSTS : ['*']);

@@ -33,7 +33,7 @@ const loop = new ClaimLoop(deps, {
 const metrics = startMetricsPublisher(deps, { workerId, concurrency: config.queue.concurrency, active: () => loop.activeCount, recent });
 const app = createWorkerApp({ loop, secret: config.workerSecret, workerId, log, allowedHosts: config.listen.allowedHosts });
 
-const server = app.listen(config.workerPort, config.listen.host, () => {
+const server = app.listen({ port: config.workerPort, host: config.listen.host ?? undefined }, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.workerPort;
   log.info({ port, store: config.store.kind, dir: config.store.kind === 'fs' ? config.store.dir : undefined, concurrency: config.queue.concurrency }, 'worker listening');

@@ -61,9 +61,9 @@ describe('servers', () => {
     for (const host of ['localhost:3000', '127.0.0.1', '[::1]:3000']) expect(await getWithHost(`${api.url}/api/jobs?projectId=p`, host)).toBe(200);
   });
 
-  it('binds loopback locally and every interface in production or on Railway; ALLOWED_HOSTS overrides the check', () => {
+  it('binds loopback locally and every interface (null) in production or on Railway; ALLOWED_HOSTS overrides the check', () => {
     expect(loadConfig({}).listen).toEqual({ host: '127.0.0.1', allowedHosts: ['localhost', '127.0.0.1', '[::1]'] });
-    expect(loadConfig({ RAILWAY_ENVIRONMENT: 'production', PORT: '8080' }).listen).toEqual({ host: '0.0.0.0', allowedHosts: null });
+    expect(loadConfig({ RAILWAY_ENVIRONMENT: 'production', PORT: '8080' }).listen).toEqual({ host: null, allowedHosts: null });
     expect(loadConfig({ HOST: '0.0.0.0', ALLOWED_HOSTS: 'render.example.com, localhost' }).listen).toEqual({ host: '0.0.0.0', allowedHosts: ['render.example.com', 'localhost'] });
     expect(loadConfig({ ALLOWED_HOSTS: '*' }).listen.allowedHosts).toBeNull();
   });
