@@ -25,7 +25,8 @@ export async function runDoctor(config: Config, opts: { fetch?: typeof fetch } =
   const store = openStore(config);
   checks.push(...(await checkStore(config, store)));
   if (config.renderer.openai) checks.push(await checkOpenAI(config, opts.fetch ?? fetch));
-  if (config.workerUrl) checks.push(await checkWorker(config.workerUrl, opts.fetch ?? fetch));
+  checks.push(...callerChecks(config));
+  if (config.workerUrl) checks.push(await checkWorker(config.workerUrl, config.workerSecret, opts.fetch ?? fetch));
   else checks.push({ name: 'worker', status: 'ok', detail: 'WORKER_URL=none: /process runs jobs inline' });
   return checks;
 }
@@ -109,9 +110,27 @@ async function checkOpenAI(config: Config, fetchFn: typeof fetch): Promise<Check
   }
 }
 
-async function checkWorker(url: string, fetchFn: typeof fetch): Promise<Check> {
+/** Who may call the API, said plainly: an open or loosely checked API spends the operator's quota. */
+function callerChecks(config: Config): Check[] {
+  const { apiKey, jwt, publicApi } = config.auth;
+  const checks: Check[] = [];
+  if (!apiKey && !jwt) {
+    checks.push(
+      publicApi
+        ? { name: 'callers', status: 'warn', detail: 'PUBLIC_API=true: anyone may create jobs, limited per address by CREATE_RATE_PER_MINUTE and UPLOAD_RATE_PER_MINUTE' }
+        : { name: 'callers', status: config.production ? 'fail' : 'warn', detail: 'no API_KEY or Supabase Auth: the API is open to anyone who can reach it (local use only)' },
+    );
+    return checks;
+  }
+  checks.push({ name: 'callers', status: 'ok', detail: [apiKey ? 'API_KEY' : null, jwt ? `Supabase Auth (${jwt.jwksUrl ? 'JWKS' : 'HS256 secret'})` : null].filter(Boolean).join(' and ') });
+  if (jwt && !jwt.issuer) checks.push({ name: 'jwt issuer', status: 'warn', detail: 'AUTH_JWT_ISSUER is not set: tokens from any issuer signed with this key are accepted; set https://<ref>.supabase.co/auth/v1' });
+  if (jwt?.allowAnonymous) checks.push({ name: 'anonymous sign-ins', status: 'warn', detail: 'AUTH_ALLOW_ANONYMOUS=true: Supabase anonymous users may render (each is limited like any user)' });
+  return checks;
+}
+
+async function checkWorker(url: string, secret: string | null, fetchFn: typeof fetch): Promise<Check> {
   try {
-    const res = await fetchFn(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) });
+    const res = await fetchFn(`${url}/healthz`, { signal: AbortSignal.timeout(5_000), headers: secret ? { authorization: `Bearer ${secret}` } : {} });
     const body = (await res.json().catch(() => ({}))) as { workerId?: string };
     if (res.ok) return { name: 'worker', status: 'ok', detail: `${url} healthy${body.workerId ? ` (${body.workerId})` : ''}` };
     return { name: 'worker', status: 'warn', detail: `${url}/healthz answered ${res.status} (stopping or starting?)` };

@@ -7,8 +7,8 @@ import { createApiApp } from './app.js';
 const config = configOrExit(process.env, 'api');
 const ctx = createContext(config);
 const app = await createApiApp(ctx);
-const { server, port } = await listenOrExit(app, config.port, { name: 'api', variable: 'PORT' });
-ctx.log.info({ port, store: config.store.kind, workerUrl: config.workerUrl ?? 'none (inline)' }, 'api listening');
+const { server, port } = await listenOrExit(app, config.port, { host: config.listen.host, name: 'api', variable: 'PORT' });
+ctx.log.info({ port, host: config.listen.host, store: config.store.kind, workerUrl: config.workerUrl ?? 'none (inline)' }, 'api listening');
 
 onShutdownSignal(ctx.log, async (signal) => {
   ctx.log.info({ signal }, 'api stopping');

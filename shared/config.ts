@@ -1,4 +1,5 @@
 // All configuration, read and validated once by `loadConfig(env)`. Every default lives in DEFAULTS.
+import { hkdfSync } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import type { WebhookConfig } from './webhooks/notifier.js';
@@ -68,6 +69,18 @@ export const DEFAULTS = {
   /** Creates per owner per minute; more are answered 429 with Retry-After (0: no limit). */
   CREATE_RATE_PER_MINUTE: 30,
   AUTH_JWT_AUDIENCE: 'authenticated',
+  /** An access token may live at most this long (`exp` − now); Supabase issues 1-hour tokens. */
+  AUTH_JWT_MAX_LIFE_S: 24 * 60 * 60,
+  /** Supabase anonymous sign-ins (`is_anonymous`, `role: anon`) may not render unless allowed. */
+  AUTH_ALLOW_ANONYMOUS: 'false',
+  /** Production without API_KEY or Supabase Auth refuses to start unless the operator says it is public. */
+  PUBLIC_API: 'false',
+  /** Upload URLs per caller per minute (0: no limit). */
+  UPLOAD_RATE_PER_MINUTE: 20,
+  /** Declared bytes of live uploads per caller and project (0: no quota); freed by pruning. */
+  UPLOAD_QUOTA_BYTES: 200 * 1024 * 1024,
+  /** Open event streams per caller on one API instance; more are answered 429. */
+  EVENT_STREAMS_PER_CALLER: 8,
 } as const;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -116,6 +129,20 @@ const EnvSchema = z.object({
   AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   AUTH_JWT_AUDIENCE: z.string().min(1).default(DEFAULTS.AUTH_JWT_AUDIENCE),
   AUTH_JWT_ISSUER: z.string().min(1).optional(),
+  AUTH_JWT_MAX_LIFE_S: int(60, 7 * 24 * 60 * 60).default(DEFAULTS.AUTH_JWT_MAX_LIFE_S),
+  AUTH_ALLOW_ANONYMOUS: z.enum(['true', 'false']).default(DEFAULTS.AUTH_ALLOW_ANONYMOUS),
+  PUBLIC_API: z.enum(['true', 'false']).default(DEFAULTS.PUBLIC_API),
+  // Behind a proxy that sets X-Forwarded-For itself (Vercel does): the caller's address for limits.
+  TRUST_PROXY: z.enum(['true', 'false']).optional(),
+  UPLOAD_RATE_PER_MINUTE: int(0, 100_000).default(DEFAULTS.UPLOAD_RATE_PER_MINUTE),
+  UPLOAD_QUOTA_BYTES: int(0, 1024 ** 4).default(DEFAULTS.UPLOAD_QUOTA_BYTES),
+  // Upload URL signing key; unset: derived from WORKER_SECRET with HKDF (never WORKER_SECRET itself).
+  UPLOAD_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  EVENT_STREAMS_PER_CALLER: int(1, 10_000).default(DEFAULTS.EVENT_STREAMS_PER_CALLER),
+  // Interface to listen on; unset: loopback locally, every interface in production or on Railway.
+  HOST: z.string().min(1).optional(),
+  // Host header values the servers answer (comma-separated, "*": any); unset: loopback names when bound to loopback.
+  ALLOWED_HOSTS: z.string().min(1).optional(),
   // A module exporting `charge(record)`, called once per completed job (see shared/queue/charge.ts).
   CHARGE_HOOK_MODULE: z.string().min(1).optional(),
   // Unset: the local worker. "none" (or empty): no worker, `/process` runs the job inline.
@@ -152,7 +179,11 @@ export type StoreConfig =
 export interface AuthConfig {
   apiKey: string | null;
   /** Supabase Auth access tokens: verified with the project's JWT secret or its JWKS. */
-  jwt: { secret: string | null; jwksUrl: string | null; audience: string; issuer: string | null } | null;
+  jwt: { secret: string | null; jwksUrl: string | null; audience: string; issuer: string | null; maxLifeS: number; allowAnonymous: boolean } | null;
+  /** No caller credentials and the operator said so: anonymous callers, limited per address. */
+  publicApi: boolean;
+  /** Take the caller's address from X-Forwarded-For (set by a trusted proxy such as Vercel's). */
+  trustProxy: boolean;
 }
 
 export interface OpenAIConfig {
@@ -173,7 +204,10 @@ export interface Config {
   store: StoreConfig;
   renderer: { kind: 'openai' | 'axonometric' | 'stub'; delayMs: number; openai: OpenAIConfig | null };
   signedUrlTtlS: number;
-  uploads: { maxBytes: number };
+  uploads: { maxBytes: number; ratePerMinute: number; quotaBytes: number; signingKey: Buffer | null };
+  /** Interface the servers bind (null: every one, IPv6 and IPv4) and the Host names they answer (null: any). */
+  listen: { host: string | null; allowedHosts: string[] | null };
+  eventStreamsPerCaller: number;
   cronSecret: string | null;
   functionBudgetMs: number;
   retentionMs: number;
@@ -254,7 +288,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : null,
     },
     signedUrlTtlS: e.SIGNED_URL_TTL_S,
-    uploads: { maxBytes: e.UPLOAD_MAX_BYTES },
+    uploads: {
+      maxBytes: e.UPLOAD_MAX_BYTES,
+      ratePerMinute: e.UPLOAD_RATE_PER_MINUTE,
+      quotaBytes: e.UPLOAD_QUOTA_BYTES,
+      signingKey: uploadSigningKey(e.UPLOAD_SIGNING_SECRET ?? null, e.WORKER_SECRET ?? null),
+    },
+    listen: listenConfig(set, e.HOST, e.ALLOWED_HOSTS),
+    eventStreamsPerCaller: e.EVENT_STREAMS_PER_CALLER,
     cronSecret: e.CRON_SECRET ?? null,
     functionBudgetMs: e.FUNCTION_BUDGET_MS,
     retentionMs: e.RETENTION_DAYS * 24 * 60 * MINUTE,
@@ -271,8 +312,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiKey: e.API_KEY ?? null,
       jwt:
         e.AUTH_JWT_SECRET || e.AUTH_JWKS_URL
-          ? { secret: e.AUTH_JWT_SECRET ?? null, jwksUrl: e.AUTH_JWKS_URL ?? null, audience: e.AUTH_JWT_AUDIENCE, issuer: e.AUTH_JWT_ISSUER ?? null }
+          ? {
+              secret: e.AUTH_JWT_SECRET ?? null,
+              jwksUrl: e.AUTH_JWKS_URL ?? null,
+              audience: e.AUTH_JWT_AUDIENCE,
+              issuer: e.AUTH_JWT_ISSUER ?? null,
+              maxLifeS: e.AUTH_JWT_MAX_LIFE_S,
+              allowAnonymous: e.AUTH_ALLOW_ANONYMOUS === 'true',
+            }
           : null,
+      publicApi: e.PUBLIC_API === 'true' && !e.API_KEY && !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL,
+      trustProxy: e.TRUST_PROXY ? e.TRUST_PROXY === 'true' : Boolean(set.VERCEL),
     },
     createRatePerMinute: e.CREATE_RATE_PER_MINUTE,
     chargeHookModule: e.CHARGE_HOOK_MODULE ?? null,
@@ -309,12 +359,35 @@ function deploymentProblems(set: Record<string, string | undefined>, rawWorkerUr
   if (isProduction(set)) {
     if (!set.WORKER_SECRET) problems.push('WORKER_SECRET: required in production (it guards /process)');
     if (!set.CRON_SECRET) problems.push('CRON_SECRET: required in production (it guards the cron routes)');
+    // Without callers' credentials anyone could spend the operator's render quota: say so explicitly.
+    if (!set.API_KEY && !set.AUTH_JWT_SECRET && !set.AUTH_JWKS_URL && set.PUBLIC_API !== 'true') {
+      problems.push('API_KEY or AUTH_JWT_SECRET/AUTH_JWKS_URL: production needs a caller credential (or PUBLIC_API=true for an API anyone may call, limited per address)');
+    }
   }
   if (set.VERCEL) {
     if ((set.STORE ?? DEFAULTS.STORE) === 'fs') problems.push('STORE: the filesystem store cannot work on Vercel (no shared disk); use STORE=supabase');
     if (rawWorkerUrl === undefined) problems.push('WORKER_URL: required on Vercel (the worker\'s public URL, or "none")');
   }
   return problems;
+}
+
+/** Its own key for upload URLs: a leaked upload URL never helps forge a worker or cron call. */
+function uploadSigningKey(own: string | null, workerSecret: string | null): Buffer | null {
+  const base = own ?? workerSecret;
+  if (!base) return null; // local use: a random key of this process (shared/uploads/tokens.ts)
+  return Buffer.from(hkdfSync('sha256', base, 'render-jobs', 'upload-url-signing-v1', 32));
+}
+
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+
+function listenConfig(set: Record<string, string | undefined>, host: string | undefined, allowed: string | undefined): Config['listen'] {
+  // Railway routes to the container's interfaces (its private network is IPv6); locally nothing
+  // outside this machine needs the API.
+  const bind = host ?? (isProduction(set) || set.RAILWAY_ENVIRONMENT ? null : '127.0.0.1');
+  const loopback = bind === '127.0.0.1' || bind === '::1' || bind === 'localhost';
+  // A loopback server still answers a page whose name re-resolves to 127.0.0.1 (DNS rebinding): check Host.
+  const list = allowed?.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean) ?? (loopback ? LOOPBACK_HOSTS : ['*']);
+  return { host: bind, allowedHosts: list.includes('*') ? null : list };
 }
 
 function storeConfig(e: z.output<typeof EnvSchema>, problems: string[]): StoreConfig | undefined {

@@ -26,7 +26,7 @@ export function configOrExit(env: Record<string, string | undefined>, who: strin
  * naming the port and the variable that moves it: express 5 hands `listen` errors to the callback
  * it calls on success, so without this a busy port looked like a successful start.
  */
-export function listenOrExit(app: RequestListener, port: number, who: { name: string; variable: string; hint?: string }): Promise<{ server: Server; port: number }> {
+export function listenOrExit(app: RequestListener, port: number, who: { name: string; variable: string; hint?: string; host?: string | null }): Promise<{ server: Server; port: number }> {
   const server = createServer(app);
   return new Promise((resolve) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
@@ -36,7 +36,8 @@ export function listenOrExit(app: RequestListener, port: number, who: { name: st
       if (err.code === 'EACCES') exitWith(`${who.name}: not allowed to listen on port ${port}; set ${who.variable} to a port above 1023.`);
       exitWith(`${who.name}: cannot listen on port ${port}: ${err.message}`);
     });
-    server.listen(port, () => {
+    // No host: every interface, IPv6 and IPv4 (Node's default); see HOST in shared/config.ts.
+    server.listen({ port, host: who.host ?? undefined }, () => {
       const address = server.address();
       resolve({ server, port: typeof address === 'object' && address ? address.port : port });
     });

@@ -145,8 +145,8 @@ export class RunDeadlineError extends AppError {
 /** Too many requests from one caller: try again after `retryAfterS`. */
 export class RateLimitedError extends AppError {
   readonly retryAfterS: number;
-  constructor(retryAfterS: number, limit: number) {
-    super('rate_limited', `Too many new jobs: at most ${limit} a minute. Retry in ${retryAfterS} s.`, { status: 429, retryable: true, details: { retryAfterS, limit } });
+  constructor(retryAfterS: number, limit: number, what = 'new jobs') {
+    super('rate_limited', `Too many ${what}: at most ${limit} a minute. Retry in ${retryAfterS} s.`, { status: 429, retryable: true, details: { retryAfterS, limit } });
     this.retryAfterS = retryAfterS;
   }
 }

@@ -4,6 +4,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { z } from 'zod';
 import { UnauthorizedError, ValidationError } from '../shared/errors.js';
 import { jsonErrors, notFound } from '../shared/http/express-errors.js';
+import { hostCheck, securityHeaders } from '../shared/http/guard.js';
 import { JobId, ProjectId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import { bearerMatches } from '../shared/secrets.js';
@@ -12,15 +13,23 @@ import type { ClaimLoop } from './claim-loop.js';
 const POKE_BODY_LIMIT_BYTES = 4096;
 const PokeBody = z.object({ jobId: JobId, projectId: ProjectId }).partial();
 
-export function createWorkerApp(opts: { loop: ClaimLoop; secret: string | null; workerId: string; log: Logger }) {
+export function createWorkerApp(opts: { loop: ClaimLoop; secret: string | null; workerId: string; log: Logger; allowedHosts?: readonly string[] | null }) {
   const app = express();
+  app.use(hostCheck(opts.allowedHosts ?? null), securityHeaders);
   // How late timers fire: a worker juggling many renders must stay responsive to its heartbeats.
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   app.disable('x-powered-by');
 
-  app.get('/healthz', function healthz(_req, res) {
+  app.get('/healthz', function healthz(req, res) {
     const stopping = opts.loop.isStopping;
+    res.setHeader('Cache-Control', 'no-store');
+    // A health check needs only the answer; the worker's name (host, pid), load and memory are for
+    // whoever holds the worker secret (or for local use, where none is set).
+    if (opts.secret && !bearerMatches(req.headers.authorization, opts.secret)) {
+      res.status(stopping ? 503 : 200).json({ ok: !stopping, stopping });
+      return;
+    }
     res.status(stopping ? 503 : 200).json({
       ok: !stopping,
       workerId: opts.workerId,

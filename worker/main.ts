@@ -31,10 +31,10 @@ const loop = new ClaimLoop(deps, {
   onActivity: () => metrics.nudge(),
 });
 const metrics = startMetricsPublisher(deps, { workerId, concurrency: config.queue.concurrency, active: () => loop.activeCount, recent, pendingTimes: () => loop.pendingTimes() });
-const app = createWorkerApp({ loop, secret: config.workerSecret, workerId, log });
+const app = createWorkerApp({ loop, secret: config.workerSecret, workerId, log, allowedHosts: config.listen.allowedHosts });
 
 // The API pokes the worker on WORKER_PORT too (unless WORKER_URL says otherwise): both must move together.
-const { server, port } = await listenOrExit(app, config.workerPort, { name: 'worker', variable: 'WORKER_PORT', hint: '(the API finds the worker there too, or set its WORKER_URL)' });
+const { server, port } = await listenOrExit(app, config.workerPort, { host: config.listen.host, name: 'worker', variable: 'WORKER_PORT', hint: '(the API finds the worker there too, or set its WORKER_URL)' });
 log.info({ port, store: config.store.kind, dir: config.store.kind === 'fs' ? config.store.dir : undefined, concurrency: config.queue.concurrency }, 'worker listening');
 loop.start();
 void metrics.publish();

@@ -2,6 +2,7 @@
 // from the query string), and every error turned into the JSON error body with the right status.
 import { AppError, MethodNotAllowedError, RateLimitedError, ValidationError, toErrorResponse } from '../../shared/errors.js';
 import { waitUntil } from '@vercel/functions';
+import { setSecurityHeaders } from '../../shared/http/guard.js';
 import { type AppContext, contextOf } from './context.js';
 import type { ApiHandler, ApiRequest, ApiResponse } from './types.js';
 
@@ -24,6 +25,7 @@ export function route(pattern: string, handlers: Partial<Record<Method, RouteHan
   const allow = Object.keys(handlers);
   return async function handle(req, res) {
     const ctx = contextOf(req);
+    setSecurityHeaders(res);
     try {
       const method = (req.method ?? 'GET').toUpperCase() as Method;
       const handler = handlers[method] ?? (method === ('HEAD' as Method) ? handlers.GET : undefined);

@@ -1,9 +1,8 @@
 // GET /api/cron/prune — Vercel Cron (daily on Hobby) deletes expired jobs, inside the function's
 // time budget; what is left over is pruned by the next run or by the worker's own timer. Vercel
 // sends `Authorization: Bearer $CRON_SECRET`.
-import { UnauthorizedError } from '../../shared/errors.js';
 import { pruneExpired } from '../../shared/queue/prune.js';
-import { bearerMatches } from '../../shared/secrets.js';
+import { assertRouteSecret } from '../_lib/route-secret.js';
 import { route } from '../_lib/route.js';
 
 /** Time kept back from the budget for answering. */
@@ -11,9 +10,7 @@ const MARGIN_MS = 1_500;
 
 export default route('/api/cron/prune', {
   async GET(req, res, ctx) {
-    const secret = ctx.config.cronSecret;
-    // Production refuses to start without CRON_SECRET; locally the route is open.
-    if (secret && !bearerMatches(req.headers.authorization, secret)) throw new UnauthorizedError();
+    assertRouteSecret(req, ctx.config, ctx.config.cronSecret, 'CRON_SECRET');
     const started = ctx.queue.now();
     const report = await pruneExpired(ctx.queue, {
       retentionMs: ctx.config.retentionMs,

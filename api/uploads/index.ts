@@ -1,23 +1,24 @@
 // POST /api/uploads — where to upload large inputs (reference images), straight to storage: a
 // signed Supabase upload URL, or this API's own upload route on the filesystem store. Nothing large
-// ever passes through a function's 4.5 MB body limit.
+// ever passes through a function's 4.5 MB body limit. Each URL is granted to its caller, for the
+// declared size and type, and counts against the caller's rate and quota (shared/uploads/grants.ts).
 import { z } from 'zod';
 import { newUploadId, ProjectId } from '../../shared/ids.js';
 import { MAX_REFERENCES } from '../../shared/job/request.js';
 import { keys } from '../../shared/store/keys.js';
 import { IMAGE_TYPES } from '../../shared/uploads/sniff.js';
+import { grantUploads, UPLOAD_URL_TTL_MS } from '../../shared/uploads/grants.js';
 import { uploadToken } from '../../shared/uploads/tokens.js';
+import { takeTickets } from '../../shared/auth/create-rate.js';
 import { jsonBody, parseWith } from '../_lib/input.js';
 import { route } from '../_lib/route.js';
 import { callerOf } from '../_lib/auth.js';
-
-/** Signed Supabase upload URLs last two hours; ours match. */
-const UPLOAD_URL_TTL_MS = 2 * 60 * 60 * 1000;
+import { limitScopeOf, uploadScopeOf } from '../_lib/caller-scope.js';
 
 export default route('/api/uploads', {
   async POST(req, res, ctx) {
-    await callerOf(req, ctx); // uploads cost storage: the same callers as creates
-    const max = ctx.config.uploads.maxBytes;
+    const caller = await callerOf(req, ctx); // uploads cost storage: the same callers as creates
+    const { maxBytes: max, ratePerMinute, quotaBytes, signingKey } = ctx.config.uploads;
     const Request = z.strictObject({
       projectId: ProjectId,
       files: z
@@ -26,17 +27,21 @@ export default route('/api/uploads', {
         .max(MAX_REFERENCES),
     });
     const { projectId, files } = parseWith(Request, jsonBody(req, ctx.config.maxBodyBytes), 'upload request');
-    const expiresMs = Date.now() + UPLOAD_URL_TTL_MS;
+    const now = ctx.queue.now();
+    const limitScope = limitScopeOf(caller);
+    if (limitScope !== null) await takeTickets(ctx.store, `uploads-${limitScope}`, ratePerMinute, now, { count: files.length, what: 'upload URLs' });
+    const grants = files.map((f) => ({ uploadId: newUploadId(now), bytes: f.bytes, contentType: f.contentType }));
+    await grantUploads(ctx.store, projectId, uploadScopeOf(caller), grants, quotaBytes);
+    const expiresMs = now + UPLOAD_URL_TTL_MS;
     const uploads = await Promise.all(
-      files.map(async (file) => {
-        const uploadId = newUploadId();
+      grants.map(async ({ uploadId, bytes, contentType }) => {
         if (ctx.store.signedUpload) {
           const signed = await ctx.store.signedUpload(keys.upload(projectId, uploadId));
-          return { uploadId, url: signed.url, method: signed.method, headers: { ...signed.headers, 'content-type': file.contentType } };
+          return { uploadId, url: signed.url, method: signed.method, headers: { ...signed.headers, 'content-type': contentType } };
         }
-        const token = uploadToken({ projectId, uploadId, expiresMs }, ctx.config.workerSecret);
-        const q = new URLSearchParams({ projectId, expires: String(expiresMs), token });
-        return { uploadId, url: `/api/uploads/${uploadId}?${q}`, method: 'PUT', headers: { 'content-type': file.contentType } };
+        const token = uploadToken({ projectId, uploadId, expiresMs, bytes, contentType }, signingKey);
+        const q = new URLSearchParams({ projectId, expires: String(expiresMs), bytes: String(bytes), type: contentType, token });
+        return { uploadId, url: `/api/uploads/${uploadId}?${q}`, method: 'PUT', headers: { 'content-type': contentType } };
       }),
     );
     res.setHeader('Cache-Control', 'no-store');

@@ -1,7 +1,7 @@
 // How a held job leaves `processing`: completed, failed, retried, cancelled or handed back.
 // Each writes the document first and tidies markers after, so a crash in between leaves at worst a
 // stale marker, which the next scan removes.
-import { type AppError, isRetryable, RenderError } from '../errors.js';
+import { AppError, isRetryable, RenderError } from '../errors.js';
 import type { AttemptRecord, JobDocument, JobResult } from '../job/document.js';
 import { appendHistory } from '../job/history.js';
 import type { ImageLink } from '../job/image-url.js';
@@ -82,9 +82,12 @@ export async function fail(holder: JobHolder, code: string, message: string): Pr
 
 /** A retryable error with attempts left goes back to the queue after a backoff; anything else fails. */
 export async function failOrRetry(holder: JobHolder, err: unknown): Promise<JobDocument> {
-  const e = err as Partial<AppError> & { message?: string };
-  const code = typeof e.code === 'string' ? e.code : 'render_failed';
-  const message = typeof e.message === 'string' && e.message ? e.message.slice(0, 1000) : 'The render failed.';
+  // Our errors carry messages written for the job's owner; anything else (a bug, a library's
+  // TypeError, a file path) stays in the log and the job says only that something broke inside.
+  const ours = err instanceof AppError;
+  if (!ours) holder.log.error({ err }, 'render failed with an unexpected error');
+  const code = ours ? err.code : 'internal_error';
+  const message = ours && err.message ? err.message.slice(0, 1000) : 'The render failed with an internal error.';
   const used = countedAttempts(holder.doc);
   if (!isRetryable(err) || used >= holder.doc.maxAttempts) {
     const suffix = isRetryable(err) ? ` (gave up after ${used} of ${holder.doc.maxAttempts} attempts)` : '';

@@ -108,3 +108,8 @@ function requestHash(request: RenderRequest): string {
   const { idempotencyKey: _key, ...rest } = request;
   return createHash('sha256').update(canonicalJson(rest)).digest('hex');
 }
+
+/** Whether a create with this key was already made: a replay is answered without taking a rate ticket. */
+export async function idempotentCreateExists(deps: QueueDeps, projectId: string, ownerId: string | null, idempotencyKey: string): Promise<boolean> {
+  return (await deps.store.stat(keys.idempotency(projectId, idempotencyKeyHash(ownerId, idempotencyKey)))) !== null;
+}

@@ -16,6 +16,7 @@ import type { QueueDeps } from './deps.js';
 import { readJob } from '../job/job-docs.js';
 import { webhookLogKey } from '../webhooks/deliveries.js';
 import { idempotencyKeyHash } from './idempotency.js';
+import { pruneGrants } from '../uploads/grants.js';
 
 export interface PruneReport {
   /** Job documents old enough to be looked at. */
@@ -143,5 +144,6 @@ async function pruneOrphans(deps: QueueDeps, opts: { cutoff: number; overTime: (
     await Promise.all(old.map((k) => deps.store.delete(k)));
     deleted += old.length;
   }
-  return deleted;
+  const grants = await pruneGrants(deps.store, { cutoff: opts.cutoff, now: deps.now(), overTime: opts.overTime });
+  return grants === null ? null : deleted + grants;
 }

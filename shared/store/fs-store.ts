@@ -38,9 +38,11 @@ export class FsObjectStore implements ObjectStore {
     const file = this.pathOf(key);
     let body: Buffer;
     try {
-      body = await fs.readFile(file);
+      // The store never makes links: one found here was put by someone else, and following it
+      // could serve any file the process can read. Not followed, it is not an object (ELOOP).
+      body = await fs.readFile(file, { flag: fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW });
     } catch (err) {
-      if (isCode(err, 'ENOENT') || isCode(err, 'EISDIR')) return null;
+      if (isCode(err, 'ENOENT') || isCode(err, 'EISDIR') || isCode(err, 'ELOOP')) return null;
       throw unavailable('read', key, err);
     }
     return {
@@ -53,7 +55,7 @@ export class FsObjectStore implements ObjectStore {
   async stat(key: string): Promise<{ bytes: number; contentType: string } | null> {
     const file = this.pathOf(key);
     try {
-      const st = await fs.stat(file);
+      const st = await fs.lstat(file); // a link is not an object (see get)
       if (!st.isFile()) return null;
       return { bytes: st.size, contentType: CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream' };
     } catch (err) {

@@ -1,13 +1,12 @@
 // Creating a job: checks that need the store (uploads, the caller's create rate), then an inline
 // run, an idempotent create or a plain enqueue, then a poke so a worker starts at once.
 import { takeCreateTicket } from '../auth/create-rate.js';
-import { type Caller, ownerOf } from '../auth/caller.js';
+import { type Caller, limitScopeOf, ownerOf } from '../auth/caller.js';
 import type { JobDocument } from '../job/document.js';
 import type { RenderRequest } from '../job/request.js';
 import { kindOf } from '../kinds/index.js';
 import { enqueueJob } from '../queue/enqueue.js';
-import { createJobOnce } from '../queue/idempotency.js';
-import { ownerScope } from '../queue/slots.js';
+import { createJobOnce, idempotentCreateExists } from '../queue/idempotency.js';
 import { runInline } from '../runner/run-inline.js';
 import { checkUploads } from './check-uploads.js';
 import { checkWebhook } from './check-webhook.js';
@@ -26,11 +25,14 @@ export interface Created {
 }
 
 export async function createJob(ctx: AppContext, caller: Caller, request: RenderRequest, opts: { idempotencyKey: string | null }): Promise<Created> {
-  if (request.references) await checkUploads(ctx, request.projectId, request.references);
+  if (request.references) await checkUploads(ctx, caller, request.projectId, request.references);
   if (request.webhook) checkWebhook(ctx, request.webhook.url);
   const ownerId = ownerOf(caller);
-  // Limits are per user; a trusted server (API key) and local use are not limited here.
-  if (ownerId !== null) await takeCreateTicket(ctx.store, ownerScope(ownerId), ctx.config.createRatePerMinute, ctx.queue.now());
+  // Limits are per user (or per address on a public API); a trusted server and local use are not
+  // limited here. A replay of an idempotent create makes nothing new, so it takes no ticket.
+  const scope = limitScopeOf(caller);
+  const replay = opts.idempotencyKey !== null && (await idempotentCreateExists(ctx.queue, request.projectId, ownerId, opts.idempotencyKey));
+  if (scope !== null && !replay) await takeCreateTicket(ctx.store, scope, ctx.config.createRatePerMinute, ctx.queue.now());
   if (kindOf(request.kind).inline) {
     const budgetMs = ctx.config.functionBudgetMs * INLINE_BUDGET_SHARE;
     return { job: await runInline(ctx.queue, request, { budgetMs, signedUrlTtlS: ctx.config.signedUrlTtlS, ownerId }), inline: true, replayed: false };

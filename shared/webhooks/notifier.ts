@@ -60,7 +60,8 @@ export class WebhookNotifier {
   private async deliver(jobId: string, url: string, event: WebhookEvent, msg: { id: string; timestamp: Date; payload: string }): Promise<void> {
     for (let attempt = 1; attempt <= this.config.maxAttempts; attempt++) {
       // The same webhook-id on every try: receivers can drop duplicates.
-      const result = await deliverOnce(url, msg, { secret: this.config.secret!, policy: this.config.policy, timeoutMs: this.config.timeoutMs });
+      const { detail, ...result } = await deliverOnce(url, msg, { secret: this.config.secret!, policy: this.config.policy, timeoutMs: this.config.timeoutMs });
+      if (detail) this.log.warn({ jobId, attempt, detail }, 'webhook attempt failed');
       await this.record(jobId, { id: msg.id, event, attempt, at: new Date().toISOString(), ...result });
       if (result.ok || (result.error?.startsWith('refused') ?? false)) return;
       if (attempt < this.config.maxAttempts) {

@@ -2,7 +2,7 @@
 // jobs bound to the Supabase user who made them (another user gets 404 everywhere); per-user
 // create limits (429 + Retry-After); idempotent creates over HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiFixture, startApi } from '../helpers/api.js';
+import { type ApiFixture, holdClockMidMinute, startApi } from '../helpers/api.js';
 import { tempDir } from '../helpers/stores.js';
 import { exampleBody } from '../helpers/concept.js';
 import { interceptWith } from '../stand-ins/msw.js';
@@ -188,5 +188,164 @@ describe('worker POST /process', () => {
       server.close();
       await tmp.cleanup();
     }
+  });
+});
+
+// Issue 12: a deployment that follows the README is closed and bounded. Each case was answered
+// openly before (noted per case) and is refused now.
+describe('safe by default: who may call', () => {
+  const PROD = { NODE_ENV: 'production', WORKER_SECRET, CRON_SECRET };
+
+  it('refuses a production start with no caller credential, unless PUBLIC_API=true says the API is public', async () => {
+    const { loadConfig } = await import('../../shared/config.js');
+    // Before: this started, and anyone could create jobs on the operator's OpenAI key.
+    expect(() => loadConfig(PROD)).toThrow(/API_KEY or AUTH_JWT_SECRET\/AUTH_JWKS_URL: production needs a caller credential/);
+    expect(loadConfig({ ...PROD, API_KEY }).auth.apiKey).toBe(API_KEY);
+    expect(loadConfig({ ...PROD, AUTH_JWT_SECRET: JWT_SECRET }).auth.jwt).not.toBeNull();
+    expect(loadConfig({ ...PROD, PUBLIC_API: 'true' }).auth.publicApi).toBe(true);
+  });
+
+  it('limits anonymous callers of a public API per address (creates and upload URLs)', async () => {
+    const tmp = await tempDir();
+    const api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', PUBLIC_API: 'true', CREATE_RATE_PER_MINUTE: '3', UPLOAD_RATE_PER_MINUTE: '2' });
+    holdClockMidMinute(api);
+    try {
+      const post = (path: string, b: unknown) => fetch(api.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) }).then((r) => r.status);
+      const creates = [];
+      for (let i = 0; i < 5; i++) creates.push(await post('/api/jobs/render', body('public')));
+      expect(creates).toEqual([202, 202, 202, 429, 429]); // before: 202 every time
+      const file = { contentType: 'image/png', bytes: 10 };
+      expect([await post('/api/uploads', { projectId: 'public', files: [file, file] }), await post('/api/uploads', { projectId: 'public', files: [file] })]).toEqual([201, 429]);
+    } finally {
+      await api.close();
+      await tmp.cleanup();
+    }
+  });
+
+  it('closes /process and the prune cron when caller auth is on and their secrets are unset, and /process reveals nothing', async () => {
+    const tmp = await tempDir();
+    const api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', API_KEY });
+    try {
+      const created = await fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body: JSON.stringify(body('closed')) });
+      const { jobId } = (await created.json()) as { jobId: string };
+      // Before: 202 with the job's status for anyone, and 200 from the cron for anyone.
+      const process = await fetch(`${api.url}/api/jobs/${jobId}/process?projectId=closed`, { method: 'POST' });
+      expect(process.status).toBe(401);
+      expect(JSON.stringify(await process.json())).not.toMatch(/pending|processing|status/);
+      expect((await fetch(`${api.url}/api/jobs/${jobId}/process?projectId=closed`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` } })).status).toBe(401);
+      expect((await fetch(`${api.url}/api/cron/prune`)).status).toBe(401);
+      expect((await fetch(`${api.url}/api/cron/prune`, { headers: { authorization: `Bearer ${API_KEY}` } })).status).toBe(401);
+      // Nothing ran: the job is still waiting.
+      const status = await fetch(`${api.url}/api/jobs/${jobId}?projectId=closed`, { headers: { authorization: `Bearer ${API_KEY}` } });
+      expect(((await status.json()) as { job: { status: string } }).job.status).toBe('pending');
+    } finally {
+      await api.close();
+      await tmp.cleanup();
+    }
+  });
+});
+
+describe('safe by default: access tokens', () => {
+  const ISSUER = 'https://abcdefghijklmnop.supabase.co/auth/v1';
+  let api: ApiFixture;
+  let tmp: { dir: string; cleanup(): Promise<void> };
+  beforeAll(async () => {
+    tmp = await tempDir();
+    api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', AUTH_JWT_SECRET: JWT_SECRET, AUTH_JWT_ISSUER: ISSUER });
+  });
+  afterAll(async () => {
+    await api.close();
+    await tmp.cleanup();
+  });
+  const statusWith = async (token: string) => {
+    const res = await fetch(`${api.url}/api/jobs?projectId=tokens`, { headers: { authorization: `Bearer ${token}` } });
+    return { status: res.status, message: ((await res.json()) as { error?: { message: string } }).error?.message };
+  };
+
+  it('accepts a Supabase-shaped token: an hour, the configured issuer', async () => {
+    expect((await statusWith(await hsToken('hal', { issuer: ISSUER }))).status).toBe(200);
+  });
+
+  it.each([
+    ['no exp', { expiresInS: null }, /exp/],
+    ['an exp a century away', { expiresInS: 100 * 365 * 86_400 }, /lives longer than 86400 s/],
+    ['role anon (the anon key)', { claims: { role: 'anon' } }, /Anonymous/],
+    ['an anonymous sign-in', { claims: { is_anonymous: true } }, /Anonymous/],
+    // Refused before too once AUTH_JWT_ISSUER was set; while it is unset, doctor now says so (below).
+    ['another issuer', { issuer: 'https://evil.example/auth/v1' }, /iss/],
+  ] as const)('refuses a token with %s', async (_label, opts, message) => {
+    const { status, message: text } = await statusWith(await hsToken('ivy', { issuer: ISSUER, ...opts }));
+    expect(status).toBe(401);
+    expect(text).toMatch(message);
+  });
+
+  it('lets anonymous sign-ins in only when AUTH_ALLOW_ANONYMOUS=true, and doctor says when the issuer is unchecked', async () => {
+    const { loadConfig } = await import('../../shared/config.js');
+    const { runDoctor } = await import('../../cli/doctor.js');
+    const other = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', AUTH_JWT_SECRET: JWT_SECRET, AUTH_ALLOW_ANONYMOUS: 'true' });
+    try {
+      const token = await hsToken('jay', { claims: { is_anonymous: true } });
+      expect((await fetch(`${other.url}/api/jobs?projectId=tokens`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    } finally {
+      await other.close();
+    }
+    const checks = await runDoctor(loadConfig({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', AUTH_JWT_SECRET: JWT_SECRET }));
+    expect(checks.find((c) => c.name === 'jwt issuer')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/AUTH_JWT_ISSUER is not set/) });
+    const withIssuer = await runDoctor(loadConfig({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', AUTH_JWT_SECRET: JWT_SECRET, AUTH_JWT_ISSUER: ISSUER }));
+    expect(withIssuer.find((c) => c.name === 'jwt issuer')).toBeUndefined();
+  });
+});
+
+describe('safe by default: limits that count only real work', () => {
+  let api: ApiFixture;
+  let tmp: { dir: string; cleanup(): Promise<void> };
+  beforeAll(async () => {
+    tmp = await tempDir();
+    api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', AUTH_JWT_SECRET: JWT_SECRET, CREATE_RATE_PER_MINUTE: '3', EVENT_STREAMS_PER_CALLER: '2' });
+    holdClockMidMinute(api);
+  });
+  afterAll(async () => {
+    await api.close();
+    await tmp.cleanup();
+  });
+
+  it('answers replays of an idempotent create without taking a rate ticket', async () => {
+    const token = await hsToken('kim');
+    const create = (key?: string) =>
+      fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(key ? { 'idempotency-key': key } : {}) }, body: JSON.stringify(body('replays')) }).then((r) => r.status);
+    expect(await create('order-1')).toBe(202);
+    const replays = [];
+    for (let i = 0; i < 4; i++) replays.push(await create('order-1'));
+    expect(replays).toEqual([200, 200, 200, 200]); // before: 200, 200, 429, 429
+    expect([await create(), await create(), await create()]).toEqual([202, 202, 429]);
+  });
+
+  it('caps the event streams one user holds open (429), and frees a slot when one closes', async () => {
+    const token = await hsToken('lee');
+    const res = await fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body('streams')) });
+    const { jobId } = (await res.json()) as { jobId: string };
+    const open = () => {
+      const ctl = new AbortController();
+      const answer = fetch(`${api.url}/api/jobs/${jobId}/events?projectId=streams`, { headers: { authorization: `Bearer ${token}` }, signal: ctl.signal });
+      return { ctl, answer };
+    };
+    const a = open();
+    const b = open();
+    expect([(await a.answer).status, (await b.answer).status]).toEqual([200, 200]);
+    const c = open();
+    expect((await c.answer).status).toBe(429); // before: 200, however many
+    // Another user is not counted against this cap (the usual 404 for a job that is not theirs, not 429).
+    const other = await fetch(`${api.url}/api/jobs/${jobId}/events?projectId=streams`, { headers: { authorization: `Bearer ${await hsToken('max')}` } });
+    expect(other.status).toBe(404);
+    a.ctl.abort();
+    let again = 429;
+    for (let i = 0; i < 50 && again === 429; i++) {
+      const d = open();
+      again = (await d.answer).status;
+      if (again === 429) await new Promise((r) => setTimeout(r, 20));
+      d.ctl.abort();
+    }
+    expect(again).toBe(200);
+    b.ctl.abort();
   });
 });

@@ -104,7 +104,9 @@ for (const [name, make] of backends) {
       const res = await post('/api/jobs/render', { ...exampleBody, projectId: 'kinds-bad', kind: 'edit', references: [missing] });
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({ error: { code: 'upload_missing', details: { missing: [missing] } } });
-      const big = 'u' + 'b'.repeat(26);
+      // A direct upload (Supabase) that ignored the size it declared: refused when used.
+      const granted = await post('/api/uploads', { projectId: 'kinds-bad', files: [{ contentType: 'image/png', bytes: 100 }] });
+      const big = ((await granted.json()) as { uploads: Array<{ uploadId: string }> }).uploads[0]!.uploadId;
       await api.ctx.store.put(keys.upload('kinds-bad', big), Buffer.alloc(5000, 1), { contentType: 'image/png' });
       const tooBig = await post('/api/jobs/render', { ...exampleBody, projectId: 'kinds-bad', kind: 'edit', references: [big] });
       expect(tooBig.status).toBe(413);

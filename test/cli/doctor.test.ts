@@ -27,7 +27,7 @@ const byName = (checks: Awaited<ReturnType<typeof runDoctor>>) => Object.fromEnt
 
 describe('render-jobs doctor', () => {
   it('passes a hosted-style server and says create-only is atomic', async () => {
-    const { config, standIn } = supabase({}, { OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: OPENAI_URL });
+    const { config, standIn } = supabase({}, { OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: OPENAI_URL, API_KEY: 'k'.repeat(32) });
     const checks = byName(await runDoctor(config));
     expect(checks['create-only']).toMatchObject({ status: 'ok' });
     expect(checks['create-only']!.detail).toMatch(/atomic: 1 of 20/);

@@ -17,8 +17,12 @@ import { exampleBody } from '../helpers/concept.js';
 import { silentLog, testDeps } from '../helpers/deps.js';
 import { TimedProvider } from '../helpers/providers.js';
 import { tempDir } from '../helpers/stores.js';
+import { SignJWT } from 'jose';
+import { urlProblem } from '../../shared/webhooks/address-guard.js';
+import { JWT_SECRET } from '../stand-ins/supabase-auth.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2500);
+const FUZZ_API_KEY = 'fuzz-api-key-0123456789-abcdefghij';
 
 function tree(dir: string): string[] {
   const out: string[] = [];
@@ -158,4 +162,105 @@ describe('fuzzing every route', () => {
     expect(stored.every((p) => !p.startsWith('..'))).toBe(true);
     expect(stored.some((p) => p.startsWith('jobs/fuzz/'))).toBe(true); // the near-valid requests did make jobs
   }, 240_000);
+});
+
+// Issue 12: the edges a deployment that follows the README must hold under random input.
+describe('fuzzing the safe defaults', () => {
+  const SIGNING = 'fuzz-worker-secret-0123456789';
+  let api: ApiFixture;
+  let tmp: { dir: string; cleanup(): Promise<void> };
+  beforeAll(async () => {
+    tmp = await tempDir('render-jobs-fuzz-safe-');
+    api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', RENDERER: 'stub', AUTH_JWT_SECRET: JWT_SECRET, API_KEY: FUZZ_API_KEY, WORKER_SECRET: SIGNING, UPLOAD_RATE_PER_MINUTE: '0', UPLOAD_QUOTA_BYTES: '0' });
+  });
+  afterAll(async () => {
+    await api.close();
+    await tmp.cleanup();
+  });
+
+  it('accepts an access token only with a sane exp, no anonymous claim, and never answers 5xx', async () => {
+    const nowS = Math.floor(Date.now() / 1000);
+    const claims = fc.record({
+      sub: fc.stringMatching(/^[a-z0-9-]{1,40}$/),
+      exp: fc.option(fc.constantFrom(nowS - 100, nowS + 3600, nowS + 86_400 * 2, nowS + 86_400 * 365 * 100), { nil: undefined }),
+      role: fc.constantFrom('authenticated', 'anon', 'service_role', ''),
+      is_anonymous: fc.option(fc.boolean(), { nil: undefined }),
+      iss: fc.option(fc.constantFrom('https://abc.supabase.co/auth/v1', 'https://evil.example'), { nil: undefined }),
+    });
+    await fc.assert(
+      fc.asyncProperty(claims, async (c) => {
+        const jwt = new SignJWT({ role: c.role, ...(c.is_anonymous === undefined ? {} : { is_anonymous: c.is_anonymous }) })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject(c.sub)
+          .setAudience('authenticated')
+          .setIssuedAt();
+        if (c.exp !== undefined) jwt.setExpirationTime(c.exp);
+        if (c.iss !== undefined) jwt.setIssuer(c.iss);
+        const token = await jwt.sign(new TextEncoder().encode(JWT_SECRET));
+        const res = await fetch(`${api.url}/api/jobs?projectId=fuzz`, { headers: { authorization: `Bearer ${token}` } });
+        const sane = c.exp === nowS + 3600 && c.role !== 'anon' && c.is_anonymous !== true;
+        expect([JSON.stringify(c), res.status]).toEqual([JSON.stringify(c), sane ? 200 : 401]);
+      }),
+      { numRuns: Math.max(50, Math.ceil(RUNS / 10)), seed: Number(process.env.FUZZ_SEED ?? 20261123) },
+    );
+  }, 120_000);
+
+  it('stores an upload only as granted (size, type, signature), whatever is sent, and never answers 5xx', async () => {
+    const res = await fetch(`${api.url}/api/uploads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${FUZZ_API_KEY}` },
+      body: JSON.stringify({ projectId: 'fuzzup', files: Array.from({ length: 8 }, () => ({ contentType: 'image/png', bytes: 64 })) }),
+    });
+    const { uploads } = (await res.json()) as { uploads: Array<{ uploadId: string; url: string }> };
+    const png = (n: number) => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(Math.max(0, n - 8), 1)]);
+    const attempt = fc.record({
+      which: fc.nat({ max: uploads.length - 1 }),
+      tamper: fc.option(fc.record({ key: fc.constantFrom('bytes', 'type', 'token', 'expires', 'projectId'), value: fc.oneof(fc.constantFrom('100000', 'image/jpeg', '', '1', 'fuzzup2'), fc.string({ maxLength: 30 })) }), { nil: undefined }),
+      contentType: fc.constantFrom('image/png', 'image/jpeg', 'application/json', 'text/plain', 'application/octet-stream', ''),
+      body: fc.oneof(fc.integer({ min: 1, max: 200 }).map(png), fc.constant(Buffer.from('{"a":1}')), fc.constant(Buffer.from('{bad')), fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b))),
+    });
+    await fc.assert(
+      fc.asyncProperty(attempt, async (a) => {
+        const url = new URL(api.url + uploads[a.which]!.url);
+        if (a.tamper) url.searchParams.set(a.tamper.key, a.tamper.value);
+        const put = await fetch(url, { method: 'PUT', headers: a.contentType ? { 'content-type': a.contentType } : {}, body: new Uint8Array(a.body) });
+        expect(put.status, `${a.contentType} ${a.body.length} ${JSON.stringify(a.tamper)}`).toBeLessThan(500);
+        if (put.status === 201) {
+          expect(a.tamper === undefined || url.searchParams.toString() === new URL(api.url + uploads[a.which]!.url).searchParams.toString()).toBe(true);
+          expect(a.contentType).toBe('image/png');
+          expect(a.body.length).toBeLessThanOrEqual(64);
+        }
+      }),
+      { numRuns: Math.max(50, Math.ceil(RUNS / 10)), seed: Number(process.env.FUZZ_SEED ?? 20261123) },
+    );
+  }, 120_000);
+
+  it('refuses every webhook URL whose IP literal carries a private IPv4 address, in every IPv6 form', () => {
+    const privateV4 = fc.oneof(
+      fc.tuple(fc.constant(127), fc.nat(255), fc.nat(255), fc.nat(255)),
+      fc.tuple(fc.constant(10), fc.nat(255), fc.nat(255), fc.nat(255)),
+      fc.tuple(fc.constant(192), fc.constant(168), fc.nat(255), fc.nat(255)),
+      fc.tuple(fc.constant(169), fc.constant(254), fc.nat(255), fc.nat(255)),
+      fc.tuple(fc.constant(172), fc.integer({ min: 16, max: 31 }), fc.nat(255), fc.nat(255)),
+    );
+    const hex = (a: number, b: number) => ((a << 8) | b).toString(16);
+    fc.assert(
+      fc.property(privateV4, fc.constantFrom('compat', 'mapped', 'translated', 'nat64', 'nat64-local', '6to4', 'dotted-mapped', 'trailing-dot'), ([a, b, c, d], form) => {
+        const v4 = `${a}.${b}.${c}.${d}`;
+        const host = {
+          compat: `[::${v4}]`,
+          mapped: `[::ffff:${hex(a, b)}:${hex(c, d)}]`,
+          translated: `[::ffff:0:${v4}]`,
+          nat64: `[64:ff9b::${v4}]`,
+          'nat64-local': `[64:ff9b:1::${hex(a, b)}:${hex(c, d)}]`,
+          '6to4': `[2002:${hex(a, b)}:${hex(c, d)}::1]`,
+          'dotted-mapped': `[::ffff:${v4}]`,
+          'trailing-dot': `${v4}.`,
+        }[form];
+        const problem = urlProblem(`https://${host}/hook`, { requireHttps: true, allowPrivate: false });
+        expect([host, problem]).toEqual([host, expect.any(String)]);
+      }),
+      { numRuns: Math.max(200, RUNS), seed: Number(process.env.FUZZ_SEED ?? 20261123) },
+    );
+  });
 });

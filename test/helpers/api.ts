@@ -28,6 +28,15 @@ export async function startApi(env: Record<string, string>): Promise<ApiFixture>
   };
 }
 
+/**
+ * Stops the API's clock at the middle of the current minute: per-minute limits count in fixed
+ * windows, and a test must not see its window roll over half way.
+ */
+export function holdClockMidMinute(api: ApiFixture): void {
+  const mid = Math.floor(Date.now() / 60_000) * 60_000 + 30_000;
+  (api.ctx.queue as { now: () => number }).now = () => mid;
+}
+
 /** Polls the job until `done` holds; real waits on real state, bounded. */
 export async function waitForJob(
   api: ApiFixture,

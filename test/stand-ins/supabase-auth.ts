@@ -7,19 +7,24 @@ import { http, HttpResponse } from 'msw';
 export const JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
 
 export interface TokenOptions {
-  expiresInS?: number;
+  /** null: a token with no `exp` at all. */
+  expiresInS?: number | null;
   audience?: string;
   secret?: string;
+  issuer?: string;
+  /** Claims beside the usual ones (`role`, `is_anonymous`, …), overriding them. */
+  claims?: Record<string, unknown>;
 }
 
 export async function hsToken(sub: string, opts: TokenOptions = {}): Promise<string> {
-  return new SignJWT({ role: 'authenticated', email: `${sub}@example.com` })
+  const jwt = new SignJWT({ role: 'authenticated', email: `${sub}@example.com`, ...opts.claims })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(sub)
     .setAudience(opts.audience ?? 'authenticated')
-    .setIssuedAt()
-    .setExpirationTime(Math.floor(Date.now() / 1000) + (opts.expiresInS ?? 3600))
-    .sign(new TextEncoder().encode(opts.secret ?? JWT_SECRET));
+    .setIssuedAt();
+  if (opts.issuer) jwt.setIssuer(opts.issuer);
+  if (opts.expiresInS !== null) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + (opts.expiresInS ?? 3600));
+  return jwt.sign(new TextEncoder().encode(opts.secret ?? JWT_SECRET));
 }
 
 /** A project with an asymmetric signing key, and its JWKS endpoint for msw. */

@@ -75,7 +75,7 @@ describe('loadConfig', () => {
       }
       throw new Error('expected a ConfigError');
     })();
-    for (const name of ['WORKER_SECRET', 'CRON_SECRET', 'SUPABASE_URL', 'STORE', 'WORKER_URL']) expect(err.message).toContain(name);
+    for (const name of ['WORKER_SECRET', 'CRON_SECRET', 'SUPABASE_URL', 'STORE', 'WORKER_URL', 'API_KEY']) expect(err.message).toContain(name);
     const ok = loadConfig({
       VERCEL_ENV: 'production',
       VERCEL: '1',
@@ -85,6 +85,7 @@ describe('loadConfig', () => {
       WORKER_URL: 'https://worker.example.com',
       WORKER_SECRET: 's'.repeat(32),
       CRON_SECRET: 'c'.repeat(32),
+      API_KEY: 'k'.repeat(32),
     });
     expect(ok.production).toBe(true);
   });

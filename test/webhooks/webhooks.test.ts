@@ -73,7 +73,7 @@ describe('one delivery', () => {
     ['a redirect (not followed)', (res: ServerResponse) => res.writeHead(302, { location: 'http://169.254.169.254/' }).end(), /redirect/],
     ['a 404', (res: ServerResponse) => res.writeHead(404).end(), /HTTP 404/],
     ['a 413', (res: ServerResponse) => res.writeHead(413).end(), /HTTP 413/],
-    ['silence', (_res: ServerResponse) => undefined, /no answer within/],
+    ['silence', (_res: ServerResponse) => undefined, /no complete answer within/],
   ])('counts %s as a failed delivery', async (_label, answer, error) => {
     const r = await receiver((_n, res) => answer(res));
     const result = await deliverOnce(r.url, msg(), { secret: SECRET, policy: allow, timeoutMs: 300 });
@@ -89,7 +89,8 @@ describe('one delivery', () => {
     // This machine's own name resolves (through /etc/hosts) to a loopback address.
     const result = await deliverOnce(`http://${hostname()}:${port}/hook`, msg(), { secret: SECRET, policy: { requireHttps: false, allowPrivate: false }, timeoutMs: 1_000 });
     expect(result).toMatchObject({ ok: false, status: null });
-    expect(result.error).toMatch(/refused: .* resolves to .*private.*WEBHOOK_ALLOW_PRIVATE=true/);
+    // The log says only that the receiver was not reached: not what the name resolves to.
+    expect(result.error).toBe('could not reach the receiver');
     expect(r.got).toEqual([]);
     await r.close();
   });

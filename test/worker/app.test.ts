@@ -35,7 +35,9 @@ describe('worker HTTP', () => {
     const poke = (auth?: string, body = '{}') =>
       fetch(`${url}/process`, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, body });
 
-    expect(await (await fetch(`${url}/healthz`)).json()).toMatchObject({ ok: true, workerId: 'w1', active: 0 });
+    // Without the secret, only the answer: no host, pid or load (SECURITY.md).
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ ok: true, stopping: false });
+    expect(await (await fetch(`${url}/healthz`, { headers: { authorization: `Bearer ${SECRET}` } })).json()).toMatchObject({ ok: true, workerId: 'w1', active: 0 });
     expect((await poke()).status).toBe(401);
     expect((await poke('Bearer wrong-secret-wrong-secret-xx')).status).toBe(401);
     expect((await poke(`Bearer ${SECRET}`)).status).toBe(202);

@@ -10,6 +10,8 @@ import { type JobView, viewJob } from '../../../shared/use-cases/view-job.js';
 import { callerOf } from '../../_lib/auth.js';
 import { jobRefOf } from '../../_lib/input.js';
 import { route } from '../../_lib/route.js';
+import { limitScopeOf } from '../../_lib/caller-scope.js';
+import { openStream } from '../../_lib/stream-cap.js';
 
 /** The stream ends this long before the budget, leaving time to flush and close. */
 const END_MARGIN_MS = 1_500;
@@ -25,6 +27,8 @@ export default route('/api/jobs/[jobId]/events', {
     const { jobId } = ref;
     const caller = await callerOf(req, ctx);
     const first = await viewJob(ctx, caller, ref, { deliveries: false });
+    // Counted until the response closes, however it ends (done, budget, client gone, error).
+    res.once('close', openStream(limitScopeOf(caller), ctx.config.eventStreamsPerCaller));
     const started = ctx.queue.now();
     const endAt = started + Math.max(1_000, ctx.config.functionBudgetMs - END_MARGIN_MS);
     const keepAliveMs = Math.min(15_000, Math.max(250, (endAt - started) / 3));
