@@ -55,7 +55,7 @@ describe('outlookOf', () => {
 });
 
 describe('status, history and metrics with a real worker', () => {
-  const fx = useWorkerAndApi({ WORKER_CONCURRENCY: '1', RENDER_DELAY_MS: '1500', POLL_INTERVAL_MS: '100' });
+  const fx = useWorkerAndApi({ WORKER_CONCURRENCY: '1', RENDER_DELAY_MS: '4000', POLL_INTERVAL_MS: '100' });
 
   const create = async () =>
     (await (await fetch(`${fx.api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...exampleBody, projectId: 'eta' }) })).json()) as { jobId: string };
