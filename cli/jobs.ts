@@ -3,7 +3,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { createClient, type Job, type JobView, RenderJobsError } from '../client/index.js';
+import { createClient, type CreateRequest, type Job, type JobView, RenderJobsError } from '../client/index.js';
 
 export const EXIT = { done: 0, failed: 1, badInput: 2, cancelled: 3, timedOut: 4 } as const;
 
@@ -49,7 +49,7 @@ export async function render(file: string, opts: GlobalOptions & { out?: string;
   if (opts.kind) request.kind = opts.kind;
   if (!request.projectId) throw new CliError('No projectId: put it in the file or pass --project.', EXIT.badInput);
   const client = clientFor(opts);
-  const created = await client.jobs.create(request);
+  const created = await client.jobs.create(request as CreateRequest); // the server validates it
   if (!opts.wait && !created.job) {
     print(opts, created, `job ${created.jobId} created (${created.status}); render-jobs status ${created.jobId} --project ${created.projectId}`);
     return EXIT.done;
