@@ -22,7 +22,9 @@ export async function serveHandlers(handlers: () => RequestHandler[], host = '12
         return;
       }
       res.writeHead(response.status, Object.fromEntries(response.headers));
-      res.end(response.body ? Buffer.from(await response.arrayBuffer()) : undefined);
+      // Chunk by chunk, as it is made: a streamed answer (Server-Sent Events) arrives over time.
+      if (response.body) for await (const chunk of response.body) res.write(chunk);
+      res.end();
     } catch (err) {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err));
     }
