@@ -72,7 +72,7 @@ describe('@render-jobs/client, installed from its tarball', () => {
     expect(bundle.gzipped).toBeLessThan(16 * 1024);
   }, 120_000);
 
-  it('runs jobs under Node from the installed package: a render, uploads from a Blob, bytes and an ArrayBuffer, an edit', async () => {
+  it('runs jobs under Node from the installed package: a render, uploads from a Blob, a File, bytes and an ArrayBuffer, an edit', async () => {
     const dir = path.join(scratch, 'client-app');
     await writeFile(
       path.join(dir, 'run.mjs'),
@@ -81,13 +81,13 @@ const client = createClient({ baseUrl: process.env.API_URL, projectId: 'installe
 const concept = { title: 'From the tarball', site: { width: 20, depth: 20 }, volumes: [{ footprint: { width: 10, depth: 8 }, offset: { x: 5, y: 5 }, floors: 3 }], view: { width: 256, height: 256 } };
 const render = await client.jobs.createAndWait({ renderType: 'axonometric', conceptInputs: concept }, { maxWaitMs: 30000 });
 const png = new Uint8Array(await (await fetch(new URL(render.imageUrl, process.env.API_URL))).arrayBuffer());
-const references = await client.uploads.upload('installed', [new Blob([png], { type: 'image/png' }), png, png.buffer.slice(0)]);
+const references = await client.uploads.upload('installed', [new Blob([png], { type: 'image/png' }), new File([png], 'ref.png'), png, png.buffer.slice(0)]);
 const edit = await client.jobs.createAndWait({ renderType: 'axonometric', kind: 'edit', references, conceptInputs: concept }, { maxWaitMs: 30000 });
 console.log(JSON.stringify({ render: render.status, bytes: png.byteLength, references: references.length, edit: edit.status, title: edit.conceptInputs.title }));
 `,
     );
     const { stdout } = await run(process.execPath, ['run.mjs'], { cwd: dir, env: { ...process.env, API_URL: fx.api.url } });
-    expect(JSON.parse(stdout)).toMatchObject({ render: 'completed', references: 3, edit: 'completed', title: 'From the tarball' });
+    expect(JSON.parse(stdout)).toMatchObject({ render: 'completed', references: 4, edit: 'completed', title: 'From the tarball' });
   }, 60_000);
 
   it('types a consumer’s code with browser settings: the concept is completed and checked, uploads take Blob, File and bytes', async () => {
