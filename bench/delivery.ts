@@ -3,7 +3,7 @@
 // requests each costs per job, and what an open event stream costs the store.
 import type { AddressInfo } from 'node:net';
 import { createContext } from '../shared/use-cases/context.js';
-import { createClient } from '../client/index.js';
+import { createClient, type CreateRequest } from '../client/index.js';
 import { loadConfig } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
 import { CountingStore } from '../shared/store/counting-store.js';
@@ -28,7 +28,7 @@ export async function deliveryRatio(opts: { jobs: number; renderMs: number }) {
   const env = { JOBS_DIR: tmp.dir, RENDERER: 'stub', RENDER_DELAY_MS: String(opts.renderMs), POLL_INTERVAL_MS: '1000' };
   const worker = await startWorker(env);
   const api = await startCountingApi({ ...env, WORKER_URL: worker.url });
-  const body = JSON.parse(await exampleBody()) as Record<string, unknown>;
+  const body = JSON.parse(await exampleBody()) as CreateRequest;
   const results: Record<string, { ratio: ReturnType<typeof summarize>; overheadMs: ReturnType<typeof summarize>; requestsPerJob: number; storeGetsPerJob: number }> = {};
   for (const mode of ['sse', 'polling'] as const) {
     let requests = 0;
@@ -66,7 +66,7 @@ export async function streamCost(opts: { streams: number; seconds: number }) {
   const tmp = await benchDir();
   const api = await startCountingApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', FUNCTION_BUDGET_MS: String((opts.seconds + 2) * 1000) });
   const client = createClient({ baseUrl: api.url, projectId: 'bench' });
-  const body = JSON.parse(await exampleBody()) as Record<string, unknown>;
+  const body = JSON.parse(await exampleBody()) as CreateRequest;
   const jobs = await Promise.all(Array.from({ length: opts.streams }, () => client.jobs.create(body)));
   const before = { ...api.counting.counts };
   const abort = new AbortController();

@@ -2,7 +2,7 @@
 // Exit codes: 0 done, 1 failed, 2 bad input, 3 cancelled, 4 timed out.
 import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { createClient, type Job, RenderJobsError } from '../client/index.js';
+import { createClient, type CreateRequest, type Job, RenderJobsError } from '../client/index.js';
 import { issueLines, issuesOf, pathText } from './issues.js';
 import { progressReporter } from './progress.js';
 
@@ -66,7 +66,7 @@ export async function render(file: string, opts: GlobalOptions & { out?: string;
   if (opts.projectFromFlag || !request.projectId) request.projectId = projectOf(opts);
   if (opts.kind) request.kind = opts.kind;
   const client = clientFor(opts);
-  const created = await client.jobs.create(request).catch((err: unknown) => {
+  const created = await client.jobs.create(request as CreateRequest).catch((err: unknown) => {
     throw err instanceof RenderJobsError && err.details !== undefined ? new RefusedRequestError(err, request) : err;
   });
   if (!opts.wait && !created.job) {

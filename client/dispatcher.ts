@@ -3,10 +3,10 @@
 // its listeners are dropped. Server-Sent Events when the server streams them (reconnecting with
 // Last-Event-ID when a stream ends at the function's time budget); polling with the server's hint
 // and If-None-Match otherwise.
-import { createParser } from 'eventsource-parser';
 import type { Core } from './core.js';
 import { sleep } from './core.js';
 import { RenderJobsError } from './errors.js';
+import { createSseParser } from './sse.js';
 import { isFinished, type JobView } from './types.js';
 
 export type WatchEvent =
@@ -161,9 +161,9 @@ class Subscription {
     if (!res.ok || !res.body || !(res.headers.get('content-type') ?? '').includes('text/event-stream')) {
       return { kind: res.status >= 500 ? 'failed' : 'unsupported', lastEventId, retryMs: res.status >= 500 ? 1_000 : 0 };
     }
-    const parser = createParser({
-      onRetry: (ms) => (retryMs = ms),
-      onEvent: (e) => {
+    const parser = createSseParser({
+      retry: (ms) => (retryMs = ms),
+      event: (e) => {
         if (e.id) lastEventId = e.id;
         const data = JSON.parse(e.data) as Record<string, unknown>;
         if (e.event === 'status') this.emit({ type: 'update', view: data as unknown as JobView });

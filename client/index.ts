@@ -1,5 +1,6 @@
-// render-jobs/client — the API from browsers and Node: create a job, wait for it (SSE, or polling
-// that follows the server's hint), cancel it, upload its reference images.
+// @render-jobs/client — the API from browsers and Node: create a job, wait for it (SSE, or polling
+// that follows the server's hint), cancel it, upload its reference images. No dependencies: it
+// needs only fetch, streams and AbortSignal, which browsers and Node ≥ 20 have.
 import { type ClientOptions, Core } from './core.js';
 import { WaitDispatcher } from './dispatcher.js';
 import { Jobs } from './jobs.js';
@@ -7,8 +8,11 @@ import { Uploads } from './uploads.js';
 
 export { RenderJobsError } from './errors.js';
 export type { WatchEvent } from './dispatcher.js';
+export type { ClientOptions } from './core.js';
 export type { WaitOptions } from './jobs.js';
-export type { CreatedJob, Job, JobStatus, JobView, QueueOutlook } from './types.js';
+export type { ConceptInputs, CreateRequest, JobKind, Material, Palette, RenderRequest, RenderType, Roof, RoofForm, View, Volume, WebhookEvent, WebhookSpec } from './request.js';
+export type { AttemptRecord, CancelResult, CreatedJob, HistoryEntry, Job, JobPage, JobResult, JobStatus, JobView, QueueOutlook, WebhookDelivery } from './types.js';
+export type { UploadData, UploadFile, UploadTarget } from './uploads.js';
 export { isFinished } from './types.js';
 
 export interface RenderJobsClientOptions extends ClientOptions {

@@ -2,7 +2,8 @@
 import type { Core } from './core.js';
 import type { WaitDispatcher } from './dispatcher.js';
 import { RenderJobsError } from './errors.js';
-import type { CreatedJob, Job, JobView } from './types.js';
+import type { CreateRequest } from './request.js';
+import type { CancelResult, CreatedJob, Job, JobPage, JobView } from './types.js';
 
 export interface WaitOptions {
   signal?: AbortSignal;
@@ -32,7 +33,7 @@ export class Jobs {
    * With an `idempotencyKey` the create is safe to repeat, so it is retried like a read (network
    * errors, 5xx, 429): a repeat returns the same job, never a second one.
    */
-  create(request: Record<string, unknown> & { projectId?: string }, opts: { signal?: AbortSignal; idempotencyKey?: string } = {}): Promise<CreatedJob> {
+  create(request: CreateRequest, opts: { signal?: AbortSignal; idempotencyKey?: string } = {}): Promise<CreatedJob> {
     return this.core.request('POST', '/api/jobs/render', {
       body: { ...request, projectId: this.project(request.projectId) },
       signal: opts.signal,
@@ -44,11 +45,11 @@ export class Jobs {
     return this.core.request('GET', `/api/jobs/${encodeURIComponent(jobId)}`, { query: { projectId: this.project(opts.projectId) }, signal: opts.signal, idempotent: true });
   }
 
-  list(opts: { projectId?: string; limit?: number; cursor?: string | null; signal?: AbortSignal } = {}): Promise<{ jobs: Job[]; next: string | null }> {
+  list(opts: { projectId?: string; limit?: number; cursor?: string | null; signal?: AbortSignal } = {}): Promise<JobPage> {
     return this.core.request('GET', '/api/jobs', { query: { projectId: this.project(opts.projectId), limit: opts.limit, cursor: opts.cursor ?? undefined }, signal: opts.signal, idempotent: true });
   }
 
-  cancel(jobId: string, opts: { projectId?: string; signal?: AbortSignal } = {}): Promise<{ job: Job; cancelRequestedAt?: string }> {
+  cancel(jobId: string, opts: { projectId?: string; signal?: AbortSignal } = {}): Promise<CancelResult> {
     return this.core.request('POST', `/api/jobs/${encodeURIComponent(jobId)}/cancel`, { query: { projectId: this.project(opts.projectId) }, signal: opts.signal, idempotent: true });
   }
 
@@ -85,7 +86,7 @@ export class Jobs {
     });
   }
 
-  async createAndWait(request: Record<string, unknown> & { projectId?: string }, opts: WaitOptions = {}): Promise<Job> {
+  async createAndWait(request: CreateRequest, opts: WaitOptions = {}): Promise<Job> {
     const created = await this.create(request, { signal: opts.signal });
     if (created.job) return created.job; // inline kinds answer finished
     return this.wait(created.jobId, { ...opts, projectId: created.projectId });

@@ -1,8 +1,8 @@
-// render-jobs/react — useRenderJob(jobId): a job's status, progress, preview, result and error,
+// @render-jobs/react — useRenderJob(jobId): a job's status, progress, preview, result and error,
 // live until it ends. The job id is the state: keep it in the URL or storage and a page refresh
 // picks the job up again. React is a peer dependency.
 import { useEffect, useState } from 'react';
-import type { Job, QueueOutlook, RenderJobs, RenderJobsError } from '../client/index.js';
+import type { Job, QueueOutlook, RenderJobs, RenderJobsError } from '@render-jobs/client';
 
 export interface RenderJobState {
   job: Job | null;

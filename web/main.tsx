@@ -1,158 +1,166 @@
 // The dashboard: submit a concept, watch the project's jobs live (status, progress, queue position,
-// ETA, previews, the image), cancel or retry them. Built on the client SDK and useRenderJob; the
-// project lives in the URL (#project=…), so a refresh picks everything up again.
+// ETA, previews, the image), cancel or retry them, page back through older ones. Built on the client
+// SDK and useRenderJob; the project lives in the URL (#project=…), so a refresh picks everything up
+// again. With auth on, it asks for an API key or access token and keeps it for the tab.
 import { StrictMode, useCallback, useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createClient, type Job, type RenderJobsError } from '../client/index.js';
-import { useRenderJob } from '../react/index.js';
+import type { CreateRequest, Job, RenderJobsError } from '../client/index.js';
 import example from '../examples/concept.json' with { type: 'json' };
+import { ConceptForm } from './concept-form.js';
+import { JobCard } from './job-card.js';
+import { clientFor, storedToken, storeToken } from './session.js';
+import { SignIn } from './sign-in.js';
 
-const client = createClient({ baseUrl: '' });
+/** Jobs per page, as the API's own default. */
+const PAGE = 20;
+
+interface Listed {
+  jobId: string;
+  conceptId: string;
+  /** Null for a job created here until its first update arrives. */
+  job: Job | null;
+}
 
 function projectFromHash(): string {
   return new URLSearchParams(location.hash.slice(1)).get('project') ?? (example as { projectId: string }).projectId;
 }
 
 function App() {
+  const [token, setToken] = useState(storedToken);
+  const client = useMemo(() => clientFor(token), [token]);
   const [projectId, setProjectId] = useState(projectFromHash);
-  const [jobIds, setJobIds] = useState<string[]>([]);
+  const [jobs, setJobs] = useState<Listed[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const [loaded, setLoaded] = useState(false);
+  const [signIn, setSignIn] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+
   useEffect(() => {
-    location.hash = `project=${encodeURIComponent(projectId)}`;
-    client.jobs
-      .list({ projectId, limit: 20 })
-      .then((page) => setJobIds(page.jobs.map((j) => j.jobId)))
-      .catch((e: RenderJobsError) => setError(e.message));
-  }, [projectId]);
-  const submit = useCallback(
-    async (body: Record<string, unknown>) => {
-      setError(null);
+    const onHash = () => setProjectId(projectFromHash());
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
+  }, []);
+
+  const failed = useCallback(
+    (e: RenderJobsError) => {
+      if (e.status === 401) {
+        storeToken(null); // a refused token is not kept for the next reload
+        setSignIn(token ? `Not accepted: ${e.message}` : '');
+        return;
+      }
+      const details = Array.isArray(e.details) ? ` — ${(e.details as Array<{ path: unknown[]; message: string }>).map((d) => `${d.path.join('.')}: ${d.message}`).join('; ')}` : '';
+      setError(`${e.message}${details}`);
+    },
+    [token],
+  );
+
+  const load = useCallback(
+    async (cursor: string | null) => {
       try {
-        const created = await client.jobs.create({ ...body, projectId });
-        setJobIds((ids) => [created.jobId, ...ids.filter((id) => id !== created.jobId)]);
+        const page = await client.jobs.list({ projectId, limit: PAGE, cursor });
+        const listed = page.jobs.map((job) => ({ jobId: job.jobId, conceptId: job.conceptId, job }));
+        setJobs((old) => (cursor ? [...old, ...listed.filter((l) => !old.some((o) => o.jobId === l.jobId))] : listed));
+        setNext(page.next);
+        setLoaded(true);
+        setSignIn(null);
       } catch (e) {
-        const err = e as RenderJobsError;
-        const details = Array.isArray(err.details) ? ` — ${(err.details as Array<{ path: unknown[]; message: string }>).map((d) => `${d.path.join('.')}: ${d.message}`).join('; ')}` : '';
-        setError(`${err.message}${details}`);
+        failed(e as RenderJobsError);
       }
     },
-    [projectId],
+    [client, projectId, failed],
   );
+
+  useEffect(() => {
+    if (location.hash !== `#project=${encodeURIComponent(projectId)}`) location.hash = `project=${encodeURIComponent(projectId)}`;
+    setJobs([]);
+    setNext(null);
+    setLoaded(false);
+    setError(null);
+    void load(null);
+  }, [load, projectId]);
+
+  const submit = useCallback(
+    async (request: CreateRequest) => {
+      setError(null);
+      try {
+        const created = await client.jobs.create({ ...request, projectId });
+        setJobs((old) => [{ jobId: created.jobId, conceptId: created.conceptId, job: created.job ?? null }, ...old.filter((l) => l.jobId !== created.jobId)]);
+      } catch (e) {
+        failed(e as RenderJobsError);
+      }
+    },
+    [client, projectId, failed],
+  );
+
+  // The same concept again: the job the retry makes keeps the concept's id, which is how the old
+  // card (here, or after a reload) knows it was retried.
+  const retry = useCallback(
+    (job: Job) => void submit({ renderType: job.renderType, kind: job.kind, conceptId: job.conceptId, conceptInputs: job.conceptInputs, ...(job.kind === 'edit' ? { references: job.references } : {}) }),
+    [submit],
+  );
+
+  const retriedAs = useMemo(() => {
+    // Newest first: the nearest newer job of the same concept is the one that retried this one.
+    const newer = new Map<string, string>();
+    const out = new Map<string, string>();
+    for (const l of jobs) {
+      const by = newer.get(l.conceptId);
+      if (by) out.set(l.jobId, by);
+      newer.set(l.conceptId, l.jobId);
+    }
+    return out;
+  }, [jobs]);
+
+  const signOut = () => {
+    storeToken(null);
+    setToken(null);
+  };
+
+  if (signIn !== null) {
+    return (
+      <SignIn
+        problem={signIn || null}
+        onToken={(t) => {
+          storeToken(t);
+          setSignIn(null);
+          setToken(t);
+        }}
+      />
+    );
+  }
   return (
     <>
-      <h1>render-jobs</h1>
+      <header className="row">
+        <h1>render-jobs</h1>
+        {token && (
+          <button type="button" onClick={signOut}>
+            Sign out
+          </button>
+        )}
+      </header>
       <ConceptForm projectId={projectId} onProject={setProjectId} onSubmit={submit} />
       {error && (
         <p className="error" role="alert">
           {error}
         </p>
       )}
+      {loaded && jobs.length === 0 && (
+        <p className="empty" role="status">
+          No jobs in project “{projectId}” yet. Submit the concept above to start one.
+        </p>
+      )}
       <section className="jobs" aria-label="jobs">
-        {jobIds.map((id) => (
-          <JobCard key={id} jobId={id} projectId={projectId} onRetry={submit} />
+        {jobs.map((l) => (
+          <JobCard key={l.jobId} client={client} token={token} projectId={projectId} jobId={l.jobId} listed={l.job} retriedAs={retriedAs.get(l.jobId) ?? null} onRetry={retry} />
         ))}
       </section>
+      {next && (
+        <button type="button" className="more" onClick={() => void load(next)}>
+          Load more jobs
+        </button>
+      )}
     </>
   );
-}
-
-function ConceptForm(props: { projectId: string; onProject: (p: string) => void; onSubmit: (body: Record<string, unknown>) => void }) {
-  const initial = useMemo(() => JSON.stringify((example as { conceptInputs: unknown }).conceptInputs, null, 2), []);
-  const [text, setText] = useState(initial);
-  const [kind, setKind] = useState('render');
-  const [parseError, setParseError] = useState<string | null>(null);
-  return (
-    <form
-      aria-label="new render"
-      onSubmit={(e) => {
-        e.preventDefault();
-        try {
-          const conceptInputs = JSON.parse(text) as unknown;
-          setParseError(null);
-          props.onSubmit({ renderType: 'axonometric', kind, conceptInputs });
-        } catch (err) {
-          setParseError(`The concept is not valid JSON: ${(err as Error).message}`);
-        }
-      }}
-    >
-      <div className="row">
-        <label>
-          Project <input name="project" value={props.projectId} onChange={(e) => props.onProject(e.target.value)} />
-        </label>
-        <label>
-          Kind{' '}
-          <select name="kind" value={kind} onChange={(e) => setKind(e.target.value)}>
-            <option value="render">render</option>
-            <option value="preview">quick preview</option>
-          </select>
-        </label>
-        <button type="submit">Render</button>
-      </div>
-      <textarea name="concept" aria-label="concept inputs" value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />
-      {parseError && <p className="error">{parseError}</p>}
-    </form>
-  );
-}
-
-function JobCard({ jobId, projectId, onRetry }: { jobId: string; projectId: string; onRetry: (body: Record<string, unknown>) => void }) {
-  const state = useRenderJob(client, jobId, { projectId });
-  const job = state.job;
-  const running = state.status === 'pending' || state.status === 'processing';
-  const image = state.imageUrl ?? state.previewUrl;
-  return (
-    <article className="job" data-job-id={jobId} data-status={state.status} aria-label={`job ${jobId}`}>
-      <div>
-        <div className="row">
-          <span className="status">{state.status}</span>
-          <code>{jobId.slice(0, 12)}…</code>
-          <span className="meta">{job?.kind}</span>
-          {running && (
-            <button type="button" onClick={() => void client.jobs.cancel(jobId, { projectId })}>
-              Cancel
-            </button>
-          )}
-          {job && !running && state.status !== 'completed' && (
-            <button type="button" onClick={() => onRetry({ renderType: job.renderType, kind: job.kind, conceptInputs: job.conceptInputs })}>
-              Retry
-            </button>
-          )}
-        </div>
-        <progress max={100} value={state.progress} aria-label="progress" aria-valuenow={state.progress} />
-        <div className="meta">
-          {state.progress}% · {job?.stage ?? '…'} {job?.message ? `· ${job.message}` : ''}
-        </div>
-        {state.queue?.position ? <div className="meta">#{state.queue.position} in queue{eta(state.queue.etaStartAt, 'starts')}</div> : null}
-        {state.status === 'processing' && state.queue?.etaFinishAt ? <div className="meta">{eta(state.queue.etaFinishAt, 'done').slice(3)}</div> : null}
-        {job?.error && <p className="error">{job.error}</p>}
-        {state.error && <p className="error">{state.error.message}</p>}
-        {job?.history && <History job={job} />}
-      </div>
-      {image ? <img src={image} alt={state.imageUrl ? 'rendered image' : 'preview'} data-kind={state.imageUrl ? 'result' : 'preview'} /> : <div />}
-    </article>
-  );
-}
-
-function History({ job }: { job: Job }) {
-  return (
-    <details>
-      <summary>history</summary>
-      <ul>
-        {job.history!.map((h, i) => (
-          <li key={i}>
-            {new Date(h.at).toLocaleTimeString()} {h.type}
-            {h.workerId ? ` (${h.workerId})` : ''}
-            {h.message ? ` — ${h.message}` : ''}
-          </li>
-        ))}
-      </ul>
-    </details>
-  );
-}
-
-function eta(at: string | null, what: string): string {
-  if (!at) return '';
-  const s = Math.max(0, Math.round((Date.parse(at) - Date.now()) / 1000));
-  return ` · ${what} in ~${s} s`;
 }
 
 createRoot(document.getElementById('root')!).render(

@@ -2,7 +2,7 @@
 // one connection per job however many wait, a vanished job is an error and not a hang, every wait
 // is capped and abortable, and streams that end at the function's budget are resumed.
 import { describe, expect, it } from 'vitest';
-import { createClient, RenderJobsError } from '../../client/index.js';
+import { createClient, type RenderRequest, RenderJobsError } from '../../client/index.js';
 import { keys } from '../../shared/store/keys.js';
 import { useWorkerAndApi } from '../helpers/api.js';
 import { exampleBody } from '../helpers/concept.js';
@@ -17,7 +17,7 @@ const counting: typeof fetch = (input, init) => {
 // A 2 s function budget: event streams end (and are resumed) during a 2.5 s render.
 const fx = useWorkerAndApi({ RENDER_DELAY_MS: '2500', POLL_INTERVAL_MS: '100', FUNCTION_BUDGET_MS: '2000', WORKER_CONCURRENCY: '8' });
 
-const request = { ...exampleBody, projectId: 'sdk' };
+const request: RenderRequest = { ...(exampleBody as unknown as RenderRequest), projectId: 'sdk' };
 
 describe.each([
   ['Server-Sent Events', true],

@@ -2,7 +2,10 @@
 // create the server may have run, and turns error bodies into typed errors.
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { createClient, RenderJobsError } from '../../client/index.js';
+import { createClient, type CreateRequest, RenderJobsError } from '../../client/index.js';
+
+// Bodies the (stand-in) server refuses: the SDK's types would not let them through.
+const unchecked = (body: object) => body as CreateRequest;
 import { interceptWith } from '../stand-ins/msw.js';
 
 const BASE = 'http://api.render-jobs.test';
@@ -34,18 +37,18 @@ describe('client request core', () => {
     calls.length = 0;
     answers = [() => HttpResponse.json({ error: { code: 'internal_error', message: 'boom' } }, { status: 500 })];
     const client = createClient({ baseUrl: BASE, projectId: 'p' });
-    const err = await client.jobs.create({ renderType: 'axonometric' }).catch((e: unknown) => e);
+    const err = await client.jobs.create(unchecked({ renderType: 'axonometric' })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RenderJobsError);
     expect(err).toMatchObject({ code: 'internal_error', status: 500 });
     expect(calls).toHaveLength(1);
     answers = [() => HttpResponse.json({ error: { code: 'rate_limited', message: '' } }, { status: 429, headers: { 'retry-after': '0' } }), () => HttpResponse.json({ jobId: 'x' }, { status: 202 })];
-    expect(await client.jobs.create({ renderType: 'axonometric' })).toEqual({ jobId: 'x' });
+    expect(await client.jobs.create(unchecked({ renderType: 'axonometric' }))).toEqual({ jobId: 'x' });
   });
 
   it('gives the server’s code, message and details, and gives up after its retries', async () => {
     answers = [() => HttpResponse.json({ error: { code: 'invalid_request', message: 'Invalid render request.', details: [{ path: ['site'] }] } }, { status: 400 })];
     const client = createClient({ baseUrl: BASE, projectId: 'p', maxRetries: 1 });
-    expect(await client.jobs.create({}).catch((e: unknown) => e)).toMatchObject({ code: 'invalid_request', status: 400, details: [{ path: ['site'] }] });
+    expect(await client.jobs.create(unchecked({})).catch((e: unknown) => e)).toMatchObject({ code: 'invalid_request', status: 400, details: [{ path: ['site'] }] });
     calls.length = 0;
     answers = [() => HttpResponse.error(), () => HttpResponse.error()];
     expect(await client.jobs.retrieve('j').catch((e: unknown) => e)).toMatchObject({ code: 'network' });

@@ -22,6 +22,13 @@ export async function serveHandlers(handlers: () => RequestHandler[], host = '12
         return;
       }
       res.writeHead(response.status, Object.fromEntries(response.headers));
+      // A stream of events (OpenAI's partial images) is passed on as it is made, so it arrives over
+      // time as the real one does; any other answer is sent whole.
+      if (response.body && (response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+        for await (const chunk of response.body) res.write(chunk);
+        res.end();
+        return;
+      }
       res.end(response.body ? Buffer.from(await response.arrayBuffer()) : undefined);
     } catch (err) {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err));
