@@ -10,7 +10,7 @@ import { assertValidKey, assertValidPrefix } from './keys.js';
 import type { ListOptions, ListPage, ObjectStore, PutOptions, SignedUpload, StoredObject } from './object-store.js';
 import { assertSchemaName, dueChannel } from './postgres/schema.js';
 import { classifyPgError, createPool, createSession, type Pool, type SqlClient } from './postgres/sql.js';
-import { DueWatcher } from './postgres/watch.js';
+import { type DueJobRef, DueWatcher } from './postgres/watch.js';
 
 export interface PostgresStoreOptions {
   /** Any connection string; Supabase's transaction pooler (port 6543) is the one for functions. */
@@ -145,12 +145,12 @@ export class PostgresObjectStore implements ObjectStore {
   }
 
   /**
-   * Calls `onDue` when a queue marker falls due (LISTEN/NOTIFY on a session connection of its
-   * own). A lost connection is logged and reconnected; meanwhile the caller's poll is the backstop.
+   * Calls `onDue` when a job falls due (LISTEN/NOTIFY on a session connection of its own; the
+   * triggers are in postgres/schema.ts). A lost connection is logged and reconnected; meanwhile the caller's poll is the backstop.
    */
-  watch(onDue: () => void, log: Logger): DueWatcher {
+  watch(onDue: (job?: DueJobRef) => void, log: Logger): DueWatcher {
     const watcher = new DueWatcher({
-      connect: () => createSession(this.opts.listenUrl ?? this.opts.url, this.opts.timeoutMs),
+      connect: () => createSession(this.opts.listenUrl ?? this.opts.url, this.opts.timeoutMs, `render-jobs ${dueChannel(this.opts.schema)}`),
       channel: dueChannel(this.opts.schema),
       onDue,
       log,

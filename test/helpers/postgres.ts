@@ -7,11 +7,20 @@ import * as path from 'node:path';
 import { FsObjectStore } from '../../shared/store/fs-store.js';
 import { PostgresObjectStore } from '../../shared/store/postgres-store.js';
 import { migrate } from '../../shared/store/postgres/schema.js';
+import { startCluster } from './postgres-cluster.js';
 
-export function testDatabaseUrl(): string {
+let own: Promise<string> | undefined;
+
+/** TEST_DATABASE_URL (CI, or the global setup), else a cluster of this test file's own. */
+export function testDatabaseUrl(): Promise<string> {
   const url = process.env.TEST_DATABASE_URL;
-  if (!url) throw new Error('STORE=postgres needs TEST_DATABASE_URL (test/helpers/postgres-setup.ts sets it when PostgreSQL is installed)');
-  return url;
+  if (url) return Promise.resolve(url);
+  own ??= startCluster().then((cluster) => {
+    process.once('exit', () => cluster.stop());
+    process.env.TEST_DATABASE_URL = cluster.url;
+    return cluster.url;
+  });
+  return own;
 }
 
 export interface PostgresFixture {
@@ -25,7 +34,7 @@ export interface PostgresFixture {
 }
 
 export async function postgresFixture(opts: { poolMax?: number; retries?: number } = {}): Promise<PostgresFixture> {
-  const url = testDatabaseUrl();
+  const url = await testDatabaseUrl();
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const parent = await mkdtemp(path.join(tmpdir(), 'render-jobs-pg-'));
   const assetsDir = path.join(parent, 'assets');

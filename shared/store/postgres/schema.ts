@@ -48,18 +48,37 @@ create index if not exists objects_parent_name on ${s}.objects (parent, name);
 -- (keys are [A-Za-z0-9._-]) so that folder "p1" sorts before "p1-x", as names do.
 create index if not exists objects_folders on ${s}.objects ((replace(parent, '/', chr(1))));
 
--- A queue marker written (a job created, retried or handed back) wakes the listening workers.
--- NOTIFY is sent at commit, so a woken worker always finds the marker.
+-- Wakes the listening workers (NOTIFY is sent at commit, so a woken worker finds what it was
+-- told about). A new job is announced by its document, which is written after its queue marker
+-- (shared/queue/enqueue.ts): 'j {projectId}/{jobId} {runAfter}', so a worker claims it without
+-- scanning. A marker written for a job that already exists (a retry, a hand-back) is announced as
+-- 'q {marker name}'. Regexes, not JSON casts: a body that is not JSON must never fail a write.
 create or replace function ${s}.notify_due() returns trigger language plpgsql as $fn$
+declare
+  text_body text;
 begin
-  perform pg_notify('${schema}_due', new.name);
+  if new.parent = 'queue/' then
+    text_body := convert_from(new.body, 'UTF8');
+    if exists (select 1 from ${s}.objects
+               where key = 'jobs/' || substring(text_body from '"projectId":"([A-Za-z0-9._-]+)"') || '/' || substring(new.name from 15) || '.json') then
+      perform pg_notify('${schema}_due', 'q ' || new.name);
+    end if;
+  elsif new.key ~ '^jobs/[^/]+/[^/]+[.]json$' then
+    text_body := convert_from(new.body, 'UTF8');
+    perform pg_notify('${schema}_due', 'j ' || substring(new.key from 6 for length(new.key) - 10) || ' ' ||
+      coalesce(substring(text_body from '"runAfter":"([^"]+)"'), ''));
+  end if;
   return null;
 end
 $fn$;
 
+-- Two triggers, so that a job document's many updates (progress) never call the function.
 drop trigger if exists objects_notify_due on ${s}.objects;
 create trigger objects_notify_due after insert or update of body on ${s}.objects
   for each row when (new.parent = 'queue/') execute function ${s}.notify_due();
+drop trigger if exists objects_notify_created on ${s}.objects;
+create trigger objects_notify_created after insert on ${s}.objects
+  for each row when (new.parent like 'jobs/%') execute function ${s}.notify_due();
 
 insert into ${s}.schema_version (version) values (${SCHEMA_VERSION}) on conflict (version) do nothing;
 `;

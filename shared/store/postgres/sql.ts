@@ -46,9 +46,10 @@ export async function createPool(opts: PoolOptions): Promise<Pool> {
 }
 
 /** A session connection of its own (LISTEN, doctor's round trip): never taken from the pool. */
-export async function createSession(url: string, timeoutMs: number): Promise<Client> {
+export async function createSession(url: string, timeoutMs: number, name: string): Promise<Client> {
   const pg = await loadPg();
-  return new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, keepAlive: true });
+  // Named, so that `pg_stat_activity` tells the listening connections apart.
+  return new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, keepAlive: true, application_name: name });
 }
 
 export type { Pool, PoolClient, Client };

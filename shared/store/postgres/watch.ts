@@ -17,10 +17,16 @@ const MAX_TIMED = 10_000;
 
 export type WatchState = 'connecting' | 'listening' | 'lost' | 'stopped';
 
+export interface DueJobRef {
+  projectId: string;
+  jobId: string;
+}
+
 export interface DueWatcherOptions {
   connect(): Promise<Client>;
   channel: string;
-  onDue(): void;
+  /** With a job: that new job is due (claim it without scanning); without: scan the queue. */
+  onDue(job?: DueJobRef): void;
   log: Logger;
   now?: () => number;
 }
@@ -33,7 +39,9 @@ export class DueWatcher {
   private retryMs = RECONNECT_FIRST_MS;
   private retryTimer: NodeJS.Timeout | null = null;
   private health: NodeJS.Timeout | null = null;
-  private readonly timed = new Set<number>();
+  /** Wake-ups remembered for later: when, and the new job (if any) to hint. */
+  private readonly timed = new Map<number, Array<DueJobRef | undefined>>();
+  private timedCount = 0;
   private dueTimer: { at: number; timer: NodeJS.Timeout } | null = null;
   private connects = 0;
 
@@ -79,7 +87,9 @@ export class DueWatcher {
     this.retryMs = RECONNECT_FIRST_MS;
     if (this.connects++ > 0) {
       this.reconnects++;
-      this.opts.log.info({ reconnects: this.reconnects }, 'due notifications: listening again');
+      this.opts.log.info({ channel: this.opts.channel, reconnects: this.reconnects }, 'due notifications: listening again');
+    } else {
+      this.opts.log.info({ channel: this.opts.channel }, 'due notifications: on (the poll stays as the backstop)');
     }
     this.health = setInterval(() => {
       client.query('select 1').catch((err: unknown) => this.lost(client, err));
@@ -105,27 +115,43 @@ export class DueWatcher {
     this.retryMs = Math.min(this.retryMs * 2, RECONNECT_MAX_MS);
   }
 
-  /** The payload is the marker's name: due now wakes at once, due later wakes on time. */
+  /** 'j {projectId}/{jobId} {runAfter}' (a new job) or 'q {marker name}' (a job back in the queue). */
   private notified(payload: string | undefined): void {
     const now = (this.opts.now ?? Date.now)();
-    const runAfterMs = payload ? parseQueueMarker(payload)?.runAfterMs : undefined;
-    if (runAfterMs === undefined || runAfterMs <= now) return this.opts.onDue();
-    if (runAfterMs - now > 10 * MINUTE || this.timed.size >= MAX_TIMED) return; // the poll has it
-    this.timed.add(runAfterMs);
+    const [type, what = '', runAfter = ''] = (payload ?? '').split(' ');
+    let job: DueJobRef | undefined;
+    let runAfterMs: number | undefined;
+    if (type === 'j') {
+      const [projectId, jobId] = what.split('/');
+      if (projectId && jobId) job = { projectId, jobId };
+      runAfterMs = Date.parse(runAfter);
+    } else if (type === 'q') {
+      runAfterMs = parseQueueMarker(what)?.runAfterMs;
+    }
+    if (runAfterMs === undefined || Number.isNaN(runAfterMs) || runAfterMs <= now) return this.opts.onDue(job);
+    if (runAfterMs - now > 10 * MINUTE || this.timedCount >= MAX_TIMED) return; // the poll has it
+    const list = this.timed.get(runAfterMs) ?? [];
+    list.push(job);
+    this.timed.set(runAfterMs, list);
+    this.timedCount++;
     this.armTimer(now);
   }
 
   /** One timer, for the earliest remembered time. */
   private armTimer(now: number): void {
     if (this.timed.size === 0 || this.state === 'stopped') return;
-    const at = Math.min(...this.timed);
+    const at = Math.min(...this.timed.keys());
     if (this.dueTimer && this.dueTimer.at <= at) return;
     if (this.dueTimer) clearTimeout(this.dueTimer.timer);
     const timer = setTimeout(() => {
       this.dueTimer = null;
       const t = (this.opts.now ?? Date.now)();
-      for (const x of this.timed) if (x <= t) this.timed.delete(x);
-      this.opts.onDue();
+      for (const [x, jobs] of this.timed) {
+        if (x > t) continue;
+        this.timed.delete(x);
+        this.timedCount -= jobs.length;
+        for (const job of jobs) this.opts.onDue(job);
+      }
       this.armTimer(t);
     }, Math.max(0, at - now));
     timer.unref();
