@@ -74,4 +74,19 @@ program
     process.exitCode = ok ? 0 : 1;
   });
 
+program
+  .command('migrate')
+  .description('STORE=postgres: create or update the schema (idempotent; safe to run on every deploy)')
+  .action(async () => {
+    try {
+      const config = loadConfig(process.env);
+      if (config.store.kind !== 'postgres') throw new Error(`migrate is for STORE=postgres (this config has STORE=${config.store.kind})`);
+      const [{ openStore }, { runMigrate }] = await Promise.all([import('../shared/store/open-store.js'), import('./postgres.js')]);
+      console.log(await runMigrate(openStore(config) as import('../shared/store/postgres-store.js').PostgresObjectStore, config.store.schema));
+    } catch (err) {
+      console.error(`render-jobs: ${(err as Error).message}`);
+      process.exitCode = err instanceof ConfigError ? EXIT.badInput : 1;
+    }
+  });
+
 await program.parseAsync(process.argv);
