@@ -5,7 +5,7 @@
 #   scripts/postgres.sh up DIR PORT   initdb in DIR (if new), start on 127.0.0.1:PORT, print the URL
 #   scripts/postgres.sh down DIR      stop the cluster in DIR (fast shutdown)
 #
-# Trust auth on loopback only; fsync off (test data). Run as the postgres user when we are root,
+# Trust auth on loopback only; fsync off (test data); pg_stat_statements loaded (benches count statements). Run as the postgres user when we are root,
 # since PostgreSQL refuses to run as root.
 set -euo pipefail
 cmd=${1:?up|down}
@@ -36,7 +36,7 @@ case "$cmd" in
       as_pg "$bindir/initdb" -D "$dir" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
     as_pg "$bindir/pg_ctl" -D "$dir" -l "$dir/log" -w -t 30 \
-      -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
+      -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_preload_libraries=pg_stat_statements" start >/dev/null
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;
   down)

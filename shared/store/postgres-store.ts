@@ -25,6 +25,8 @@ export interface PostgresStoreOptions {
   retryBaseMs?: number;
   /** Where `results/` and `uploads/` live; its signed URLs (if any) are this store's. */
   assets: ObjectStore;
+  /** `application_name` of the pool's connections (default `render-jobs`). */
+  connectionName?: string;
 }
 
 const MAX_PAGE = 1000;
@@ -179,7 +181,7 @@ export class PostgresObjectStore implements ObjectStore {
   }
 
   private getPool(): Promise<Pool> {
-    this.pool ??= createPool({ url: this.opts.url, max: this.opts.poolMax, timeoutMs: this.opts.timeoutMs }).then((pool) => {
+    this.pool ??= createPool({ url: this.opts.url, max: this.opts.poolMax, timeoutMs: this.opts.timeoutMs, name: this.opts.connectionName }).then((pool) => {
       // An idle client's connection dropping (a pooler restart) must not crash the process.
       pool.on('error', () => undefined);
       return pool;

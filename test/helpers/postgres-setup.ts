@@ -1,7 +1,7 @@
 // Vitest global setup: when STORE selects postgres and no TEST_DATABASE_URL is given, one
 // throwaway PostgreSQL cluster serves the whole run (test files that need Postgres whatever STORE
 // says start their own, see postgres.ts).
-import { startCluster } from './postgres-cluster.js';
+import { startCluster } from '../../scripts/postgres-cluster.js';
 import { ALL_STAND_IN_STORES } from './stores.js';
 
 export default async function setup(): Promise<(() => void) | void> {

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { FsObjectStore } from '../../shared/store/fs-store.js';
 import { PostgresObjectStore } from '../../shared/store/postgres-store.js';
 import { migrate } from '../../shared/store/postgres/schema.js';
-import { startCluster } from './postgres-cluster.js';
+import { startCluster } from '../../scripts/postgres-cluster.js';
 
 let own: Promise<string> | undefined;
 

@@ -20,6 +20,8 @@ export interface PoolOptions {
   max: number;
   /** A connection attempt or one statement never waits longer. */
   timeoutMs: number;
+  /** How the connections show in `pg_stat_activity` (default `render-jobs`). */
+  name?: string;
 }
 
 type PgModule = Pick<typeof import('pg'), 'Pool' | 'Client'>;
@@ -42,6 +44,7 @@ export async function createPool(opts: PoolOptions): Promise<Pool> {
     // Idle connections are closed soon: a function instance frozen between requests holds none.
     idleTimeoutMillis: 10_000,
     allowExitOnIdle: true,
+    application_name: opts.name ?? 'render-jobs',
   });
 }
 

@@ -1,11 +1,11 @@
-// A throwaway cluster of Debian's PostgreSQL (scripts/postgres.sh) on a free loopback port.
+// Tests and benches: a throwaway cluster of Debian's PostgreSQL (scripts/postgres.sh) on a free loopback port.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
-const SCRIPT = path.resolve(import.meta.dirname, '../../scripts/postgres.sh');
+const SCRIPT = path.resolve(import.meta.dirname, 'postgres.sh');
 
 export async function startCluster(): Promise<{ url: string; stop(): void }> {
   const parent = mkdtempSync(path.join(tmpdir(), 'render-jobs-pgdata-'));
