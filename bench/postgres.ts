@@ -197,10 +197,18 @@ export async function postgresBench(quick: boolean): Promise<void> {
     console.log(`\nNo-op jobs through one worker process, concurrency 50 (stub renderer, ${jobs} jobs queued beforehand, no global cap)`);
     const rows = [];
     let workerStatements: Record<string, number> = {};
-    for (const make of [fsBackend, () => postgresBackend(url)]) {
+    const runs: Array<[string, () => Promise<Backend>]> = [
+      ['fs', fsBackend],
+      ['postgres (pool 4, the default)', () => postgresBackend(url)],
+      ['postgres (DATABASE_POOL_MAX=10)', async () => {
+        const b = await postgresBackend(url);
+        return { ...b, env: { ...b.env, DATABASE_POOL_MAX: '10' } };
+      }],
+    ];
+    for (const [name, make] of runs) {
       const b = await make();
       const r = await throughput(b, jobs, 50);
-      rows.push({ store: b.name, 'jobs/s': round(r.jobsPerSecond), seconds: round(r.seconds), 'worker CPU': `${Math.round(r.cpu * 100)}%`, 'statements/job (worker)': r.perJob?.total ?? '', 'connections (peak)': r.connections ?? '' });
+      rows.push({ store: name, 'jobs/s': round(r.jobsPerSecond), seconds: round(r.seconds), 'worker CPU': `${Math.round(r.cpu * 100)}%`, 'statements/job (worker)': r.perJob?.total ?? '', 'connections (peak)': r.connections ?? '' });
       if (r.perJob) workerStatements = r.perJob;
       await b.cleanup();
     }

@@ -16,7 +16,6 @@ export async function runMigrate(store: PostgresObjectStore, schema: string): Pr
     return from === to ? `schema ${schema}: already at version ${to}` : `schema ${schema}: version ${from ?? 'none'} → ${to}`;
   } finally {
     client.release();
-    await store.close();
   }
 }
 
