@@ -38,8 +38,6 @@ export class PostgresObjectStore implements ObjectStore {
   readonly kind = 'postgres';
   // INSERT … ON CONFLICT DO NOTHING against the primary key: exactly one concurrent creator wins.
   readonly capabilities = { atomicCreate: true };
-  /** Statements sent so far (benchmarks report them per job). */
-  statements = 0;
   readonly signedUrl?: (key: string, expiresInS: number) => Promise<string>;
   readonly signedUpload?: (key: string) => Promise<SignedUpload>;
   private pool: Promise<Pool> | undefined;
@@ -162,12 +160,6 @@ export class PostgresObjectStore implements ObjectStore {
     return watcher;
   }
 
-  /** Connections this process holds: the pool's, and one per watcher. */
-  async connections(): Promise<{ pool: number; listen: number }> {
-    const pool = this.pool ? (await this.pool).totalCount : 0;
-    return { pool, listen: [...this.watchers].filter((w) => w.state === 'listening').length };
-  }
-
   /** A client for the migration and doctor: the same pool the store uses. */
   async client(): Promise<SqlClient & { release(): void }> {
     return (await this.getPool()).connect();
@@ -190,7 +182,6 @@ export class PostgresObjectStore implements ObjectStore {
   }
 
   private async query<R extends Record<string, unknown>>(text: string, params: unknown[]) {
-    this.statements++;
     return (await this.getPool()).query<R>(text, params);
   }
 
