@@ -14,6 +14,8 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // STORE=postgres without TEST_DATABASE_URL: a throwaway PostgreSQL cluster for the run.
+    globalSetup: ['test/helpers/postgres-setup.ts'],
     projects: [
       {
         extends: true,

@@ -8,9 +8,10 @@ import { supabaseLatency, supabaseRequestsPerJob } from './supabase.js';
 import { noopThroughput } from './throughput.js';
 import { peerBench } from './peer.js';
 import { runLoad } from './load.js';
+import { postgresBench } from './postgres.js';
 
 const quick = process.argv.includes('--quick');
-// `--only fs|supabase|delivery|peer|load` runs one part.
+// `--only fs|supabase|delivery|peer|load|postgres` runs one part.
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const round = (n: number) => Math.round(n * 100) / 100;
 
@@ -20,6 +21,7 @@ if (!only || only === 'supabase') await supabaseBench();
 if (!only || only === 'delivery') await deliveryBench();
 if (!only || only === 'peer') await peerBench(quick);
 if (!only || only === 'load') await loadBench();
+if (!only || only === 'postgres') await postgresBench(quick);
 
 async function fsBench() {
 console.log('== fs store ==');

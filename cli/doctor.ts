@@ -6,7 +6,9 @@ import type { Config } from '../shared/config.js';
 import { StoreConflictError } from '../shared/errors.js';
 import type { ObjectStore } from '../shared/store/object-store.js';
 import { openStore } from '../shared/store/open-store.js';
+import { PostgresObjectStore } from '../shared/store/postgres-store.js';
 import { SupabaseObjectStore } from '../shared/store/supabase-store.js';
+import { checkPostgres } from './postgres.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 export interface Check {
@@ -23,7 +25,11 @@ const ROUNDS = 3;
 export async function runDoctor(config: Config, opts: { fetch?: typeof fetch } = {}): Promise<Check[]> {
   const checks: Check[] = [{ name: 'config', status: 'ok', detail: `${config.production ? 'production' : config.env}; store ${config.store.kind}; renderer ${config.renderer.kind}` }];
   const store = openStore(config);
-  checks.push(...(await checkStore(config, store)));
+  if (store instanceof PostgresObjectStore && config.store.kind === 'postgres') {
+    checks.push(...(await checkPostgres(config.store, store)));
+  }
+  if (!checks.some((c) => c.status === 'fail')) checks.push(...(await checkStore(config, store)));
+  if (store instanceof PostgresObjectStore) await store.close();
   if (config.renderer.openai) checks.push(await checkOpenAI(config, opts.fetch ?? fetch));
   checks.push(...callerChecks(config));
   if (config.workerUrl) checks.push(await checkWorker(config.workerUrl, config.workerSecret, opts.fetch ?? fetch));

@@ -74,4 +74,27 @@ program
     process.exitCode = ok ? 0 : 1;
   });
 
+program
+  .command('migrate')
+  .description('STORE=postgres: create or update the schema (idempotent; safe to run on every deploy)')
+  .option('--from-bucket', "then copy jobs, queue, leases and records from the Supabase bucket (SUPABASE_*) into Postgres; create-only, safe to repeat")
+  .action(async (o: { fromBucket?: boolean }) => {
+    try {
+      const config = loadConfig(process.env);
+      if (config.store.kind !== 'postgres') throw new Error(`migrate is for STORE=postgres (this config has STORE=${config.store.kind})`);
+      const [{ openStore }, { runMigrate }, { copyStore }] = await Promise.all([import('../shared/store/open-store.js'), import('./postgres.js'), import('./copy-store.js')]);
+      const store = openStore(config) as import('../shared/store/postgres-store.js').PostgresObjectStore;
+      console.log(await runMigrate(store, config.store.schema));
+      if (o.fromBucket) {
+        const bucket = openStore(loadConfig({ ...process.env, STORE: 'supabase' }));
+        const counts = await copyStore(bucket, store, (prefix, c) => console.log(`${prefix.padEnd(13)} ${c.copied} copied, ${c.present} already there (so far)`));
+        console.log(`copied ${counts.copied} objects; ${counts.present} were already in Postgres`);
+      }
+      await store.close();
+    } catch (err) {
+      console.error(`render-jobs: ${(err as Error).message}`);
+      process.exitCode = err instanceof ConfigError ? EXIT.badInput : 1;
+    }
+  });
+
 await program.parseAsync(process.argv);

@@ -1,4 +1,5 @@
 // The chaos run, large: `npm run chaos -- --jobs 1000 --workers 4 --store supabase --fault-rate 0.2`.
+// `--store postgres` runs on TEST_DATABASE_URL, or on a throwaway Debian PostgreSQL it starts.
 // Same harness and checks as test/chaos/chaos.test.ts; prints the figures and exits 1 on a violation.
 import { Command, Option } from 'commander';
 import { runChaos } from '../test/chaos/harness.js';
@@ -6,7 +7,7 @@ import { runChaos } from '../test/chaos/harness.js';
 const opts = new Command('chaos')
   .option('--jobs <n>', 'jobs to create', (v) => Number(v), 1000)
   .option('--workers <n>', 'worker processes alive at once', (v) => Number(v), 4)
-  .addOption(new Option('--store <kind>', 'job store').choices(['fs', 'supabase']).default('fs'))
+  .addOption(new Option('--store <kind>', 'job store').choices(['fs', 'supabase', 'postgres']).default('fs'))
   .option('--fault-rate <share>', 'share of storage requests failing or slow (supabase stand-in)', (v) => Number(v), 0.2)
   .option('--render-ms <ms>', 'stub render time', (v) => Number(v), 300)
   .option('--kill-every <min-max>', 'a random worker is killed every min..max ms', '800-2000')
@@ -14,7 +15,7 @@ const opts = new Command('chaos')
   .option('--seed <n>', 'seed for kills and faults', (v) => Number(v), 1)
   .option('--timeout-ms <ms>', 'give up after', (v) => Number(v), 30 * 60_000)
   .parse()
-  .opts<{ jobs: number; workers: number; store: 'fs' | 'supabase'; faultRate: number; renderMs: number; killEvery: string; leaseMs: number; seed: number; timeoutMs: number }>();
+  .opts<{ jobs: number; workers: number; store: 'fs' | 'supabase' | 'postgres'; faultRate: number; renderMs: number; killEvery: string; leaseMs: number; seed: number; timeoutMs: number }>();
 
 const [min, max] = opts.killEvery.split('-').map(Number) as [number, number];
 const r = await runChaos({

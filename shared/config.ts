@@ -39,6 +39,10 @@ export const DEFAULTS = {
   /** One storage request never waits longer; it is retried (when safe) up to STORE_RETRIES times. */
   STORE_TIMEOUT_MS: 10 * SECOND,
   STORE_RETRIES: 3,
+  /** STORE=postgres: the schema holding the objects table (`render-jobs migrate` creates it). */
+  DATABASE_SCHEMA: 'render_jobs',
+  /** STORE=postgres: connections each process opens at most (functions: keep it small). */
+  DATABASE_POOL_MAX: 4,
   /** How long an `imageUrl` signed by the Supabase store stays valid. */
   SIGNED_URL_TTL_S: 24 * 60 * 60,
   /** Per uploaded input (reference images go straight to storage, not through a function). */
@@ -91,7 +95,11 @@ const EnvSchema = z.object({
   PORT: int(0, 65535).default(DEFAULTS.PORT),
   WORKER_PORT: int(0, 65535).default(DEFAULTS.WORKER_PORT),
   JOBS_DIR: z.string().min(1).default(DEFAULTS.JOBS_DIR),
-  STORE: z.enum(['fs', 'supabase']).default(DEFAULTS.STORE),
+  STORE: z.enum(['fs', 'supabase', 'postgres']).default(DEFAULTS.STORE),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_LISTEN_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,47}$/, 'a plain lower-case identifier').default(DEFAULTS.DATABASE_SCHEMA),
+  DATABASE_POOL_MAX: int(1, 100).default(DEFAULTS.DATABASE_POOL_MAX),
   SUPABASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   SUPABASE_SERVICE_ROLE_KEY: z.string().min(20, 'looks too short for a Supabase key').optional(),
   SUPABASE_BUCKET: bucketName.default(DEFAULTS.SUPABASE_BUCKET),
@@ -163,17 +171,32 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(DEFAULTS.LOG_LEVEL),
 });
 
+export type SupabaseStoreConfig = {
+  kind: 'supabase';
+  url: string;
+  serviceRoleKey: string;
+  bucket: string;
+  assetsBucket: string;
+  atomicCreate: boolean;
+  timeoutMs: number;
+  retries: number;
+};
+
 export type StoreConfig =
   | { kind: 'fs'; dir: string }
+  | SupabaseStoreConfig
   | {
-      kind: 'supabase';
+      kind: 'postgres';
+      /** Statements go here (Supabase: the transaction pooler, port 6543). */
       url: string;
-      serviceRoleKey: string;
-      bucket: string;
-      assetsBucket: string;
-      atomicCreate: boolean;
+      /** LISTEN needs a session: direct, or the session pooler (port 5432). */
+      listenUrl: string;
+      schema: string;
+      poolMax: number;
       timeoutMs: number;
       retries: number;
+      /** Images, previews, uploads: the Supabase assets bucket when Supabase is set, else a folder. */
+      assets: SupabaseStoreConfig | { kind: 'fs'; dir: string };
     };
 
 export interface AuthConfig {
@@ -365,6 +388,7 @@ function deploymentProblems(set: Record<string, string | undefined>, rawWorkerUr
     }
   }
   if (set.VERCEL) {
+    if ((set.STORE ?? DEFAULTS.STORE) === 'postgres' && !set.SUPABASE_URL) problems.push('SUPABASE_URL: STORE=postgres on Vercel keeps images in the Supabase assets bucket (no shared disk); set SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY');
     if ((set.STORE ?? DEFAULTS.STORE) === 'fs') problems.push('STORE: the filesystem store cannot work on Vercel (no shared disk); use STORE=supabase');
     if (rawWorkerUrl === undefined) problems.push('WORKER_URL: required on Vercel (the worker\'s public URL, or "none")');
   }
@@ -392,6 +416,7 @@ function listenConfig(set: Record<string, string | undefined>, host: string | un
 
 function storeConfig(e: z.output<typeof EnvSchema>, problems: string[]): StoreConfig | undefined {
   if (e.STORE === 'fs') return { kind: 'fs', dir: e.JOBS_DIR };
+  if (e.STORE === 'postgres') return postgresConfig(e, problems);
   if (!e.SUPABASE_URL) problems.push('SUPABASE_URL: required for STORE=supabase (https://<project>.supabase.co)');
   if (!e.SUPABASE_SERVICE_ROLE_KEY) problems.push('SUPABASE_SERVICE_ROLE_KEY: required for STORE=supabase');
   if (!e.SUPABASE_URL || !e.SUPABASE_SERVICE_ROLE_KEY) return undefined;
@@ -405,6 +430,31 @@ function storeConfig(e: z.output<typeof EnvSchema>, problems: string[]): StoreCo
     timeoutMs: e.STORE_TIMEOUT_MS,
     retries: e.STORE_RETRIES,
   };
+}
+
+function postgresConfig(e: z.output<typeof EnvSchema>, problems: string[]): StoreConfig | undefined {
+  if (!e.DATABASE_URL) {
+    problems.push('DATABASE_URL: required for STORE=postgres (Supabase: Project Settings → Database → transaction pooler, port 6543)');
+    return undefined;
+  }
+  const supabase = e.SUPABASE_URL && e.SUPABASE_SERVICE_ROLE_KEY ? storeConfig({ ...e, STORE: 'supabase' }, problems) : undefined;
+  return {
+    kind: 'postgres',
+    url: e.DATABASE_URL,
+    listenUrl: e.DATABASE_LISTEN_URL ?? sessionUrlOf(e.DATABASE_URL),
+    schema: e.DATABASE_SCHEMA,
+    poolMax: e.DATABASE_POOL_MAX,
+    timeoutMs: e.STORE_TIMEOUT_MS,
+    retries: e.STORE_RETRIES,
+    assets: supabase?.kind === 'supabase' ? supabase : { kind: 'fs', dir: e.JOBS_DIR },
+  };
+}
+
+/** Supabase's pooler serves transactions on 6543 and sessions on 5432 of the same host. */
+export function sessionUrlOf(url: string): string {
+  const u = new URL(url);
+  if (u.hostname.endsWith('.pooler.supabase.com') && u.port === '6543') u.port = '5432';
+  return u.toString();
 }
 
 function resolveWorkerUrl(raw: string | undefined, workerPort: number, problems: string[]): string | null {

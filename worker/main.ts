@@ -38,12 +38,15 @@ const { server, port } = await listenOrExit(app, config.workerPort, { host: conf
 log.info({ port, store: config.store.kind, dir: config.store.kind === 'fs' ? config.store.dir : undefined, concurrency: config.queue.concurrency }, 'worker listening');
 loop.start();
 void metrics.publish();
+// Stores that notify (Postgres LISTEN/NOTIFY) wake the loop the moment a job is due; the poll stays.
+const dueWatch = store.watch?.((job) => loop.poke(job), log);
 const pruner = startPruner(deps, { intervalMs: config.pruneIntervalMs, retentionMs: config.retentionMs });
 
 onShutdownSignal(log, async (signal) => {
   log.info({ signal, active: loop.activeCount, drainMs: config.queue.drainMs }, 'stopping: no new jobs, draining');
   server.close();
   pruner.stop();
+  await dueWatch?.stop();
   await loop.stop(config.queue.drainMs);
   await metrics.stop();
   // Deliveries in flight get what is left of the drain window; undelivered ones are logged.

@@ -78,6 +78,12 @@ export interface ObjectStore {
   signedUrl?(key: string, expiresInS: number): Promise<string>;
   /** Stores that take uploads themselves: a one-time URL that creates `key`. */
   signedUpload?(key: string): Promise<SignedUpload>;
+  /**
+   * Stores that can tell when a job falls due (Postgres: LISTEN/NOTIFY) call `onDue` then — with
+   * the job when it is a new one, so it can be claimed without a scan — and once on every
+   * (re)connect. A shortcut only: a lost notification is never redelivered, so watchers keep polling.
+   */
+  watch?(onDue: (job?: { projectId: string; jobId: string }) => void, log: import('../logger.js').Logger): { stop(): Promise<void> };
 }
 
 /** Every object in a folder, page by page: no scan may assume one page holds everything. */

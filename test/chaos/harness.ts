@@ -20,12 +20,13 @@ import { smallRequest } from '../helpers/concept.js';
 import { testQueue } from '../helpers/deps.js';
 import { type ProcessStoreFixture, servedSupabase, tempDir } from '../helpers/stores.js';
 import { FsObjectStore } from '../../shared/store/fs-store.js';
+import { postgresFixture } from '../helpers/postgres.js';
 import { randomFaults, seededRandom } from '../stand-ins/faults.js';
 
 export interface ChaosOptions {
   jobs: number;
   workers: number;
-  store: 'fs' | 'supabase';
+  store: 'fs' | 'supabase' | 'postgres';
   /** Share of storage requests that fail or are slow (Supabase stand-in only). */
   faultRate: number;
   renderMs: number;
@@ -81,7 +82,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const say = o.onProgress ?? (() => undefined);
   let fx: ProcessStoreFixture;
   let injected = 0;
-  if (o.store === 'fs') {
+  if (o.store === 'postgres') {
+    fx = await postgresFixture(); // killed workers drop their connections: the cluster takes it
+  } else if (o.store === 'fs') {
     const tmp = await tempDir('render-jobs-chaos-');
     const dir = path.join(tmp.dir, 'jobs');
     fx = { store: new FsObjectStore(dir), env: { STORE: 'fs', JOBS_DIR: dir }, cleanup: tmp.cleanup };

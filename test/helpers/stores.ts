@@ -9,6 +9,7 @@ import { FsObjectStore } from '../../shared/store/fs-store.js';
 import type { ObjectStore } from '../../shared/store/object-store.js';
 import { SupabaseObjectStore } from '../../shared/store/supabase-store.js';
 import { PrefixedStore } from './prefixed-store.js';
+import { postgresFixture } from './postgres.js';
 import { interceptWith } from '../stand-ins/msw.js';
 import { serveHandlers } from '../stand-ins/serve.js';
 import { SERVICE_ROLE_KEY, SupabaseStorageStandIn, type SupabaseStorageOptions } from '../stand-ins/supabase-storage.js';
@@ -32,6 +33,8 @@ const factories: Record<string, () => Promise<StoreFixture>> = {
   supabase: async () => supabaseFixture({ atomicCreate: true }),
   /** A self-hosted server from before storage-api PR #1392: concurrent creates all "succeed". */
   'supabase-racy': async () => supabaseFixture({ atomicCreate: false }),
+  /** Postgres (a fresh schema in TEST_DATABASE_URL), images in a temp folder. */
+  postgres: () => postgresFixture(),
   /** A real project (opt-in: SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY). */
   async 'supabase-live'() {
     const url = process.env.SUPABASE_URL;
@@ -51,7 +54,7 @@ const factories: Record<string, () => Promise<StoreFixture>> = {
   },
 };
 
-export const ALL_STAND_IN_STORES = ['fs', 'supabase', 'supabase-racy'];
+export const ALL_STAND_IN_STORES = ['fs', 'supabase', 'supabase-racy', 'postgres'];
 
 /** A Supabase store talking to a fresh stand-in through msw. */
 export async function supabaseFixture(
@@ -128,6 +131,7 @@ const processFactories: Record<string, () => Promise<ProcessStoreFixture>> = {
   },
   supabase: () => servedSupabase({ atomicCreate: true }),
   'supabase-racy': () => servedSupabase({ atomicCreate: false }),
+  postgres: () => postgresFixture(),
 };
 
 export async function servedSupabase(opts: SupabaseStorageOptions = {}): Promise<ProcessStoreFixture> {
