@@ -8,6 +8,8 @@ import { cancelled, countedAttempts, fail, requeueLost } from './finish.js';
 import { JobHolder } from './holder.js';
 import { readJob } from '../job/job-docs.js';
 import { createLease, readLease } from './lease.js';
+import { keys } from '../store/keys.js';
+import { listAll } from '../store/object-store.js';
 import { dropMarker, markerKeyOf, markerOf, putMarker } from './markers.js';
 import { releaseSlots, type SlotHold, takeSlots } from './slots.js';
 
@@ -58,7 +60,7 @@ export async function claimJob(
     // A job that ends here (cancelled, expired) needs no slot; one that will run takes its slots
     // before its lease, so a job over a cap waits as pending instead of using up attempts.
     let holds: SlotHold[] = [];
-    if (!opts.toCancel && !opts.toRequeue && !pastStartDeadline(doc, now)) {
+    if (!opts.toCancel && !opts.toRequeue && !pastStartDeadline(doc, now, deps.queue)) {
       const taken = await takeSlots(deps, { ...ref, attempt, ownerId: doc.ownerId });
       if ('full' in taken) return { kind: 'capped', full: taken.full, retryAtMs: now + deps.queue.pollIntervalMs };
       holds = taken.holds;
@@ -87,21 +89,41 @@ export async function claimJob(
     }
     await releaseSlots(deps, holds);
 
-    // Someone holds `attempt`. If that claim is older than a lease and never reached the document,
-    // its claimer died between the two writes: the next number is free to take.
-    const existing = await readLease(deps, ref.jobId, attempt);
+    // Someone holds `attempt`, or a later number: the newest lease, not the document, says which
+    // (claimers that died between their lease and their document write leave leases the document
+    // never mentions). If it is older than a lease's life, the number after it is free to take.
+    const newest = await newestLease(deps, ref.jobId, attempt);
+    const existing = await readLease(deps, ref.jobId, newest);
     const claimedMs = existing ? Date.parse(existing.claimedAt) : 0;
     if (claimedMs + deps.queue.leaseMs + CLOCK_SKEW_MS > now) {
       return { kind: 'busy', retryAtMs: claimedMs + deps.queue.leaseMs + CLOCK_SKEW_MS };
     }
-    minAttempt = attempt + 1; // re-read the document: it may have moved on since
+    minAttempt = newest + 1; // re-read the document: it may have moved on since
   }
   return { kind: 'busy', retryAtMs: deps.now() + deps.queue.pollIntervalMs };
 }
 
-/** Never started, and its start deadline has passed: it expires instead of running late. */
-function pastStartDeadline(doc: JobDocument, nowMs: number): boolean {
-  return doc.startedAt === null && doc.deadlines.startBy !== null && Date.parse(doc.deadlines.startBy) <= nowMs;
+/** The highest attempt number with a lease (at least `atLeast`): one listing, however many there are. */
+async function newestLease(deps: QueueDeps, jobId: string, atLeast: number): Promise<number> {
+  let newest = atLeast;
+  for await (const entry of listAll(deps.store, keys.leaseFolder(jobId))) {
+    const n = Number(entry.name);
+    if (Number.isInteger(n) && n > newest) newest = n;
+  }
+  return newest;
+}
+
+/**
+ * Its start deadline has passed and it is not running: it expires instead of running late. A job
+ * that started and went back to the queue is covered too, once it has waited longer than its start
+ * window plus every attempt's run deadline and longest backoff: nothing legitimate takes that long.
+ */
+function pastStartDeadline(doc: JobDocument, nowMs: number, queue: QueueDeps['queue']): boolean {
+  if (doc.deadlines.startBy === null) return false;
+  const startBy = Date.parse(doc.deadlines.startBy);
+  if (doc.startedAt === null) return startBy <= nowMs;
+  const perAttempt = (doc.deadlines.runMs ?? queue.runDeadlineMs) + queue.retryMaxMs + queue.leaseMs;
+  return doc.status === 'pending' && startBy + doc.maxAttempts * perAttempt <= nowMs;
 }
 
 async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptions): Promise<ClaimOutcome> {
@@ -117,8 +139,10 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
     holder.log.warn({ previousWorker: before.workerId }, 'took over a job whose lease expired');
   }
   if (opts.toCancel || (await holder.cancelRequested())) return { kind: 'finished', doc: await cancelled(holder) };
-  if (pastStartDeadline(holder.doc, deps.now())) {
-    const message = `The job was not started before its start deadline (${holder.doc.deadlines.startBy}); it was not rendered.`;
+  if (pastStartDeadline(holder.doc, deps.now(), deps.queue)) {
+    const message = holder.doc.startedAt === null
+      ? `The job was not started before its start deadline (${holder.doc.deadlines.startBy}); it was not rendered.`
+      : `The job kept going back to the queue past every deadline it could legitimately need; it was stopped.`;
     return { kind: 'finished', doc: await fail(holder, 'expired', message) };
   }
 

@@ -77,6 +77,37 @@ for (const [name, make] of selectedStores()) {
       expect(outcome.holder.lease.attempt).toBe(2);
     });
 
+    it('is never stuck pending behind leases its document does not know: document at attempt 1, leases 1 to 5', async () => {
+      const clock = new TestClock();
+      const deps = testDeps(fx.store, { clock });
+      const job = await enqueueJob(deps, { ...smallRequest('stuck'), maxAttempts: 10 });
+      const first = await claimJob(deps, job, { workerId: 'w1' });
+      if (first.kind !== 'run') throw new Error('first claim should run');
+      // Four claimers took leases 2–5 and died before writing the document; the document says attempt 1.
+      const old = new Date(clock.now()).toISOString();
+      for (let n = 2; n <= 5; n++) {
+        await fx.store.put(keys.lease(job.jobId, n), JSON.stringify({ jobId: job.jobId, attempt: n, workerId: `ghost${n}`, token: `t${n}`, claimedAt: old }), { createOnly: true });
+      }
+      clock.advance(deps.queue.leaseMs + 2000);
+      const outcome = await claimJob(deps, job, { workerId: 'w' });
+      if (outcome.kind !== 'run') throw new Error(`expected run, got ${outcome.kind}`);
+      expect(outcome.holder.lease.attempt).toBe(6);
+    });
+
+    it('expires a job that started, went back to the queue and outlived every deadline it could need', async () => {
+      const clock = new TestClock();
+      const deps = testDeps(fx.store, { clock });
+      const job = await enqueueJob(deps, { ...smallRequest('late'), startWithinMs: 1_000, maxAttempts: 2 });
+      const first = await claimJob(deps, job, { workerId: 'w1' });
+      if (first.kind !== 'run') throw new Error('first claim should run');
+      const { handBack } = await import('../../shared/queue/finish.js');
+      await handBack(first.holder); // started, then back in the queue
+      const q = deps.queue;
+      clock.advance(1_000 + 2 * (q.runDeadlineMs + q.retryMaxMs + q.leaseMs) + 1_000);
+      const outcome = await claimJob(deps, job, { workerId: 'w2' });
+      expect(outcome).toMatchObject({ kind: 'finished', doc: { status: 'failed', errorCode: 'expired' } });
+    });
+
     it('does not claim a job before its runAfter, nor a finished one', async () => {
       const deps = testDeps(fx.store);
       const job = await enqueueJob(deps, smallRequest('later'));
