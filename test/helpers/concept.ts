@@ -45,3 +45,18 @@ export const UNBOUNDED_CONCEPT = {
   volumes: Array.from({ length: 32 }, () => ({ footprint: { width: 1000, depth: 1000 }, height: 1000, floorHeight: 2 })),
   view: { width: 2048, height: 2048 },
 };
+
+/** The costliest inline preview: previews are drawn at most 512 px wide, and 4,000 floor lines are
+ * the limit at 512 px (32 stacked full-site volumes of 126 floors). */
+export function worstCasePreviewBody(projectId = 'p1') {
+  return {
+    projectId,
+    renderType: 'axonometric',
+    kind: 'preview',
+    conceptInputs: {
+      site: { width: 1000, depth: 1000 },
+      volumes: Array.from({ length: 32 }, () => ({ footprint: { width: 1000, depth: 1000 }, height: 1000, floors: 126 })),
+      view: { width: 512, height: 512 },
+    },
+  };
+}
