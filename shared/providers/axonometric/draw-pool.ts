@@ -42,7 +42,7 @@ export class DrawPool {
   /** Draws in a thread. On abort the promise rejects at once; a queued drawing never starts, a
    * running one stops at its next step (drawn → rasterised → encoded) and frees its thread then. */
   draw(concept: ConceptInputs, signal?: AbortSignal): Promise<DrawnPicture> {
-    signal?.throwIfAborted();
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<DrawnPicture>((resolve, reject) => {
       const stop = new Int32Array(new SharedArrayBuffer(4));
       const onAbort = () => {
@@ -68,9 +68,14 @@ export class DrawPool {
     });
   }
 
-  /** Threads busy or started; for tests and metrics. */
+  /** Threads drawing (an aborted drawing holds its thread until its current step ends). */
   get busy(): number {
     return this.slots.filter((s) => s.running).length;
+  }
+
+  /** Drawings waiting for a thread. */
+  get waiting(): number {
+    return this.queue.length;
   }
 
   async close(): Promise<void> {
