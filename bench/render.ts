@@ -4,7 +4,6 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { renderAsync } from '@resvg/resvg-js';
 import type { ConceptInputs } from '../shared/job/concept.js';
 import { drawConcept } from '../shared/providers/axonometric/draw.js';
@@ -61,7 +60,7 @@ export async function renderBench(opts: { quick: boolean }): Promise<RenderRun[]
 }
 
 async function measure(draw: Draw, concept: ConceptInputs, inFlight: number, probe: string) {
-  const delay = monitorEventLoopDelay({ resolution: 10 });
+  const delay = lateness(10);
   const fsTimes: number[] = [];
   let sampling = true;
   const fsSampler = (async () => {
@@ -72,22 +71,43 @@ async function measure(draw: Draw, concept: ConceptInputs, inFlight: number, pro
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
-  delay.enable();
   const start = performance.now();
   const times = await Promise.all(
     Array.from({ length: inFlight }, async () => {
+      // Each drawing starts in its own turn of the loop, as jobs claimed one by one do.
+      await new Promise((r) => setImmediate(r));
       await draw(concept);
       return performance.now() - start;
     }),
   );
-  // A blocked loop's delay is recorded when its timer finally fires: give it the chance.
-  await new Promise((r) => setTimeout(r, 30));
-  delay.disable();
+  const loopDelay = delay.stop();
   sampling = false;
   await fsSampler;
+  return { render: summarize(times), loopDelay, fsCall: summarize(fsTimes) };
+}
+
+/**
+ * How late a timer of `everyMs` fires, sample by sample, like monitorEventLoopDelay (what /healthz
+ * reports) — but a stall still going on when sampling stops counts too, so a loop that was blocked
+ * from start to end does not read as idle.
+ */
+function lateness(everyMs: number) {
+  const samples: number[] = [];
+  let due = performance.now() + everyMs;
+  let timer: NodeJS.Timeout;
+  const tick = () => {
+    const now = performance.now();
+    samples.push(Math.max(0, now - due));
+    due = now + everyMs;
+    timer = setTimeout(tick, everyMs);
+  };
+  timer = setTimeout(tick, everyMs);
   return {
-    render: summarize(times),
-    loopDelay: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
-    fsCall: summarize(fsTimes),
+    stop() {
+      clearTimeout(timer);
+      samples.push(Math.max(0, performance.now() - due));
+      const s = summarize(samples);
+      return { p50: s.p50, p99: s.p99, max: s.max };
+    },
   };
 }

@@ -1,5 +1,5 @@
 // `npm run bench`: prints figures (not assertions) for the job system on the fs store.
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { createLatency, pickupLatency } from './latency.js';
 import { ms, table } from './stats.js';
 import { storeOps } from './store-ops.js';
@@ -121,7 +121,7 @@ async function loadBench() {
 async function drawingBench() {
   console.log('\n== Drawing: the worst concept the schema allows (32 stacked volumes, 1,000 floor lines, 2048 × 2048 px), N at a time in one process ==');
   const cost = worstCaseCpuMs();
-  console.log(`One worst-case drawing: ${ms(cost.cpuMs)} of CPU (SVG ${Math.round(cost.svgKb)} KB, PNG ${Math.round(cost.pngKb)} KB).`);
+  console.log(`Load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores. One worst-case drawing: ${ms(cost.cpuMs)} of CPU (SVG ${Math.round(cost.svgKb)} KB, PNG ${Math.round(cost.pngKb)} KB).`);
   const runs = await renderBench({ quick });
   console.log(table(runs.map((r) => ({
     'in flight': r.inFlight,
@@ -134,5 +134,5 @@ async function drawingBench() {
     'fs call p99': ms(r.fsCall.p99),
     'fs call max': ms(r.fsCall.max),
   }))));
-  console.log('render: start → done per render (all start together). loop delay: monitorEventLoopDelay, as /healthz reports it. fs call: one fs.stat every 20 ms (libuv\'s thread pool, which the fs store uses).');
+  console.log('render: start → done per render (all start together). loop delay: how late a 10 ms timer fires (what /healthz reports). fs call: one fs.stat every 20 ms (libuv\'s thread pool, which the fs store uses).');
 }
