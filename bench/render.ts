@@ -63,11 +63,13 @@ async function measure(draw: Draw, concept: ConceptInputs, inFlight: number, pro
   const delay = lateness(10);
   const fsTimes: number[] = [];
   let sampling = true;
+  let fsSince: number | null = null;
   const fsSampler = (async () => {
     while (sampling) {
-      const t = performance.now();
+      fsSince = performance.now();
       await stat(probe);
-      fsTimes.push(performance.now() - t);
+      fsTimes.push(performance.now() - fsSince);
+      fsSince = null;
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
@@ -81,6 +83,8 @@ async function measure(draw: Draw, concept: ConceptInputs, inFlight: number, pro
     }),
   );
   const loopDelay = delay.stop();
+  // A call still waiting when the drawings end counts with the time it has waited so far.
+  if (fsSince !== null) fsTimes.push(performance.now() - fsSince);
   sampling = false;
   await fsSampler;
   return { render: summarize(times), loopDelay, fsCall: summarize(fsTimes) };
