@@ -1,5 +1,7 @@
 // A draw thread's entry: takes one concept at a time from its pool and answers with the PNG.
 // The stop flag is shared memory the pool sets on abort, read here between drawing steps.
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { type MessagePort, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { ConceptInputs } from '../../job/concept.js';
 import { PictureStopped, drawPicture } from './picture.js';
@@ -21,6 +23,7 @@ export const DRAW_THREAD = 'render-jobs-draw-thread';
 if (!isMainThread && workerData === DRAW_THREAD) serve(parentPort!);
 
 function serve(port: MessagePort): void {
+  yieldToEventLoop();
   port.on('message', function drawTask(task: DrawTask) {
     const start = performance.now();
     let reply: DrawReply;
@@ -32,4 +35,18 @@ function serve(port: MessagePort): void {
     }
     port.postMessage(reply);
   });
+}
+
+/**
+ * Lowers this thread's scheduling priority (nice 10), so that when cores are short the process's
+ * event loop, which renews the leases of the jobs being drawn, runs first. Linux names threads in
+ * /proc/thread-self; elsewhere the thread keeps the process's priority.
+ */
+function yieldToEventLoop(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid !== process.pid) setPriority(tid, 10);
+  } catch {
+    // Not Linux, or not allowed: drawing at normal priority still leaves the loop free.
+  }
 }
