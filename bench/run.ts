@@ -1,5 +1,5 @@
 // `npm run bench`: prints figures (not assertions) for the job system on the fs store.
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { createLatency, pickupLatency } from './latency.js';
 import { ms, table } from './stats.js';
 import { storeOps } from './store-ops.js';
@@ -9,9 +9,11 @@ import { noopThroughput } from './throughput.js';
 import { peerBench } from './peer.js';
 import { runLoad } from './load.js';
 import { postgresBench } from './postgres.js';
+import { renderBench, worstCaseCpuMs } from './render.js';
+import { backlogBench } from './backlog.js';
 
 const quick = process.argv.includes('--quick');
-// `--only fs|supabase|delivery|peer|load|postgres` runs one part.
+// `--only fs|supabase|delivery|peer|load|postgres|render|backlog` runs one part.
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const round = (n: number) => Math.round(n * 100) / 100;
 
@@ -22,6 +24,8 @@ if (!only || only === 'delivery') await deliveryBench();
 if (!only || only === 'peer') await peerBench(quick);
 if (!only || only === 'load') await loadBench();
 if (!only || only === 'postgres') await postgresBench(quick);
+if (!only || only === 'render') await drawingBench();
+if (!only || only === 'backlog') await backlogBench(quick);
 
 async function fsBench() {
 console.log('== fs store ==');
@@ -116,4 +120,23 @@ async function loadBench() {
   const row = (name: string, s: typeof r.polls) => ({ traffic: name, requests: s.requests, 'req/s': s.perSecond.toFixed(0), p50: ms(s.p50), p90: ms(s.p90), p99: ms(s.p99), max: ms(s.max), errors: s.errors, timeouts: s.timeouts, 'non-2xx': s.non2xx });
   console.log(table([row('status polls', r.polls), row('creates', r.creates)]));
   console.log(`${r.jobsCreated} jobs created; of the newest 100, ${r.jobsCompletedAfter} completed 3 s after the run.`);
+}
+
+async function drawingBench() {
+  console.log('\n== Drawing: the worst concept the schema allows (32 stacked volumes, 1,000 floor lines, 2048 × 2048 px), N at a time in one process ==');
+  const cost = worstCaseCpuMs();
+  console.log(`Load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores. One worst-case drawing: ${ms(cost.cpuMs)} of CPU (SVG ${Math.round(cost.svgKb)} KB, PNG ${Math.round(cost.pngKb)} KB).`);
+  const runs = await renderBench({ quick });
+  console.log(table(runs.map((r) => ({
+    'in flight': r.inFlight,
+    mode: r.mode,
+    'render p50': ms(r.render.p50),
+    'render max': ms(r.render.max),
+    'loop delay p50': ms(r.loopDelay.p50),
+    'loop delay p99': ms(r.loopDelay.p99),
+    'loop delay max': ms(r.loopDelay.max),
+    'fs call p99': ms(r.fsCall.p99),
+    'fs call max': ms(r.fsCall.max),
+  }))));
+  console.log('render: start → done per render (all start together). loop delay: how late a 10 ms timer fires (what /healthz reports). fs call: one fs.stat every 20 ms (libuv\'s thread pool, which the fs store uses).');
 }

@@ -95,7 +95,11 @@ export async function bundleWorker(extra: string[] = []): Promise<{ worker: stri
   const { build } = await import('esbuild');
   const outdir = path.join(ROOT, 'node_modules', '.cache', 'render-jobs-bundles', String(process.pid));
   await build({
-    entryPoints: ['worker/main.ts', ...extra].map((e) => path.join(ROOT, e)),
+    entryPoints: [
+      ...['worker/main.ts', ...extra].map((e) => path.join(ROOT, e)),
+      // The draw threads' entry, beside the bundle that starts them (draw-pool.ts looks there).
+      { in: path.join(ROOT, 'shared/providers/axonometric/draw-thread.ts'), out: 'worker/draw-thread' },
+    ],
     outdir,
     outbase: ROOT,
     bundle: true,

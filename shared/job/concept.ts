@@ -75,7 +75,56 @@ export type ConceptInputs = z.output<typeof ConceptInputs>;
 export type Volume = z.output<typeof Volume>;
 export type Roof = z.output<typeof Roof>;
 
+/**
+ * What one drawing may cost. Rasterising is CPU work (off the event loop, but a core is still busy
+ * and a running rasterisation cannot be stopped), so a request is refused before it is queued when
+ * its drawing would cost more. Floor lines are the expensive part: each is a stroke across a whole
+ * wall, so their cost grows with their number times the drawing's size. Volumes × pixels is bounded
+ * by the limits above (32 volumes, 2048 × 2048 px). The worst concept these allow (32 overlapping
+ * full-site volumes, 1,000 floor lines, 2048 × 2048 px) costs about 1 s of one core: see
+ * `npm run bench -- --only render`.
+ */
+export const DRAWING_LIMITS = {
+  /** The same cap as `floors`, also when the floors come from `height / floorHeight`. */
+  floorsPerVolume: 200,
+  /** Floor lines (all volumes) × the view's longer side in px: 1,000 lines at 2048 px, 2,000 at 1024. */
+  floorLinePixels: 1000 * 2048,
+} as const;
+
 /** A volume's height in metres, from `height` or `floors × floorHeight`. */
 export function volumeHeight(v: Volume): number {
   return v.height ?? (v.floors ?? 1) * v.floorHeight;
 }
+
+/** How many storeys the drawing shows on a volume's walls (one fewer floor lines). */
+export function volumeFloors(v: Volume): number {
+  return v.floors ?? Math.max(1, Math.round(volumeHeight(v) / v.floorHeight));
+}
+
+/** Why a concept would cost too much to draw (empty when it is within DRAWING_LIMITS). */
+export function drawingLimitIssues(c: ConceptInputs): Array<{ path: PropertyKey[]; message: string }> {
+  const issues: Array<{ path: PropertyKey[]; message: string }> = [];
+  c.volumes.forEach((v, i) => {
+    const floors = volumeFloors(v);
+    if (floors > DRAWING_LIMITS.floorsPerVolume) {
+      issues.push({ path: ['volumes', i, 'floorHeight'], message: `height / floorHeight gives ${floors} floors; at most ${DRAWING_LIMITS.floorsPerVolume} (give a larger floorHeight, or floors)` });
+    }
+  });
+  const lines = c.volumes.reduce((n, v) => n + volumeFloors(v) - 1, 0);
+  const side = Math.max(c.view.width, c.view.height);
+  const allowed = Math.floor(DRAWING_LIMITS.floorLinePixels / side);
+  if (lines > allowed) {
+    issues.push({
+      path: ['volumes'],
+      message: `too detailed to draw: ${lines} floor lines at ${side} px; at most ${allowed} at this size (${Math.floor(DRAWING_LIMITS.floorLinePixels / 1024)} at 1024 px). Use fewer floors or a smaller view.`,
+    });
+  }
+  return issues;
+}
+
+/** A concept as a request may carry it: valid, and within DRAWING_LIMITS. Stored documents are read
+ * with `ConceptInputs` alone, so jobs queued before a limit changed still read (the renderer
+ * refuses them itself). */
+export const DrawableConcept = ConceptInputs.superRefine((c, ctx) => {
+  for (const issue of drawingLimitIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
+});

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ConceptId, ProjectId, UploadId } from '../ids.js';
 import { WebhookSpec } from '../webhooks/spec.js';
-import { ConceptInputs } from './concept.js';
+import { DrawableConcept } from './concept.js';
 
 export const RENDER_TYPES = ['axonometric'] as const;
 export const RenderType = z.enum(RENDER_TYPES);
@@ -24,7 +24,7 @@ export const RenderRequest = z
     kind: JobKindName.default('render'),
     /** Defaults to a hash of `conceptInputs`: the same concept gets the same id. */
     conceptId: ConceptId.optional(),
-    conceptInputs: ConceptInputs,
+    conceptInputs: DrawableConcept,
     /** Uploaded reference images (POST /api/uploads first), for `kind: "edit"`. */
     references: z.array(UploadId).min(1).max(MAX_REFERENCES).optional(),
     maxAttempts: z.number().int().min(1).max(10).optional(),

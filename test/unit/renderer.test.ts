@@ -3,7 +3,7 @@ import { ConceptInputs } from '../../shared/job/concept.js';
 import { AxonometricRenderer } from '../../shared/providers/axonometric/index.js';
 import { drawConcept } from '../../shared/providers/axonometric/draw.js';
 import type { RenderProgress } from '../../shared/providers/provider.js';
-import { exampleRequest } from '../helpers/concept.js';
+import { UNBOUNDED_CONCEPT, exampleRequest } from '../helpers/concept.js';
 
 const input = (conceptInputs = exampleRequest().conceptInputs) => ({ jobId: 'j', projectId: 'p', conceptId: 'c', renderType: 'axonometric', conceptInputs });
 
@@ -46,6 +46,14 @@ describe('AxonometricRenderer', () => {
     const values = seen.map((p) => p.progress);
     expect(values).toEqual([...values].sort((a, b) => a - b));
     expect(new Set(seen.map((p) => p.stage))).toEqual(new Set(['preparing', 'massing', 'drawing', 'rasterizing']));
+  });
+
+  it('refuses a stored concept beyond the drawing limits without drawing it (queued before a limit was lowered)', async () => {
+    const c = ConceptInputs.parse(UNBOUNDED_CONCEPT);
+    const t = performance.now();
+    const run = new AxonometricRenderer({ delayMs: 0 }).render(input(c), { signal: new AbortController().signal, onProgress: () => undefined });
+    await expect(run).rejects.toMatchObject({ code: 'drawing_too_complex', retryable: false });
+    expect(performance.now() - t).toBeLessThan(1000);
   });
 
   it('stops promptly when aborted', async () => {

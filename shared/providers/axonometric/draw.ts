@@ -70,10 +70,10 @@ export function drawConcept(c: ConceptInputs): Drawing {
   parts.push(`<polygon points="${pts(northArrow(c, view))}" fill="${palette.accent}"/>`);
   for (const { face, fill } of faces) {
     parts.push(`<polygon points="${pts(face.points)}" fill="${fill}" stroke="${INK}" stroke-width="${stroke}" stroke-linejoin="round"/>`);
-    for (const z of face.floorLines) {
-      const line = floorLine(face.points, z);
-      if (line) parts.push(`<polyline points="${pts(line)}" fill="none" stroke="${INK}" stroke-opacity="0.35" stroke-width="${fmt(Number(stroke) * 0.6)}"/>`);
-    }
+    // One path per wall, not one per floor: resvg pays per path (its bounds are scanned each time),
+    // so 499 floors cost like one outline instead of 499 (see bench/render.ts).
+    const segments = face.floorLines.map((z) => floorLine(face.points, z)).filter((l) => l !== null).map((l) => `M${pts(l).replace(' ', 'L')}`);
+    if (segments.length) parts.push(`<path d="${segments.join('')}" fill="none" stroke="${INK}" stroke-opacity="0.35" stroke-width="${fmt(Number(stroke) * 0.6)}"/>`);
   }
 
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${parts.join('')}</svg>`;

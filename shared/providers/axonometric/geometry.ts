@@ -1,6 +1,6 @@
 // The concept's massing as 3D faces, projected axonometrically (parallel projection, no perspective):
 // pure functions, so the drawing is the same for the same inputs on every machine.
-import { type ConceptInputs, type Roof, type Volume, volumeHeight } from '../../job/concept.js';
+import { type ConceptInputs, type Roof, type Volume, volumeFloors, volumeHeight } from '../../job/concept.js';
 
 export type Vec3 = readonly [number, number, number];
 export type FaceKind = 'wall' | 'roof' | 'ground';
@@ -101,7 +101,7 @@ export function volumeFaces(vol: Volume, index: number, defaultRoof: Roof): Face
   // Only a shed roof changes the height of the wall tops; it rises towards +y (or +x).
   const top = (x: number, y: number) => (roof.form === 'shed' ? z1 + (alongX ? y - y0 : x - x0) * tan : z1);
 
-  const floors = vol.floors ?? Math.max(1, Math.round(volumeHeight(vol) / vol.floorHeight));
+  const floors = volumeFloors(vol);
   const floorLines = floors > 1 ? Array.from({ length: floors - 1 }, (_, k) => z0 + ((k + 1) * (z1 - z0)) / floors) : [];
   const wall = (a: [number, number], b: [number, number]): Face => ({
     kind: 'wall',

@@ -1,0 +1,203 @@
+// What a backlog costs: with 0 … 20,000 jobs waiting behind one owner's cap, one worker's idle
+// storage requests a second, how soon a poked (and an un-poked) job of another owner starts, how
+// soon a restarted worker claims, and what a status poll of a waiting job costs. On the fs store, on
+// the Supabase stand-in with 40 ms added to every request, and on the real Supabase Storage server
+// when SUPABASE_URL is set. The waiting jobs are real: enqueued through the queue, their owner's one
+// slot held by a live claim.
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import { loadConfig } from '../shared/config.js';
+import type { JobDocument } from '../shared/job/document.js';
+import { readJob } from '../shared/job/job-docs.js';
+import type { RenderRequest } from '../shared/job/request.js';
+import { startMetricsPublisher } from '../shared/metrics/publish.js';
+import { RecentOutcomes } from '../shared/metrics/recent.js';
+import { StubRenderer } from '../shared/providers/stub.js';
+import { claimJob } from '../shared/queue/claim.js';
+import type { QueueDeps } from '../shared/queue/deps.js';
+import { enqueueJob } from '../shared/queue/enqueue.js';
+import { CountingStore } from '../shared/store/counting-store.js';
+import { FsObjectStore } from '../shared/store/fs-store.js';
+import type { ObjectStore } from '../shared/store/object-store.js';
+import { SupabaseObjectStore } from '../shared/store/supabase-store.js';
+import { viewJob } from '../shared/use-cases/view-job.js';
+import { ClaimLoop } from '../worker/claim-loop.js';
+import { PrefixedStore } from '../test/helpers/prefixed-store.js';
+import { servedSupabase } from '../test/helpers/stores.js';
+import { benchDir } from './env.js';
+import { ms, summarize, table } from './stats.js';
+
+const log = pino({ level: 'silent' });
+const POLL_MS = 1000;
+
+function request(projectId: string): RenderRequest {
+  return {
+    projectId,
+    kind: 'render',
+    renderType: 'axonometric',
+    conceptInputs: { site: { width: 20, depth: 20 }, volumes: [{ footprint: { width: 10, depth: 8 }, offset: { x: 5, y: 5 }, floors: 3 }], view: { width: 64, height: 64 } },
+  } as RenderRequest;
+}
+
+function depsOf(store: ObjectStore): QueueDeps {
+  const config = loadConfig({ NODE_ENV: 'test', MAX_RUNNING: '0', MAX_RUNNING_PER_OWNER: '1', POLL_INTERVAL_MS: String(POLL_MS), WORKER_CONCURRENCY: '4' });
+  return { store, queue: config.queue, log, now: Date.now };
+}
+
+interface Target {
+  name: string;
+  store: ObjectStore;
+  /** Storage latency off while seeding, on while measuring. */
+  latency?(on: boolean): void;
+  cleanup(): Promise<void>;
+}
+
+async function fsTarget(): Promise<Target> {
+  const tmp = await benchDir();
+  return { name: 'fs', store: new FsObjectStore(tmp.dir), cleanup: tmp.cleanup };
+}
+
+async function standInTarget(): Promise<Target> {
+  const served = await servedSupabase({ atomicCreate: true });
+  return {
+    name: 'supabase stand-in, 40 ms',
+    store: served.store,
+    latency: (on) => void (served.standIn!.latencyMs = on ? 40 : 0),
+    cleanup: served.cleanup,
+  };
+}
+
+async function realTarget(): Promise<Target | null> {
+  const url = process.env.SUPABASE_URL;
+  const key = process.env.SUPABASE_SERVICE_ROLE_KEY;
+  if (!url || !key) return null;
+  const inner = new SupabaseObjectStore({ url, serviceRoleKey: key, bucket: 'render-jobs', assetsBucket: 'render-assets', atomicCreate: false, requestTimeoutMs: 10_000, retries: 3 });
+  const store = new PrefixedStore(inner, `bench-backlog/${randomUUID().slice(0, 8)}/`);
+  return { name: 'real Supabase Storage', store, cleanup: () => store.destroy() };
+}
+
+async function waitFor(store: ObjectStore, job: JobDocument, done: (d: JobDocument) => boolean, timeoutMs = 60_000): Promise<JobDocument> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const doc = await readJob(store, job.projectId, job.jobId);
+    if (doc && done(doc)) return doc;
+    if (Date.now() > deadline) throw new Error(`job ${job.jobId} not started within ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
+
+const startedAfterCreate = (d: JobDocument) => Date.parse(d.attempts[0]!.startedAt) - Date.parse(d.createdAt);
+const opsOf = (s: CountingStore) => Object.values(s.counts).reduce((a, b) => a + b, 0);
+function resetCounts(s: CountingStore) {
+  for (const k of Object.keys(s.counts) as Array<keyof CountingStore['counts']>) s.counts[k] = 0;
+}
+
+async function measure(target: Target, waiting: number, opts: { idleSeconds: number; pokes: number }) {
+  const raw = target.store;
+  const seed = depsOf(raw);
+  target.latency?.(false);
+  // The capped owner's one slot, held by a live claim that keeps its lease.
+  const holding = await enqueueJob(seed, request('hog'), { ownerId: 'hog' });
+  const held = await claimJob(seed, holding, { workerId: 'holder' });
+  if (held.kind !== 'run') throw new Error(`could not hold the slot: ${held.kind}`);
+  const beat = setInterval(() => void held.holder.heartbeat().catch(() => undefined), 2_000);
+  for (let done = 0; done < waiting; ) {
+    const batch = Math.min(200, waiting - done);
+    await Promise.all(Array.from({ length: batch }, () => enqueueJob(seed, request('hog'), { ownerId: 'hog' })));
+    done += batch;
+  }
+  const lastHog = await enqueueJob(seed, request('hog'), { ownerId: 'hog' });
+  // A claimable job of another owner, behind everything: how soon does a (re)started worker get to it?
+  const first = await enqueueJob(seed, request('guest'), { ownerId: 'guest' });
+  target.latency?.(true);
+
+  const counting = new CountingStore(raw);
+  const deps = { ...depsOf(counting) };
+  const loop = new ClaimLoop(deps, { workerId: 'bench', concurrency: 4, provider: new StubRenderer({ delayMs: 50 }) });
+  const recent = new RecentOutcomes();
+  const metrics = startMetricsPublisher({ ...deps, store: raw }, { workerId: 'bench', concurrency: 4, active: () => loop.activeCount, recent, pendingTimes: () => loop.pendingTimes() });
+  const startedAt = Date.now();
+  loop.start();
+  await waitFor(raw, first, (d) => d.status !== 'pending');
+  const restartMs = Date.now() - startedAt;
+  await waitFor(raw, first, (d) => d.status === 'completed');
+  await metrics.publish();
+
+  // Idle: nothing claimable, the backlog capped.
+  await sleep(2 * POLL_MS);
+  resetCounts(counting);
+  const idleFrom = Date.now();
+  await sleep(opts.idleSeconds * 1000);
+  const idlePerSecond = opsOf(counting) / ((Date.now() - idleFrom) / 1000);
+
+  const poked: number[] = [];
+  for (let i = 0; i < opts.pokes; i++) {
+    const job = await enqueueJob(seed, request('guest'), { ownerId: 'guest' });
+    loop.poke(job);
+    poked.push(startedAfterCreate(await waitFor(raw, job, (d) => d.status !== 'pending')));
+    await waitFor(raw, job, (d) => d.status === 'completed');
+  }
+  const unpoked: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const job = await enqueueJob(seed, request('guest'), { ownerId: 'guest' });
+    unpoked.push(startedAfterCreate(await waitFor(raw, job, (d) => d.status !== 'pending')));
+    await waitFor(raw, job, (d) => d.status === 'completed');
+  }
+
+  // A status poll of the newest waiting job, as the API answers it (its own store, counted).
+  await metrics.publish();
+  const apiStore = new CountingStore(raw);
+  const config = loadConfig({ NODE_ENV: 'test' });
+  const ctx = { config, store: apiStore, log, queue: { ...depsOf(apiStore) } };
+  const polls: number[] = [];
+  let position = 0;
+  for (let i = 0; i < 20; i++) {
+    const t = performance.now();
+    const view = await viewJob(ctx, { kind: 'service' }, lastHog);
+    polls.push(performance.now() - t);
+    position = view.outlook?.position ?? 0;
+  }
+  const pollRequests = opsOf(apiStore) / polls.length;
+
+  await loop.stop(1_000);
+  await metrics.stop();
+  clearInterval(beat);
+  return { restartMs, idlePerSecond, poked: summarize(poked), unpoked: summarize(unpoked), poll: summarize(polls), pollRequests, position };
+}
+
+export async function backlogBench(quick: boolean): Promise<void> {
+  console.log('## Backlog: jobs waiting behind one owner\'s cap (one worker, concurrency 4, poll 1 s)\n');
+  const sizes = quick ? [0, 1_000, 5_000] : [0, 1_000, 5_000, 20_000];
+  const makers: Array<() => Promise<Target | null>> = [fsTarget, standInTarget, realTarget];
+  const rows: Array<Record<string, string | number>> = [];
+  for (const make of makers) {
+    for (const waiting of sizes) {
+      const target = await make();
+      if (!target) break;
+      // The real server and the 40 ms stand-in take long to seed 20,000: they stop at 5,000.
+      if (target.name !== 'fs' && waiting > 5_000) {
+        await target.cleanup();
+        continue;
+      }
+      try {
+        const r = await measure(target, waiting, { idleSeconds: quick ? 10 : 30, pokes: quick ? 5 : 10 });
+        rows.push({
+          store: target.name,
+          waiting,
+          'idle req/s': r.idlePerSecond.toFixed(2),
+          'poked p50/p99': `${ms(r.poked.p50)} / ${ms(r.poked.p99)}`,
+          'un-poked p50': ms(r.unpoked.p50),
+          'restart → claim': ms(r.restartMs),
+          'status poll p50': ms(r.poll.p50),
+          'req/poll': r.pollRequests.toFixed(2),
+          position: r.position,
+        });
+        console.log(table(rows.slice(-1)));
+      } finally {
+        await target.cleanup();
+      }
+    }
+  }
+  console.log('\n' + table(rows) + '\n');
+}
