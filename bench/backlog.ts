@@ -36,7 +36,7 @@ function request(projectId: string): RenderRequest {
     projectId,
     kind: 'render',
     renderType: 'axonometric',
-    conceptInputs: { site: { width: 20, depth: 20 }, volumes: [{ footprint: { width: 10, depth: 8 }, offset: { x: 5, y: 5 }, floors: 3 }], view: { width: 64, height: 64 } },
+    conceptInputs: { site: { width: 20, depth: 20 }, volumes: [{ footprint: { width: 10, depth: 8 }, offset: { x: 5, y: 5 }, floors: 3 }], view: { width: 256, height: 256 } },
   } as RenderRequest;
 }
 

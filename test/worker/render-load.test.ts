@@ -2,7 +2,7 @@
 // loop stays free (it renews the leases of the very jobs that are drawing, and answers /healthz).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
-import { readJob } from '../../shared/queue/job-docs.js';
+import { readJob } from '../../shared/job/job-docs.js';
 import type { JobDocument } from '../../shared/job/document.js';
 import type { ObjectStore } from '../../shared/store/object-store.js';
 import { rm } from 'node:fs/promises';
