@@ -159,6 +159,11 @@ async function measure(target: Target, waiting: number, opts: { idleSeconds: num
     position = view.outlook?.position ?? 0;
   }
   const pollRequests = opsOf(apiStore) / polls.length;
+  if (process.env.BACKLOG_DEBUG) {
+    const { readQueueState } = await import('../shared/metrics/read.js');
+    const st = await readQueueState(raw, Date.now());
+    console.log('debug', JSON.stringify(apiStore.counts), st.view ? { at: st.view.at, n: st.view.due.length } : null, lastHog.runAfter);
+  }
 
   await loop.stop(1_000);
   await metrics.stop();
@@ -168,8 +173,9 @@ async function measure(target: Target, waiting: number, opts: { idleSeconds: num
 
 export async function backlogBench(quick: boolean): Promise<void> {
   console.log('## Backlog: jobs waiting behind one owner\'s cap (one worker, concurrency 4, poll 1 s)\n');
-  const sizes = quick ? [0, 1_000, 5_000] : [0, 1_000, 5_000, 20_000];
-  const makers: Array<() => Promise<Target | null>> = [fsTarget, standInTarget, realTarget];
+  const sizes = process.env.BACKLOG_SIZES ? process.env.BACKLOG_SIZES.split(',').map(Number) : quick ? [0, 1_000, 5_000] : [0, 1_000, 5_000, 20_000];
+  const all: Record<string, () => Promise<Target | null>> = { fs: fsTarget, standin: standInTarget, real: realTarget };
+  const makers = (process.env.BACKLOG_STORES ?? 'fs,standin,real').split(',').map((n) => all[n]!);
   const rows: Array<Record<string, string | number>> = [];
   for (const make of makers) {
     for (const waiting of sizes) {

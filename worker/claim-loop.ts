@@ -58,6 +58,10 @@ export class ClaimLoop {
   private sweeping: Promise<void> | null = null;
   /** Owners (by marker tag) at their cap, and when to try them again. */
   private readonly blocked = new Map<string, number>();
+  /** Owners found at their cap since they last started a job here: tried one claim at a time. */
+  private readonly probing = new Set<string>();
+  /** The owner of each claim under way. */
+  private readonly claimGroups = new Map<string, string>();
   /** The global cap was full when last tried: no claims before this time (or a local slot frees). */
   private globalFullUntil = 0;
   private lastRefreshMs = 0;
@@ -197,6 +201,9 @@ export class ClaimLoop {
         if (!entry) continue;
         // A capped owner (or a full global cap) found in this round stops their later jobs too.
         if (group !== STALLS && (this.deps.now() < this.globalFullUntil || (this.blocked.get(group) ?? 0) > this.deps.now())) continue;
+        // An owner lately at their cap gets one claim at a time until one starts: one probe, not a slot's worth.
+        if (this.probing.has(group) && [...this.claimGroups.values()].includes(group)) continue;
+        this.claimGroups.set(entry.jobId, group);
         this.claimInSlot({ projectId: entry.projectId!, jobId: entry.jobId }, entry);
         took = true;
       }
@@ -231,7 +238,10 @@ export class ClaimLoop {
     if (this.claiming.has(ref.jobId)) return;
     const claim = this.tryClaim(ref, entry)
       .catch((err: unknown) => this.deps.log.error({ err, jobId: ref.jobId }, 'claim failed'))
-      .finally(() => this.claiming.delete(ref.jobId));
+      .finally(() => {
+        this.claiming.delete(ref.jobId);
+        this.claimGroups.delete(ref.jobId);
+      });
     this.claiming.set(ref.jobId, claim);
   }
 
@@ -247,9 +257,11 @@ export class ClaimLoop {
     if (outcome.kind !== 'run') {
       // A poke's job that did not start is left to the listing, which finds its marker.
       if (entry) await this.settle(entry, outcome);
+      this.poke(); // the slot this claim held is free for the next job (no listing: that waits its turn)
       return;
     }
     const { holder } = outcome;
+    this.probing.delete(ownerTag(holder.doc.ownerId));
     // Its marker moved when it was claimed; the job is this worker's until it ends.
     this.view.forget(ref.jobId);
     const run = runJob(holder, { provider: this.opts.provider, signedUrlTtlS: this.opts.signedUrlTtlS, shutdown: this.shutdown.signal })
@@ -278,7 +290,10 @@ export class ClaimLoop {
       case 'capped':
         // Over its owner's cap: other owners' jobs may still run. Global cap: nothing can, for now.
         if (outcome.full === 'global') this.globalFullUntil = now + CAPPED_RECHECK_MS;
-        else this.blocked.set(entry.group, now + CAPPED_RECHECK_MS);
+        else {
+          this.blocked.set(entry.group, now + CAPPED_RECHECK_MS);
+          this.probing.add(entry.group);
+        }
         return;
       case 'finished':
         this.view.forget(entry.jobId, entry.key);

@@ -94,8 +94,20 @@ async function tryTake(deps: QueueDeps, scope: string, slot: number, top: SlotTo
   return { scope, slot, gen };
 }
 
+/**
+ * Held entries seen held by a live lease, and until when that lease ran at the least: a held slot
+ * cannot go stale before, so checking it again costs no reads. A cache, not a record (per process).
+ */
+const liveUntil = new Map<string, number>();
+
 /** Held, but not by a running attempt: the job moved on, ended, or its lease ran out. */
 async function isStale(deps: QueueDeps, top: SlotTop): Promise<boolean> {
+  const key = keys.slot(top.scope, top.slot, top.gen, 'h');
+  if ((liveUntil.get(key) ?? 0) > deps.now()) return false;
+  return isStaleNow(deps, top);
+}
+
+async function isStaleNow(deps: QueueDeps, top: SlotTop): Promise<boolean> {
   const object = await deps.store.get(keys.slot(top.scope, top.slot, top.gen, 'h'));
   if (!object) return false; // freed or taken since the listing: look again next time
   const parsed = HeldEntry.safeParse(parseJsonOrNull(object.body));
@@ -106,7 +118,11 @@ async function isStale(deps: QueueDeps, top: SlotTop): Promise<boolean> {
   if (Date.parse(entry.heldAt) + deps.queue.leaseMs + CLOCK_SKEW_MS > now) return false;
   const doc = await readJob(deps.store, entry.projectId, entry.jobId).catch(() => null);
   if (!doc || doc.status !== 'processing' || doc.attempt !== entry.attempt) return true;
-  return !doc.leaseExpiresAt || Date.parse(doc.leaseExpiresAt) + CLOCK_SKEW_MS <= now;
+  const leaseEnd = doc.leaseExpiresAt ? Date.parse(doc.leaseExpiresAt) + CLOCK_SKEW_MS : 0;
+  if (leaseEnd <= now) return true;
+  if (liveUntil.size >= 10_000) liveUntil.clear();
+  liveUntil.set(keys.slot(top.scope, top.slot, top.gen, 'h'), leaseEnd);
+  return false;
 }
 
 /** Frees a slot: its generation is marked free. If someone took it over meanwhile, theirs is newer and stands. */
