@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CorruptDocumentError } from '../../shared/errors.js';
 import { ProjectId } from '../../shared/ids.js';
 import { readJob } from '../../shared/queue/job-docs.js';
-import { keys } from '../../shared/store/keys.js';
+import { idOfSegment, keys } from '../../shared/store/keys.js';
 import { parseWith } from '../_lib/input.js';
 import { route } from '../_lib/route.js';
 import { callerOf, canSee } from '../_lib/auth.js';
@@ -24,7 +24,8 @@ export default route('/api/jobs', {
     const unreadable: string[] = [];
     const jobs = await Promise.all(
       page.items.map(async (item) => {
-        const jobId = item.name.slice(0, -'.json'.length);
+        const jobId = idOfSegment(item.name.slice(0, -'.json'.length));
+        if (jobId === null) return null;
         try {
           return await readJob(ctx.store, projectId, jobId);
         } catch (err) {
