@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import pRetry from 'p-retry';
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { ValidationError, StoreConflictError } from '../errors.js';
+import { ValidationError, StoreConflictError, StoreUnavailableError } from '../errors.js';
 import { assertValidKey, assertValidPrefix } from './keys.js';
 import type { ListOptions, ListPage, ObjectStore, PutOptions, SignedUpload, StoredObject } from './object-store.js';
 import { classifyStorageError, isNotFound } from './supabase-errors.js';
@@ -80,18 +80,19 @@ export class SupabaseObjectStore implements ObjectStore {
       if (error) throw classifyStorageError(error, `put ${key}`);
     };
     if (!opts.createOnly) return this.retry(`put ${key}`, upload);
-    // A create-only write whose answer was lost may have landed: on a retry's conflict, the object
-    // is ours if it holds exactly our bytes (lease tokens and job documents are unique).
-    let uncertain = false;
+    // A create-only write without an answer may have landed, or been refused: the server can drop
+    // the connection of a refused large upload instead of answering 409 (README of
+    // ../shared/supabase-storage, difference 7). So the object decides: ours if it holds exactly our
+    // bytes (lease tokens and job documents are unique), someone else's if it holds others, and
+    // only if there is none is the write tried again.
     return this.retry(`create ${key}`, async () => {
       try {
         await upload();
       } catch (err) {
-        if (err instanceof StoreConflictError && uncertain) {
-          const existing = await this.get(key);
-          if (existing?.body.equals(bytes)) return;
-        }
-        uncertain = true;
+        if (!(err instanceof StoreUnavailableError)) throw err;
+        const existing = await this.get(key);
+        if (existing?.body.equals(bytes)) return;
+        if (existing) throw new StoreConflictError(key);
         throw err;
       }
     });
@@ -110,10 +111,13 @@ export class SupabaseObjectStore implements ObjectStore {
     const limit = Math.min(Math.max(1, opts.limit ?? 100), MAX_PAGE);
     const offset = parseCursor(opts.cursor);
     return this.retry(`list ${prefix}`, async () => {
+      // Sorted by name, storage.search groups folders by lower(name): `jobs/Demo/` and `jobs/demo/`
+      // come back as one folder. Sorted by another column it groups by the exact name, in name
+      // order, before the files; so folders are listed that way.
       const { data, error } = await (await this.files(prefix)).list(prefix.slice(0, -1), {
         limit,
         offset,
-        sortBy: { column: 'name', order: 'asc' },
+        sortBy: { column: want === 'folders' ? 'created_at' : 'name', order: 'asc' },
       });
       if (error) throw classifyStorageError(error, `list ${prefix}`);
       // Folders and objects come in one listing; folders are the entries with a null id.

@@ -1,7 +1,8 @@
 // The ObjectStore contract, as tests any backend must pass unchanged (run per backend by STORE=…).
 import { describe, expect, it } from 'vitest';
 import { InvalidKeyError, StoreConflictError } from '../../shared/errors.js';
-import { listAll } from '../../shared/store/object-store.js';
+import { idOfSegment, keys } from '../../shared/store/keys.js';
+import { listAll, listAllFolders } from '../../shared/store/object-store.js';
 import { type StoreFixture, useStore } from '../helpers/stores.js';
 
 export function describeObjectStore(name: string, make: () => Promise<StoreFixture>): void {
@@ -105,6 +106,20 @@ export function describeObjectStore(name: string, make: () => Promise<StoreFixtu
       const all: string[] = [];
       for await (const item of listAll(fx.store, 'paged/', 10)) all.push(item.name);
       expect(all).toEqual(names);
+    });
+
+    it('keeps ids that differ only in case apart: Demo, demo and DEMO list, read and fold apart', async () => {
+      // Case-insensitive stores (Supabase Storage's listings, macOS disks) must not join them.
+      const ids = ['Demo', 'demo', 'DEMO'];
+      for (const [i, id] of ids.entries()) await fx.store.put(keys.job(id, `j${i}`), id);
+      for (const [i, id] of ids.entries()) {
+        expect((await fx.store.list(keys.jobsOf(id))).items.map((e) => e.name)).toEqual([`j${i}.json`]);
+        expect((await fx.store.get(keys.job(id, `j${i}`)))?.body.toString()).toBe(id);
+        expect(await fx.store.get(keys.job(id, `j${(i + 1) % 3}`))).toBeNull();
+      }
+      const folders: string[] = [];
+      for await (const f of listAllFolders(fx.store, 'jobs/')) folders.push(f.name);
+      expect(folders.map(idOfSegment).filter((id) => id !== null && /^demo$/i.test(id)).sort()).toEqual(['DEMO', 'Demo', 'demo']);
     });
 
     it('lists a missing folder as empty', async () => {
