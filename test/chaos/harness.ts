@@ -18,14 +18,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreUnavailableError } from '../../shared/errors.js';
 import { smallRequest } from '../helpers/concept.js';
 import { testQueue } from '../helpers/deps.js';
-import { type ProcessStoreFixture, servedSupabase, tempDir } from '../helpers/stores.js';
+import { type ProcessStoreFixture, processStoreFactory, servedSupabase, tempDir } from '../helpers/stores.js';
 import { FsObjectStore } from '../../shared/store/fs-store.js';
 import { randomFaults, seededRandom } from '../stand-ins/faults.js';
 
 export interface ChaosOptions {
   jobs: number;
   workers: number;
-  store: 'fs' | 'supabase';
+  /** `supabase-real`: the real server named by SUPABASE_URL, in fresh buckets (no injected faults). */
+  store: 'fs' | 'supabase' | 'supabase-real';
   /** Share of storage requests that fail or are slow (Supabase stand-in only). */
   faultRate: number;
   renderMs: number;
@@ -85,6 +86,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const tmp = await tempDir('render-jobs-chaos-');
     const dir = path.join(tmp.dir, 'jobs');
     fx = { store: new FsObjectStore(dir), env: { STORE: 'fs', JOBS_DIR: dir }, cleanup: tmp.cleanup };
+  } else if (o.store === 'supabase-real') {
+    fx = await processStoreFactory('supabase-real')();
   } else {
     const plan = randomFaults(
       o.faultRate,

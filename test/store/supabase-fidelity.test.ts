@@ -1,11 +1,11 @@
 // The stand-in answers as the real Supabase Storage server does, where it matters to us: the same
-// raw HTTP assertions run against the stand-in always and against the real server when
-// SUPABASE_URL/SUPABASE_SERVICE_ROLE_KEY are set (../shared/supabase-storage/README.md lists the
-// differences measured there). Each run writes under its own fresh folder.
+// raw HTTP assertions run against the stand-in in the main suite and against the real server in
+// the real-storage project (../shared/supabase-storage/README.md lists the differences measured
+// there). Each run writes under its own fresh folder.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { StoreConflictError } from '../../shared/errors.js';
-import { supabaseFixture } from '../helpers/stores.js';
+import { onRealServer, supabaseFixture } from '../helpers/stores.js';
 import { interceptWith } from '../stand-ins/msw.js';
 import { SERVICE_ROLE_KEY, SupabaseStorageStandIn } from '../stand-ins/supabase-storage.js';
 
@@ -21,10 +21,10 @@ function standIn(): Server {
   return { url: s.origin, key: SERVICE_ROLE_KEY, racy: true };
 }
 
-const servers: Array<[string, () => Server]> = [['stand-in', standIn]];
-if (process.env.SUPABASE_URL && process.env.SUPABASE_SERVICE_ROLE_KEY) {
-  servers.push(['real server', () => ({ url: process.env.SUPABASE_URL!, key: process.env.SUPABASE_SERVICE_ROLE_KEY!, racy: process.env.SUPABASE_ATOMIC_CREATE !== 'true' })]);
-}
+// The stand-in in the main suite; the real server in the real-storage project (STORE=supabase-real).
+const servers: Array<[string, () => Server]> = onRealServer
+  ? [['real server', () => ({ url: process.env.SUPABASE_URL!, key: process.env.SUPABASE_SERVICE_ROLE_KEY!, racy: process.env.SUPABASE_ATOMIC_CREATE !== 'true' })]]
+  : [['stand-in', standIn]];
 
 function client(server: Server) {
   const headers = { authorization: `Bearer ${server.key}`, apikey: server.key };
@@ -105,7 +105,7 @@ describe.each(servers)('Supabase Storage as the %s answers', (_label, make) => {
   });
 });
 
-describe('the stand-in, on demand', () => {
+if (!onRealServer) describe('the stand-in, on demand', () => {
   it('varies the number of racing winners: not always 1, not always all', async () => {
     const server = standIn();
     const c = client(server);
