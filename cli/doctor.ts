@@ -35,7 +35,7 @@ async function checkStore(config: Config, store: ObjectStore): Promise<Check[]> 
   if (store instanceof SupabaseObjectStore) {
     try {
       for (const b of await store.buckets()) {
-        if (!b.found) checks.push({ name: `bucket ${b.name}`, status: 'fail', detail: `${b.error ?? 'not found'} — create it (private) in the Supabase dashboard` });
+        if (!b.found) checks.push({ name: `bucket ${b.name}`, status: 'fail', detail: `${b.error ?? 'not found'} — create it (private) in the Supabase dashboard, or fix ${b.role === 'jobs' ? 'SUPABASE_BUCKET' : 'SUPABASE_ASSETS_BUCKET'}; a missing bucket lists as empty, so workers would see no jobs and the API would stop` });
         else if (b.public) checks.push({ name: `bucket ${b.name}`, status: 'fail', detail: 'is public: anyone could read jobs and images; make it private' });
         else checks.push({ name: `bucket ${b.name}`, status: 'ok', detail: `private${b.fileSizeLimit ? `, files up to ${b.fileSizeLimit} bytes` : ''}` });
       }

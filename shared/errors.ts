@@ -116,6 +116,16 @@ export class StoreRequestError extends AppError {
   }
 }
 
+/**
+ * The store is not set up as configured (a bucket missing or misnamed): nothing can work until it
+ * is fixed, so the worker stops at start and the API fails every request, each naming what is wrong.
+ */
+export class StoreMisconfiguredError extends AppError {
+  constructor(message: string) {
+    super('store_misconfigured', message, { status: 500 });
+  }
+}
+
 export class LeaseLostError extends AppError {
   constructor(jobId: string, attempt: number, why: string) {
     super('lease_lost', `Lease on ${jobId} attempt ${attempt} lost: ${why}`, { status: 409 });

@@ -69,6 +69,11 @@ export interface ObjectStore {
   signedUrl?(key: string, expiresInS: number): Promise<string>;
   /** Stores that take uploads themselves: a one-time URL that creates `key`. */
   signedUpload?(key: string): Promise<SignedUpload>;
+  /**
+   * Stores whose setup can be wrong in ways reads do not show (a misnamed Supabase bucket lists as
+   * empty): throws `StoreMisconfiguredError` naming the problem. Checked once per store instance.
+   */
+  verify?(): Promise<void>;
 }
 
 /** Every object in a folder, page by page: no scan may assume one page holds everything. */

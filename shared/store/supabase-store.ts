@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import pRetry from 'p-retry';
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { ValidationError, StoreConflictError, StoreUnavailableError } from '../errors.js';
+import { ValidationError, StoreAuthError, StoreConflictError, StoreMisconfiguredError, StoreUnavailableError } from '../errors.js';
 import { assertValidKey, assertValidPrefix } from './keys.js';
 import type { ListOptions, ListPage, ObjectStore, PutOptions, SignedUpload, StoredObject } from './object-store.js';
 import { classifyStorageError, isNotFound } from './supabase-errors.js';
@@ -32,6 +32,7 @@ export class SupabaseObjectStore implements ObjectStore {
   readonly kind = 'supabase';
   readonly capabilities: { atomicCreate: boolean };
   private client: Promise<SupabaseClient> | undefined;
+  private verified: Promise<void> | undefined;
 
   constructor(private readonly opts: SupabaseStoreOptions) {
     this.capabilities = { atomicCreate: opts.atomicCreate };
@@ -98,12 +99,55 @@ export class SupabaseObjectStore implements ObjectStore {
     });
   }
 
+  // A missing bucket lists and deletes as `200 []` (storage-api filters rows by bucket id): the
+  // first listing or delete of each store instance runs beside a bucket check, so a typo in
+  // SUPABASE_BUCKET is an error, never an empty queue. Beside, not before: no added latency.
   async list(prefix: string, opts: ListOptions = {}): Promise<ListPage> {
-    return this.listEntries(prefix, opts, 'objects');
+    return this.afterVerify(this.listEntries(prefix, opts, 'objects'));
   }
 
   async listFolders(prefix: string, opts: ListOptions = {}): Promise<ListPage> {
-    return this.listEntries(prefix, opts, 'folders');
+    return this.afterVerify(this.listEntries(prefix, opts, 'folders'));
+  }
+
+  /** Both buckets exist and this key may read them; once per instance (`render-jobs doctor` says more). */
+  verify(): Promise<void> {
+    this.verified ??= this.findMissingBuckets().then((missing) => {
+      if (missing.length === 0) return;
+      // A key the server reads as anon sees no bucket either (no API gateway on self-hosted servers).
+      throw new StoreMisconfiguredError(
+        `Supabase Storage at ${this.opts.url} has no bucket ${missing.map((b) => `"${b.name}" (${b.setting})`).join(' and ')}: ` +
+          'create it (private) or fix the name; if it exists, SUPABASE_SERVICE_ROLE_KEY is not its service_role key. `render-jobs doctor` checks the setup.',
+      );
+    });
+    // A check that could not finish (network, 5xx after retries) is made again by the next call.
+    this.verified.catch(() => (this.verified = undefined));
+    return this.verified;
+  }
+
+  private async findMissingBuckets(): Promise<Array<{ name: string; setting: string }>> {
+    const client = await (this.client ??= this.connect());
+    const wanted = [
+      { name: this.opts.bucket, setting: 'SUPABASE_BUCKET' },
+      { name: this.opts.assetsBucket, setting: 'SUPABASE_ASSETS_BUCKET' },
+    ];
+    const found = await Promise.all(
+      wanted.map((b) =>
+        this.retry(`read bucket ${b.name}`, async () => {
+          const { error } = await client.storage.getBucket(b.name);
+          if (!error) return true;
+          const err = classifyStorageError(error, `read bucket ${b.name}`);
+          if (err instanceof StoreUnavailableError || err instanceof StoreAuthError) throw err;
+          return false;
+        }),
+      ),
+    );
+    return wanted.filter((_, i) => !found[i]);
+  }
+
+  private async afterVerify<T>(op: Promise<T>): Promise<T> {
+    const [, result] = await Promise.all([this.verify(), op]);
+    return result;
   }
 
   private async listEntries(prefix: string, opts: ListOptions, want: 'objects' | 'folders'): Promise<ListPage> {
@@ -130,10 +174,12 @@ export class SupabaseObjectStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     assertValidKey(key);
-    return this.retry(`delete ${key}`, async () => {
-      const { error } = await (await this.files(key)).remove([key]);
-      if (error) throw classifyStorageError(error, `delete ${key}`);
-    });
+    return this.afterVerify(
+      this.retry(`delete ${key}`, async () => {
+        const { error } = await (await this.files(key)).remove([key]);
+        if (error) throw classifyStorageError(error, `delete ${key}`);
+      }),
+    );
   }
 
   async signedUrl(key: string, expiresInS: number): Promise<string> {

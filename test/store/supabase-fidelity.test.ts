@@ -4,7 +4,8 @@
 // there). Each run writes under its own fresh folder.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { StoreConflictError } from '../../shared/errors.js';
+import { StoreConflictError, StoreMisconfiguredError } from '../../shared/errors.js';
+import { SupabaseObjectStore } from '../../shared/store/supabase-store.js';
 import { onRealServer, supabaseFixture } from '../helpers/stores.js';
 import { interceptWith } from '../stand-ins/msw.js';
 import { SERVICE_ROLE_KEY, SupabaseStorageStandIn } from '../stand-ins/supabase-storage.js';
@@ -81,6 +82,13 @@ describe.each(servers)('Supabase Storage as the %s answers', (_label, make) => {
     expect([removed.status, await removed.json()]).toEqual([200, []]);
     const read = await c.get('no-such-bucket', 'jobs/a');
     expect(((await read.json()) as { message: string }).message).toBe('Bucket not found');
+  });
+
+  it('a store on a misnamed bucket fails its first listing, naming the bucket, instead of listing nothing', async () => {
+    const store = new SupabaseObjectStore({ url: server.url, serviceRoleKey: server.key, bucket: 'render-jobz', assetsBucket: 'render-assets', atomicCreate: false, requestTimeoutMs: 10_000, retries: 1 });
+    const err = await store.list('queue/').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreMisconfiguredError);
+    expect((err as Error).message).toMatch(/"render-jobz" \(SUPABASE_BUCKET\)/);
   });
 
   it('refuses `limit: 0` and keys with characters outside its set', async () => {
