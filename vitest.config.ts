@@ -16,6 +16,7 @@ const realStorageSuites = [
   'test/queue/{claim,controls,holder,outcomes,prune}.test.ts',
   'test/worker/{claim-loop,crash,app}.test.ts',
   'test/api/{routes,outlook,cron,kinds}.test.ts',
+  'test/cli/migrate-keys.test.ts',
   'test/chaos/chaos.test.ts',
 ];
 
