@@ -196,7 +196,19 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       continue;
     }
     if (open === 0) break;
-    if (Date.now() > deadline) throw new Error(`chaos: ${open} jobs still queued or running after ${o.timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      // Leave nothing running: orphaned workers would go on loading the machine and the store.
+      stopKilling = true;
+      stopped.abort();
+      await killing;
+      await Promise.allSettled([...starting]);
+      await Promise.all([...live.values()].map(async (p) => {
+        p.child.kill('SIGKILL');
+        await p.exited;
+      }));
+      await fx.cleanup();
+      throw new Error(`chaos: ${open} jobs still queued or running after ${o.timeoutMs} ms`);
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
   stopKilling = true;
