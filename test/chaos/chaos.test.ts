@@ -16,9 +16,10 @@ const base: Omit<ChaosOptions, 'store' | 'faultRate' | 'seed'> = {
 
 const cases: Array<[string, Pick<ChaosOptions, 'store' | 'faultRate' | 'seed'> & Partial<ChaosOptions>]> = onRealServer
   ? // The real-storage project: one small run on the real Supabase Storage server (its own faults
-    // only). A job there takes tens of round trips of 20-100 ms: killing a worker every 0.8-2 s
-    // would kill most before they finish anything, so the kills come every 3-6 s.
-    [['the real Supabase Storage server', { store: 'supabase-real', faultRate: 0, seed: 303, jobs: 30, killEveryMs: [3_000, 6_000] }]]
+    // only). A worker there needs seconds of round trips before its first sweep: killed every
+    // 0.8-2 s, three workers rarely live long enough to take anything over (measured: a job 32 s
+    // on a dead worker), so the kills come every 2-4 s.
+    [['the real Supabase Storage server', { store: 'supabase-real', faultRate: 0, seed: 303, jobs: 60, killEveryMs: [2_000, 4_000] }]]
   : [
       ['fs', { store: 'fs', faultRate: 0, seed: 101 }],
       ['supabase stand-in, 20% of storage requests failing or slow', { store: 'supabase', faultRate: 0.2, seed: 202 }],
