@@ -3,7 +3,7 @@
 // the real-storage project (../shared/supabase-storage/README.md lists the differences measured
 // there). Each run writes under its own fresh folder.
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { StoreConflictError, StoreMisconfiguredError } from '../../shared/errors.js';
 import { SupabaseObjectStore } from '../../shared/store/supabase-store.js';
 import { onRealServer, supabaseFixture } from '../helpers/stores.js';
@@ -30,8 +30,11 @@ const servers: Array<[string, () => Server]> = onRealServer
 function client(server: Server) {
   const headers = { authorization: `Bearer ${server.key}`, apikey: server.key };
   const base = `${server.url}/storage/v1`;
+  const written = new Set<string>();
   return {
+    written,
     put: (bucket: string, key: string, body: string, upsert = true) =>
+      written.add(key) &&
       fetch(`${base}/object/${bucket}/${key}`, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain', 'x-upsert': String(upsert) }, body }),
     get: (bucket: string, key: string) => fetch(`${base}/object/authenticated/${bucket}/${key}`, { headers }),
     list: (bucket: string, prefix: string, limit = 100) =>
@@ -47,6 +50,7 @@ describe.each(servers)('Supabase Storage as the %s answers', (_label, make) => {
   const server = make();
   const c = client(server);
   const run = `fidelity-${Date.now()}-${randomUUID().slice(0, 8)}`;
+  afterAll(() => c.remove('render-jobs', [...c.written]));
 
   it('lists a prefix case-insensitively, and collapses case variants of a folder into one', async () => {
     for (const k of ['x/Demo/a', 'x/demo/b', 'x/DEMO/c', 'x/demo.1/d', 'x/demox/e']) expect((await c.put('render-jobs', `${run}/${k}`, k)).status).toBe(200);
