@@ -1,14 +1,26 @@
 import { defineConfig } from 'vitest/config';
 
-// Live tests talk to a real Supabase project: only when one is configured.
-const live = Boolean(process.env.SUPABASE_URL && process.env.SUPABASE_SERVICE_ROLE_KEY);
-
-const exclude = live ? ['**/node_modules/**'] : ['**/node_modules/**', '**/*.live.test.ts'];
+// A real-project run of the conformance suite, opt-in by name (npm test covers the real server below).
+const exclude = ['**/node_modules/**', '**/*.live.test.ts'];
 // Tests that drive a real browser.
 const browser = ['test/web/**/*.test.ts'];
 // Chaos, load and fuzz runs take the whole machine: they run after everything else, one at a
 // time, so that timing-sensitive tests (leases of 1.5 s) never share the cores with them.
 const heavy = ['test/chaos/**/*.test.ts', 'test/load/**/*.test.ts', 'test/fuzz/**/*.test.ts'];
+
+// Every store-parameterised suite, once more against the real Supabase Storage server named by
+// SUPABASE_URL / SUPABASE_SERVICE_ROLE_KEY (../shared/supabase-storage/run.sh up; STORE=supabase-real).
+// `npm test` includes it when those are set (.ci/run sets them); `npm run test:real-storage` runs it alone.
+const realServer = Boolean(process.env.SUPABASE_URL && process.env.SUPABASE_SERVICE_ROLE_KEY) || process.env.REAL_STORAGE_PROJECT === '1';
+const realStorageSuites = [
+  'test/store/store.test.ts',
+  'test/store/supabase-fidelity.test.ts',
+  'test/queue/{claim,controls,holder,outcomes,prune}.test.ts',
+  'test/worker/{claim-loop,crash,app}.test.ts',
+  'test/api/{routes,outlook,cron,kinds}.test.ts',
+  'test/cli/migrate-keys.test.ts',
+  'test/chaos/chaos.test.ts',
+];
 
 export default defineConfig({
   test: {
@@ -25,6 +37,15 @@ export default defineConfig({
       // Its own project so that its setup (find or install Chromium) runs only when a browser test does.
       { extends: true, test: { name: 'browser', include: browser, exclude, globalSetup: ['test/setup/browser.ts'], fileParallelism: false, sequence: { groupOrder: 1 } } },
       { extends: true, test: { name: 'proof', include: heavy, exclude, fileParallelism: false, sequence: { groupOrder: 2 } } },
+      ...(realServer
+        ? [
+            {
+              extends: true as const,
+              // One file at a time: the server shares the machine's cores with the test and its workers.
+              test: { name: 'real-storage', include: realStorageSuites, exclude, env: { STORE: 'supabase-real' }, fileParallelism: false, sequence: { groupOrder: 3 } },
+            },
+          ]
+        : []),
     ],
   },
 });

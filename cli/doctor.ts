@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../shared/config.js';
 import { StoreConflictError } from '../shared/errors.js';
-import type { ObjectStore } from '../shared/store/object-store.js';
+import { listAllFolders, type ObjectStore } from '../shared/store/object-store.js';
+import { idOfSegment } from '../shared/store/keys.js';
 import { openStore } from '../shared/store/open-store.js';
 import { PostgresObjectStore } from '../shared/store/postgres-store.js';
 import { SupabaseObjectStore } from '../shared/store/supabase-store.js';
@@ -50,7 +51,7 @@ async function checkStore(config: Config, store: ObjectStore): Promise<Check[]> 
       }
       for (const b of buckets) {
         if (b.errorCode === 'store_auth') checks.push({ name: `bucket ${b.name}`, status: 'fail', detail: b.error ?? 'credentials refused' });
-        else if (!b.found) checks.push({ name: `bucket ${b.name}`, status: 'fail', detail: `${b.error ?? 'not found'} — create it (private) in the Supabase dashboard` });
+        else if (!b.found) checks.push({ name: `bucket ${b.name}`, status: 'fail', detail: `${b.error ?? 'not found'} — create it (private) in the Supabase dashboard, or fix ${b.role === 'jobs' ? 'SUPABASE_BUCKET' : 'SUPABASE_ASSETS_BUCKET'}; a missing bucket lists as empty, so workers would see no jobs and the API would stop` });
         else if (b.public) checks.push({ name: `bucket ${b.name}`, status: 'fail', detail: 'is public: anyone could read jobs and images; make it private' });
         else checks.push({ name: `bucket ${b.name}`, status: 'ok', detail: `private${b.fileSizeLimit ? `, files up to ${b.fileSizeLimit} bytes` : ''}` });
       }
@@ -69,6 +70,7 @@ async function checkStore(config: Config, store: ObjectStore): Promise<Check[]> 
     const listed = await store.list(`${probe}/`);
     if (!listed.items.some((i) => i.name === 'probe.json')) throw new Error('the probe object does not show in a listing');
     checks.push({ name: 'store read/write', status: 'ok', detail: `${store.kind}: write, read back, list` });
+    checks.push(await checkKeyLayout(store));
     checks.push(await checkAtomicCreate(config, store, `${probe}/race`));
   } catch (err) {
     checks.push({ name: 'store read/write', status: 'fail', detail: (err as Error).message });
@@ -76,6 +78,14 @@ async function checkStore(config: Config, store: ObjectStore): Promise<Check[]> 
     await store.delete(`${probe}/probe.json`).catch(() => undefined);
   }
   return checks;
+}
+
+/** Project folders from before keys were case-safe (`jobs/Demo/`): their jobs are not found until moved. */
+async function checkKeyLayout(store: ObjectStore): Promise<Check> {
+  const legacy: string[] = [];
+  for await (const f of listAllFolders(store, 'jobs/')) if (idOfSegment(f.name) === null) legacy.push(f.name);
+  if (legacy.length === 0) return { name: 'key layout', status: 'ok', detail: 'case-safe' };
+  return { name: 'key layout', status: 'fail', detail: `${legacy.length} project folders from before case-safe keys (${legacy.slice(0, 3).join(', ')}…): run \`render-jobs migrate-keys\`` };
 }
 
 async function checkAtomicCreate(config: Config, store: ObjectStore, keyBase: string): Promise<Check> {

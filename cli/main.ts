@@ -6,6 +6,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../shared/config.js';
 import { ConfigError } from '../shared/errors.js';
 import { runDoctor } from './doctor.js';
+import { migrateKeys } from './migrate-keys.js';
+import { openStore } from '../shared/store/open-store.js';
 import { cancel, DEFAULT_PROJECT, EXIT, exitForError, type GlobalOptions, list, render, reportError, status } from './jobs.js';
 
 const program = new Command('render-jobs')
@@ -94,6 +96,21 @@ program
     } catch (err) {
       console.error(`render-jobs: ${(err as Error).message}`);
       process.exitCode = err instanceof ConfigError ? EXIT.badInput : 1;
+    }
+  });
+
+program
+  .command('migrate-keys')
+  .description('move objects stored under a project id with capitals to their case-safe keys (once, before new workers start)')
+  .option('--dry-run', 'count what would move; change nothing')
+  .action(async (opts: { dryRun?: boolean }) => {
+    const config = loadConfig(process.env);
+    const report = await migrateKeys(openStore(config), { dryRun: opts.dryRun });
+    if (program.opts<GlobalOptions>().json) console.log(JSON.stringify(report, null, 2));
+    else {
+      console.log(`${opts.dryRun ? 'would move' : 'moved'} ${report.moved} objects from ${report.legacyFolders.length} folders named by a project id with capitals`);
+      for (const f of report.legacyFolders) console.log(`  ${f}`);
+      for (const k of report.skipped) console.log(`! left in place (not a job document): ${k}`);
     }
   });
 

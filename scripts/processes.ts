@@ -24,10 +24,14 @@ export function startProcess(
   /** A bundled build of `entry` to run instead (starts in a tenth of the time: no TypeScript to compile). */
   compiled?: string,
 ): Promise<Proc> {
+  // The test suites pick their backend with STORE (`supabase-racy`, `supabase-real`…), which is not
+  // a value the processes know: a child gets STORE from its caller's env, or fs.
+  const inherited = { ...process.env };
+  if (inherited.STORE !== undefined && !['fs', 'supabase'].includes(inherited.STORE)) delete inherited.STORE;
   const child = spawn(process.execPath, compiled ? [compiled] : ['--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
     // The 'listening' line is read at info level: quieter levels from the caller's env are raised.
-    env: { ...process.env, ...env, LOG_LEVEL: /^(debug|trace)$/.test(env.LOG_LEVEL ?? process.env.LOG_LEVEL ?? '') ? (env.LOG_LEVEL ?? process.env.LOG_LEVEL) : 'info' },
+    env: { ...inherited, ...env, LOG_LEVEL: /^(debug|trace)$/.test(env.LOG_LEVEL ?? process.env.LOG_LEVEL ?? '') ? (env.LOG_LEVEL ?? process.env.LOG_LEVEL) : 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Array<Record<string, unknown>> = [];

@@ -115,6 +115,16 @@ export class StoreRequestError extends AppError {
   }
 }
 
+/**
+ * The store is not set up as configured (a bucket missing or misnamed): nothing can work until it
+ * is fixed, so the worker stops at start and the API fails every request, each naming what is wrong.
+ */
+export class StoreMisconfiguredError extends AppError {
+  constructor(message: string) {
+    super('store_misconfigured', message, { status: 500 });
+  }
+}
+
 /** The writer's lease expired or a newer attempt exists: it must write nothing more. */
 export class LeaseLostError extends AppError {
   constructor(jobId: string, attempt: number, why: string) {

@@ -18,6 +18,12 @@ const config = configOrExit(process.env, 'worker');
 const workerId = config.workerId ?? `${hostname().slice(0, 24)}-${process.pid}-${randomBytes(2).toString('hex')}`;
 const log = createLogger({ level: config.logLevel, name: 'worker' }).child({ workerId });
 const store = openStore(config);
+// A misnamed Supabase bucket lists as empty: without this check the worker would idle on a queue it cannot see.
+await store.verify?.().catch((err: unknown) => {
+  log.fatal({ err }, 'store check failed at start: stopping');
+  process.stderr.write(`render-jobs worker: ${(err as Error).message}\n`);
+  process.exit(1);
+});
 const webhooks = config.webhooks.secret ? new WebhookNotifier(store, config.webhooks, log) : undefined;
 const charge = await loadChargeHook(config.chargeHookModule);
 const deps = { store, queue: config.queue, log, now: Date.now, webhooks, charge };

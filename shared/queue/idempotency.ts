@@ -67,6 +67,9 @@ export async function createJobOnce(deps: QueueDeps, request: RenderRequest, own
     request,
   };
   const won = await createOnlyWins(deps, key, mine);
+  // Where create-only is racy, a record read at once may be one that a racing "winner" is about to
+  // overwrite: the record names the job only once the writes have settled, as for the winner.
+  if (!won && !deps.store.capabilities.atomicCreate) await sleep(deps.queue.claimSettleMs);
   const record = won ? mine : await readRecord(deps, key);
   if (!record) throw new StoreUnavailableError('The idempotency record vanished while it was read; retry the request.');
   if (record.requestHash !== mine.requestHash) throw new IdempotencyConflictError();

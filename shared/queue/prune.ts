@@ -5,7 +5,7 @@
 import { CorruptDocumentError } from '../errors.js';
 import { timeOfJobId, timeOfUploadId } from '../ids.js';
 import { parseJsonOrNull } from '../json.js';
-import { parseQueueMarker } from '../store/keys.js';
+import { idOfSegment, parseQueueMarker } from '../store/keys.js';
 import { markerProject, ORPHAN_MARKER_AGE_MS } from './markers.js';
 import { readLease } from './lease.js';
 import type { JobDocument } from '../job/document.js';
@@ -35,10 +35,16 @@ export async function pruneExpired(deps: QueueDeps, opts: { retentionMs: number;
   const cutoff = deps.now() - opts.retentionMs;
   const overTime = () => deps.now() >= opts.deadlineMs;
   for await (const project of listAllFolders(deps.store, 'jobs/')) {
+    const projectId = idOfSegment(project.name);
+    if (projectId === null) {
+      deps.log.warn({ folder: project.key }, 'prune: a folder from before case-safe keys; run `render-jobs migrate-keys`');
+      continue;
+    }
     // Listed first, deleted after: deleting while paging by offset would skip entries.
     const old: string[] = [];
     for await (const entry of listAll(deps.store, `${project.key}/`)) {
-      const jobId = entry.name.replace(/\.json$/, '');
+      const jobId = idOfSegment(entry.name.replace(/\.json$/, ''));
+      if (jobId === null) continue;
       const created = timeOfJobId(jobId);
       // A job cannot have finished before it was created: younger ones need no read.
       if (created !== null && created <= cutoff) old.push(jobId);
@@ -46,7 +52,7 @@ export async function pruneExpired(deps: QueueDeps, opts: { retentionMs: number;
     for (const jobId of old) {
       if (overTime()) return { ...report, cutShort: true, orphans: null };
       report.examined += 1;
-      const doc = await readJob(deps.store, project.name, jobId).catch((err: unknown) => {
+      const doc = await readJob(deps.store, projectId, jobId).catch((err: unknown) => {
         if (err instanceof CorruptDocumentError) deps.log.error({ err, jobId }, 'prune: unreadable job document left in place');
         else throw err;
         return null;
@@ -128,7 +134,7 @@ async function pruneOrphans(deps: QueueDeps, opts: { cutoff: number; overTime: (
       const object = await deps.store.get(entry.key);
       const record = object ? (parseJsonOrNull(object.body) as { jobId?: string; createdAt?: string } | null) : null;
       if (!record?.jobId || !record.createdAt || Date.parse(record.createdAt) > opts.cutoff) continue;
-      if (await gone(project.name, record.jobId)) stale.push(entry.key);
+      if (await gone(idOfSegment(project.name), record.jobId)) stale.push(entry.key);
     }
     await Promise.all(stale.map((k) => deps.store.delete(k)));
     deleted += stale.length;

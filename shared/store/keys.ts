@@ -20,9 +20,48 @@ export function assertValidPrefix(prefix: string): void {
 /** Milliseconds, zero-padded so that name order is time order (good past the year 2286). */
 const RUN_AFTER_WIDTH = 13;
 
+/**
+ * An id as a key segment that no other id shares on a case-insensitive store. Supabase Storage
+ * lists prefixes case-insensitively (`jobs/demo/` lists `jobs/Demo/` too) and macOS disks ignore
+ * case altogether, so every segment we write is lowercase. An id without capitals is its own
+ * segment (all generated ids, and data written before this encoding, stay where they are); an id
+ * with capitals becomes `{lowercased}.{which letters were capitals, as a base-36 bit mask}`. Ids
+ * never contain `.`, so the two forms cannot meet, and the mask makes the encoding injective.
+ */
+export function idSegment(id: string): string {
+  if (!/[A-Z]/.test(id)) return id;
+  let mask = 0n;
+  for (let i = 0; i < id.length; i++) if (id[i]! >= 'A' && id[i]! <= 'Z') mask |= 1n << BigInt(i);
+  return `${id.toLowerCase()}.${mask.toString(36)}`;
+}
+
+/**
+ * The id a segment stands for; null for a name no id encodes to — a folder written before keys
+ * were case-safe (`jobs/Demo/`: `render-jobs migrate-keys` moves it) or a foreign object.
+ */
+export function idOfSegment(segment: string): string | null {
+  const dot = segment.indexOf('.');
+  if (dot < 0) return /[A-Z]/.test(segment) ? null : segment;
+  const lower = segment.slice(0, dot);
+  const maskText = segment.slice(dot + 1);
+  if (!/^[0-9a-z]{1,14}$/.test(maskText)) return null;
+  let mask = 0n;
+  for (const ch of maskText) mask = mask * 36n + BigInt(parseInt(ch, 36));
+  let id = '';
+  for (let i = 0; i < lower.length; i++) id += (mask >> BigInt(i)) & 1n ? lower[i]!.toUpperCase() : lower[i]!;
+  return idSegment(id) === segment ? id : null;
+}
+
+/** Folders named after a project id: what `migrate-keys` walks, and what prune lists. */
+export const PROJECT_FOLDERS = ['jobs/', 'results/', 'uploads/', 'idempotency/', 'charges/'] as const;
+
+// Caller-chosen ids (project ids) and ids that arrive in request paths (job ids) go through
+// idSegment. Queue markers, leases and cancel requests only ever name generated job ids
+// (lowercase by construction), but they go through it too, so no path id can reach another job's key.
+const p = idSegment;
 export const keys = {
-  job: (projectId: string, jobId: string) => `jobs/${projectId}/${jobId}.json`,
-  jobsOf: (projectId: string) => `jobs/${projectId}/`,
+  job: (projectId: string, jobId: string) => `jobs/${p(projectId)}/${p(jobId)}.json`,
+  jobsOf: (projectId: string) => `jobs/${p(projectId)}/`,
   queueFolder: 'queue/',
   /**
    * `queue/{at}-{jobId}.{projectId}.{p|r}.{owner}`: everything a scan needs is in the name, so it
@@ -35,18 +74,18 @@ export const keys = {
     `queue/${queueTime(atMs)}-${jobId}${where ? `.${where.projectId}.${where.state}.${where.owner}` : ''}`,
   /** Every marker name due at or before `atMs` sorts at or before this (a listing's `startAfter`). */
   queueTimeBefore: (atMs: number) => queueTime(atMs - 1) + '.',
-  leaseFolder: (jobId: string) => `leases/${jobId}/`,
-  lease: (jobId: string, attempt: number) => `leases/${jobId}/${attempt}`,
-  cancel: (jobId: string) => `cancel/${jobId}`,
-  result: (projectId: string, jobId: string, ext: string) => `results/${projectId}/${jobId}.${ext}`,
-  preview: (projectId: string, jobId: string, ext: string) => `results/${projectId}/${jobId}.preview.${ext}`,
-  upload: (projectId: string, uploadId: string) => `uploads/${projectId}/${uploadId}`,
-  idempotency: (projectId: string, keyHash: string) => `idempotency/${projectId}/${keyHash}`,
+  leaseFolder: (jobId: string) => `leases/${p(jobId)}/`,
+  lease: (jobId: string, attempt: number) => `leases/${p(jobId)}/${attempt}`,
+  cancel: (jobId: string) => `cancel/${p(jobId)}`,
+  result: (projectId: string, jobId: string, ext: string) => `results/${p(projectId)}/${p(jobId)}.${ext}`,
+  preview: (projectId: string, jobId: string, ext: string) => `results/${p(projectId)}/${p(jobId)}.preview.${ext}`,
+  upload: (projectId: string, uploadId: string) => `uploads/${p(projectId)}/${uploadId}`,
+  idempotency: (projectId: string, keyHash: string) => `idempotency/${p(projectId)}/${keyHash}`,
   /** Concurrency slots: `{slot}-{generation}-{h|f}`; the highest generation is the slot's state. */
   slotFolder: (scope: string) => `slots/${scope}/`,
   slot: (scope: string, slot: number, gen: number, state: 'h' | 'f') =>
     `slots/${scope}/${String(slot).padStart(4, '0')}-${String(gen).padStart(10, '0')}-${state}`,
-  charge: (projectId: string, jobId: string) => `charges/${projectId}/${jobId}.json`,
+  charge: (projectId: string, jobId: string) => `charges/${p(projectId)}/${p(jobId)}.json`,
   /** Create-rate windows: `{windowStart}-{n}` per scope. */
   rateFolder: (scope: string) => `rate/${scope}/`,
   rateTicket: (scope: string, windowName: string, n: number) => `rate/${scope}/${windowName}${String(n).padStart(6, '0')}`,

@@ -84,6 +84,11 @@ export interface ObjectStore {
    * (re)connect. A shortcut only: a lost notification is never redelivered, so watchers keep polling.
    */
   watch?(onDue: (job?: { projectId: string; jobId: string }) => void, log: import('../logger.js').Logger): { stop(): Promise<void> };
+  /**
+   * Stores whose setup can be wrong in ways reads do not show (a misnamed Supabase bucket lists as
+   * empty): throws `StoreMisconfiguredError` naming the problem. Checked once per store instance.
+   */
+  verify?(): Promise<void>;
 }
 
 /** Every object in a folder, page by page: no scan may assume one page holds everything. */

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import pRetry from 'p-retry';
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { ValidationError, StoreConflictError } from '../errors.js';
+import { ValidationError, StoreAuthError, StoreConflictError, StoreMisconfiguredError, StoreUnavailableError } from '../errors.js';
 import { assertValidKey, assertValidPrefix } from './keys.js';
 import type { ListOptions, ListPage, ObjectStore, PutOptions, SignedUpload, StoredObject } from './object-store.js';
 import { classifyStorageError, isNotFound } from './supabase-errors.js';
@@ -32,6 +32,7 @@ export class SupabaseObjectStore implements ObjectStore {
   readonly kind = 'supabase';
   readonly capabilities: { atomicCreate: boolean };
   private client: Promise<SupabaseClient> | undefined;
+  private verified: Promise<void> | undefined;
 
   constructor(private readonly opts: SupabaseStoreOptions) {
     this.capabilities = { atomicCreate: opts.atomicCreate };
@@ -80,29 +81,73 @@ export class SupabaseObjectStore implements ObjectStore {
       if (error) throw classifyStorageError(error, `put ${key}`);
     };
     if (!opts.createOnly) return this.retry(`put ${key}`, upload);
-    // A create-only write whose answer was lost may have landed: on a retry's conflict, the object
-    // is ours if it holds exactly our bytes (lease tokens and job documents are unique).
-    let uncertain = false;
+    // A create-only write without an answer may have landed, or been refused: the server can drop
+    // the connection of a refused large upload instead of answering 409 (README of
+    // ../shared/supabase-storage, difference 7). So the object decides: ours if it holds exactly our
+    // bytes (lease tokens and job documents are unique), someone else's if it holds others, and
+    // only if there is none is the write tried again.
     return this.retry(`create ${key}`, async () => {
       try {
         await upload();
       } catch (err) {
-        if (err instanceof StoreConflictError && uncertain) {
-          const existing = await this.get(key);
-          if (existing?.body.equals(bytes)) return;
-        }
-        uncertain = true;
+        if (!(err instanceof StoreUnavailableError)) throw err;
+        const existing = await this.get(key);
+        if (existing?.body.equals(bytes)) return;
+        if (existing) throw new StoreConflictError(key);
         throw err;
       }
     });
   }
 
+  // A missing bucket lists and deletes as `200 []` (storage-api filters rows by bucket id): the
+  // first listing or delete of each store instance runs beside a bucket check, so a typo in
+  // SUPABASE_BUCKET is an error, never an empty queue. Beside, not before: no added latency.
   async list(prefix: string, opts: ListOptions = {}): Promise<ListPage> {
-    return this.listEntries(prefix, opts, 'objects');
+    return this.afterVerify(this.listEntries(prefix, opts, 'objects'));
   }
 
   async listFolders(prefix: string, opts: ListOptions = {}): Promise<ListPage> {
-    return this.listEntries(prefix, opts, 'folders');
+    return this.afterVerify(this.listEntries(prefix, opts, 'folders'));
+  }
+
+  /** Both buckets exist and this key may read them; once per instance (`render-jobs doctor` says more). */
+  verify(): Promise<void> {
+    this.verified ??= this.findMissingBuckets().then((missing) => {
+      if (missing.length === 0) return;
+      // A key the server reads as anon sees no bucket either (no API gateway on self-hosted servers).
+      throw new StoreMisconfiguredError(
+        `Supabase Storage at ${this.opts.url} has no bucket ${missing.map((b) => `"${b.name}" (${b.setting})`).join(' and ')}: ` +
+          'create it (private) or fix the name; if it exists, SUPABASE_SERVICE_ROLE_KEY is not its service_role key. `render-jobs doctor` checks the setup.',
+      );
+    });
+    // A check that could not finish (network, 5xx after retries) is made again by the next call.
+    this.verified.catch(() => (this.verified = undefined));
+    return this.verified;
+  }
+
+  private async findMissingBuckets(): Promise<Array<{ name: string; setting: string }>> {
+    const client = await (this.client ??= this.connect());
+    const wanted = [
+      { name: this.opts.bucket, setting: 'SUPABASE_BUCKET' },
+      { name: this.opts.assetsBucket, setting: 'SUPABASE_ASSETS_BUCKET' },
+    ];
+    const found = await Promise.all(
+      wanted.map((b) =>
+        this.retry(`read bucket ${b.name}`, async () => {
+          const { error } = await client.storage.getBucket(b.name);
+          if (!error) return true;
+          const err = classifyStorageError(error, `read bucket ${b.name}`);
+          if (err instanceof StoreUnavailableError || err instanceof StoreAuthError) throw err;
+          return false;
+        }),
+      ),
+    );
+    return wanted.filter((_, i) => !found[i]);
+  }
+
+  private async afterVerify<T>(op: Promise<T>): Promise<T> {
+    const [, result] = await Promise.all([this.verify(), op]);
+    return result;
   }
 
   /**
@@ -128,10 +173,12 @@ export class SupabaseObjectStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     assertValidKey(key);
-    return this.retry(`delete ${key}`, async () => {
-      const { error } = await (await this.files(key)).remove([key]);
-      if (error) throw classifyStorageError(error, `delete ${key}`);
-    });
+    return this.afterVerify(
+      this.retry(`delete ${key}`, async () => {
+        const { error } = await (await this.files(key)).remove([key]);
+        if (error) throw classifyStorageError(error, `delete ${key}`);
+      }),
+    );
   }
 
   async signedUrl(key: string, expiresInS: number): Promise<string> {

@@ -6,7 +6,7 @@ import { type Caller, canSee } from '../auth/caller.js';
 import { CorruptDocumentError, ValidationError } from '../errors.js';
 import type { JobDocument } from '../job/document.js';
 import { readJob } from '../job/job-docs.js';
-import { keys } from '../store/keys.js';
+import { idOfSegment, keys } from '../store/keys.js';
 import type { AppContext } from './context.js';
 
 export interface JobList {
@@ -42,7 +42,8 @@ export async function listJobs(ctx: AppContext, caller: Caller, q: { projectId: 
   const unreadable: string[] = [];
   const jobs = await Promise.all(
     page.items.map(async (item) => {
-      const jobId = item.name.slice(0, -'.json'.length);
+      const jobId = idOfSegment(item.name.slice(0, -'.json'.length));
+      if (jobId === null) return null;
       try {
         return await readJob(ctx.store, q.projectId, jobId);
       } catch (err) {

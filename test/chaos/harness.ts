@@ -18,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreUnavailableError } from '../../shared/errors.js';
 import { smallRequest } from '../helpers/concept.js';
 import { testQueue } from '../helpers/deps.js';
-import { type ProcessStoreFixture, servedSupabase, tempDir } from '../helpers/stores.js';
+import { type ProcessStoreFixture, processStoreFactory, servedSupabase, tempDir } from '../helpers/stores.js';
 import { FsObjectStore } from '../../shared/store/fs-store.js';
 import { postgresFixture } from '../helpers/postgres.js';
 import { randomFaults, seededRandom } from '../stand-ins/faults.js';
@@ -26,7 +26,8 @@ import { randomFaults, seededRandom } from '../stand-ins/faults.js';
 export interface ChaosOptions {
   jobs: number;
   workers: number;
-  store: 'fs' | 'supabase' | 'postgres';
+  /** `supabase-real`: the real server named by SUPABASE_URL, in fresh buckets (no injected faults). */
+  store: 'fs' | 'supabase' | 'postgres' | 'supabase-real';
   /** Share of storage requests that fail or are slow (Supabase stand-in only). */
   faultRate: number;
   renderMs: number;
@@ -88,6 +89,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const tmp = await tempDir('render-jobs-chaos-');
     const dir = path.join(tmp.dir, 'jobs');
     fx = { store: new FsObjectStore(dir), env: { STORE: 'fs', JOBS_DIR: dir }, cleanup: tmp.cleanup };
+  } else if (o.store === 'supabase-real') {
+    fx = await processStoreFactory('supabase-real')();
   } else {
     const plan = randomFaults(
       o.faultRate,
@@ -196,7 +199,19 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       continue;
     }
     if (open === 0) break;
-    if (Date.now() > deadline) throw new Error(`chaos: ${open} jobs still queued or running after ${o.timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      // Leave nothing running: orphaned workers would go on loading the machine and the store.
+      stopKilling = true;
+      stopped.abort();
+      await killing;
+      await Promise.allSettled([...starting]);
+      await Promise.all([...live.values()].map(async (p) => {
+        p.child.kill('SIGKILL');
+        await p.exited;
+      }));
+      await fx.cleanup();
+      throw new Error(`chaos: ${open} jobs still queued or running after ${o.timeoutMs} ms`);
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
   stopKilling = true;

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { openStore } from '../../shared/store/open-store.js';
 import { runDoctor } from '../../cli/doctor.js';
 import { loadConfig } from '../../shared/config.js';
 import { ROOT } from '../../scripts/processes.js';
@@ -36,6 +37,16 @@ describe('render-jobs doctor', () => {
     expect(Object.values(checks).every((c) => c.status === 'ok')).toBe(true);
     // It cleans up after itself.
     expect([...standIn.buckets.get('render-jobs')!.files.keys()]).toEqual([]);
+  });
+
+  it('names project folders from before case-safe keys, and the command that moves them', async () => {
+    const { config } = supabase();
+    const store = openStore(config);
+    await store.put('jobs/Demo/0abc.json', '{}');
+    expect(byName(await runDoctor(config))['key layout']).toMatchObject({ status: 'fail', detail: expect.stringMatching(/Demo.*migrate-keys/) });
+    await store.delete('jobs/Demo/0abc.json');
+    await store.put('jobs/demo.1/0abc.json', '{}');
+    expect(byName(await runDoctor(config))['key layout']).toMatchObject({ status: 'ok' });
   });
 
   it('tells a racy server apart, and fails one configured as atomic', async () => {

@@ -10,6 +10,7 @@ import type { ObjectStore } from '../../shared/store/object-store.js';
 import { SupabaseObjectStore } from '../../shared/store/supabase-store.js';
 import { PrefixedStore } from './prefixed-store.js';
 import { postgresFixture } from './postgres.js';
+import { until } from './wait.js';
 import { interceptWith } from '../stand-ins/msw.js';
 import { serveHandlers } from '../stand-ins/serve.js';
 import { SERVICE_ROLE_KEY, SupabaseStorageStandIn, type SupabaseStorageOptions } from '../stand-ins/supabase-storage.js';
@@ -35,24 +36,36 @@ const factories: Record<string, () => Promise<StoreFixture>> = {
   'supabase-racy': async () => supabaseFixture({ atomicCreate: false }),
   /** Postgres (a fresh schema in TEST_DATABASE_URL), images in a temp folder. */
   postgres: () => postgresFixture(),
-  /** A real project (opt-in: SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY). */
-  async 'supabase-live'() {
-    const url = process.env.SUPABASE_URL;
-    const key = process.env.SUPABASE_SERVICE_ROLE_KEY;
-    if (!url || !key) throw new Error('STORE=supabase-live needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY');
-    const store = new SupabaseObjectStore({
-      url,
-      serviceRoleKey: key,
-      bucket: process.env.SUPABASE_BUCKET ?? 'render-jobs',
-      assetsBucket: process.env.SUPABASE_ASSETS_BUCKET ?? 'render-assets',
-      atomicCreate: process.env.SUPABASE_ATOMIC_CREATE === 'true',
-      requestTimeoutMs: 10_000,
-      retries: 3,
-    });
-    const scoped = new PrefixedStore(store, `test-runs/${Date.now()}-${randomUUID().slice(0, 8)}/`);
-    return { store: scoped, cleanup: () => scoped.destroy() };
-  },
+  /**
+   * The real Supabase Storage server named by SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY (the
+   * open-source one in ../shared/supabase-storage, or a hosted project), in a fresh folder of its
+   * buckets. `supabase-live` is its older name.
+   */
+  'supabase-real': realFixture,
+  'supabase-live': realFixture,
 };
+
+function realServer(): { url: string; key: string; atomicCreate: boolean } {
+  const url = process.env.SUPABASE_URL;
+  const key = process.env.SUPABASE_SERVICE_ROLE_KEY;
+  if (!url || !key) throw new Error('STORE=supabase-real needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY (../shared/supabase-storage/run.sh env)');
+  return { url, key, atomicCreate: process.env.SUPABASE_ATOMIC_CREATE === 'true' };
+}
+
+async function realFixture(): Promise<StoreFixture> {
+  const server = realServer();
+  const store = new SupabaseObjectStore({
+    url: server.url,
+    serviceRoleKey: server.key,
+    bucket: process.env.SUPABASE_BUCKET ?? 'render-jobs',
+    assetsBucket: process.env.SUPABASE_ASSETS_BUCKET ?? 'render-assets',
+    atomicCreate: server.atomicCreate,
+    requestTimeoutMs: 10_000,
+    retries: 3,
+  });
+  const scoped = new PrefixedStore(store, `test-runs/${Date.now()}-${randomUUID().slice(0, 8)}/`);
+  return { store: scoped, cleanup: () => scoped.destroy() };
+}
 
 export const ALL_STAND_IN_STORES = ['fs', 'supabase', 'supabase-racy', 'postgres'];
 
@@ -131,8 +144,48 @@ const processFactories: Record<string, () => Promise<ProcessStoreFixture>> = {
   },
   supabase: () => servedSupabase({ atomicCreate: true }),
   'supabase-racy': () => servedSupabase({ atomicCreate: false }),
+  /** Postgres (a fresh schema in TEST_DATABASE_URL), images in a temp folder. */
   postgres: () => postgresFixture(),
+  'supabase-real': realBuckets,
+  'supabase-live': realBuckets,
 };
+
+/**
+ * The real server for processes: a child opens its store from env, so isolation is a fresh pair
+ * of private buckets (SUPABASE_BUCKET / SUPABASE_ASSETS_BUCKET), emptied and deleted afterwards.
+ */
+async function realBuckets(): Promise<ProcessStoreFixture> {
+  const server = realServer();
+  const run = `rt-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
+  const buckets = { jobs: run, assets: `${run}-assets` };
+  const api = (method: string, path: string, body?: object) =>
+    fetch(`${server.url}/storage/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${server.key}`, apikey: server.key, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  for (const name of Object.values(buckets)) {
+    const res = await api('POST', '/bucket', { id: name, name, public: false });
+    if (!res.ok) throw new Error(`could not create bucket ${name} on ${server.url}: ${res.status} ${await res.text()}`);
+  }
+  const env = {
+    STORE: 'supabase',
+    SUPABASE_URL: server.url,
+    SUPABASE_SERVICE_ROLE_KEY: server.key,
+    SUPABASE_BUCKET: buckets.jobs,
+    SUPABASE_ASSETS_BUCKET: buckets.assets,
+    SUPABASE_ATOMIC_CREATE: String(server.atomicCreate),
+  };
+  const store = new SupabaseObjectStore({ url: server.url, serviceRoleKey: server.key, bucket: buckets.jobs, assetsBucket: buckets.assets, atomicCreate: server.atomicCreate, requestTimeoutMs: 10_000, retries: 3 });
+  const cleanup = async () => {
+    for (const name of Object.values(buckets)) {
+      await api('POST', `/bucket/${name}/empty`);
+      // Emptying is queued on the server: the bucket goes once it is empty.
+      await until(async () => (await api('DELETE', `/bucket/${name}`)).ok, 30_000, `bucket ${name} deleted`).catch(() => undefined);
+    }
+  };
+  return { store, env, cleanup };
+}
 
 export async function servedSupabase(opts: SupabaseStorageOptions = {}): Promise<ProcessStoreFixture> {
   const standIn = new SupabaseStorageStandIn(opts);
@@ -150,9 +203,14 @@ export async function servedSupabase(opts: SupabaseStorageOptions = {}): Promise
 }
 
 export function selectedProcessStores(): Array<[string, () => Promise<ProcessStoreFixture>]> {
-  return selectedStores().map(([name]) => {
-    const make = processFactories[name];
-    if (!make) throw new Error(`STORE=${name}: no process backend`);
-    return [name, make];
-  });
+  return selectedStores().map(([name]) => [name, processStoreFactory(name)]);
 }
+
+export function processStoreFactory(name: string): () => Promise<ProcessStoreFixture> {
+  const make = processFactories[name];
+  if (!make) throw new Error(`STORE=${name}: no process backend`);
+  return make;
+}
+
+/** True when the suites run against the real Supabase Storage server (npm run test:real-storage). */
+export const onRealServer = ['supabase-real', 'supabase-live'].includes(process.env.STORE ?? '');

@@ -11,6 +11,7 @@ import { smallRequest } from '../helpers/concept.js';
 import { TestClock, testDeps } from '../helpers/deps.js';
 import { FailingProvider, TimedProvider, permanent, retryable } from '../helpers/providers.js';
 import { selectedStores, useStore } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 
 for (const [name, make] of selectedStores()) {
   describe(`job outcomes (${name})`, () => {
@@ -100,6 +101,8 @@ for (const [name, make] of selectedStores()) {
       const provider = new TimedProvider(20_000);
       const job = await enqueueJob(deps, smallRequest('cancel-running'));
       const run = runJob(await claimOrThrow(deps, job), { provider });
+      // Running means its document says so: with a store's real latency that write takes a while.
+      await until(async () => (await readJob(fx.store, job.projectId, job.jobId))?.status === 'processing', 10_000, 'the job running');
       const asked = await requestCancel(deps, job);
       expect(asked.job.status).toBe('processing');
       expect(asked.cancelRequestedAt).not.toBeNull();

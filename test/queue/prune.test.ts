@@ -38,6 +38,34 @@ for (const [name, make] of selectedStores()) {
       return complete(claim.holder, { key, contentType: 'image/png', bytes: 3, width: 1, height: 1, renderer: 'stub', model: 'stub', timings: { queuedMs: 0, renderMs: 0, totalMs: 0 } }, { url: 'u', expiresAt: null });
     }
 
+    it('prunes exactly, and lists exactly, in projects whose ids differ only in case', async () => {
+      const own = await make();
+      try {
+        const clock = new TestClock();
+        const deps = testDeps(own.store, { clock });
+        const projects = ['PruneCase', 'prunecase', 'PRUNECASE'];
+        const done = [];
+        for (const p of projects) done.push(await finishedJob({ ...deps, store: own.store }, p, 'completed'));
+        const idem = await Promise.all(projects.map((p) => createJobOnce(deps, smallRequest(p), { ownerId: null, idempotencyKey: 'same' })));
+        clock.advance(8 * DAY);
+        const live = await Promise.all(projects.map((p) => enqueueJob(deps, smallRequest(p))));
+        for (const [i, p] of projects.entries()) {
+          const page = await own.store.list(keys.jobsOf(p), { limit: 1 });
+          expect(page.items.map((e) => e.name)).toEqual([`${live[i]!.jobId}.json`]);
+        }
+        const report = await pruneExpired(deps, { retentionMs: 7 * DAY, deadlineMs: clock.now() + 60_000 });
+        expect(report).toMatchObject({ pruned: 3, cutShort: false });
+        for (const [i, p] of projects.entries()) {
+          expect(await readJob(own.store, p, done[i]!.jobId)).toBeNull();
+          expect(await own.store.get(done[i]!.result!.key)).toBeNull();
+          expect((await readJob(own.store, p, live[i]!.jobId))?.status).toBe('pending');
+          expect(await names(own.store, keys.jobsOf(p))).toEqual([`${live[i]!.jobId}.json`, `${idem[i]!.job.jobId}.json`].sort());
+        }
+      } finally {
+        await own.cleanup();
+      }
+    });
+
     it('deletes expired finished jobs with their image and leases, and keeps pending, running and young ones', async () => {
       const clock = new TestClock();
       const deps = testDeps(fx.store, { clock });

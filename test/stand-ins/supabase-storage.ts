@@ -3,7 +3,15 @@
 // src/http). Errors go out as HTTP 400 with the real code in the body's `statusCode` string, as
 // the error handler renders them (only "500" keeps its status); `realStatus` sends the real status,
 // as some newer routes do. `atomicCreate: false` behaves like servers before storage-api PR #1392:
-// concurrent create-only uploads of one new key all "succeed" and the last writer wins.
+// concurrent create-only uploads of one new key "succeed" in varying numbers (1..N) and the last
+// writer's bytes stay.
+//
+// What the real server (../shared/supabase-storage, commit 4fa61fba) does and this reproduces:
+// listings match prefixes case-insensitively and collapse case variants of a folder into one, sort
+// by lower(name) (C collation, full path), list and remove on a missing bucket answer `200 []`,
+// `limit: 0` is a 400, keys outside storage-api's character set (`~`, `%`, …) are 400 InvalidKey.
+// On demand: a read racing an overwrite answers 500 (`overwriteRace`), a refused large upload
+// drops the connection (`resetRefusedUploadsOver`), latency with jitter (`latencyMs`, `latencyJitterMs`).
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { delay, http, HttpResponse, type HttpHandler } from 'msw';
 import { type FaultPlan, withFault } from './faults.js';
@@ -37,6 +45,15 @@ export interface SupabaseStorageOptions {
   realStatus?: boolean;
   /** Added to every request: a network round trip. */
   latencyMs?: number;
+  /** Up to this much more, at random, per request (the real server's p90 is 3-4x its p50). */
+  latencyJitterMs?: number;
+  /**
+   * true: an overwrite replaces the old file in two steps, and a read arriving in between answers
+   * HTTP 500, as storage-api's file backend does without its deferred-deletion queue.
+   */
+  overwriteRace?: boolean;
+  /** A refused upload (409, 413) with a body of at least this many bytes drops the connection instead. */
+  resetRefusedUploadsOver?: number;
   faults?: FaultPlan;
 }
 
@@ -51,10 +68,15 @@ const ERRORS = {
   internal: { statusCode: '500', code: 'InternalError', error: 'InternalError', message: 'Internal server error' },
   dbTimeout: { statusCode: '544', code: 'DatabaseTimeout', error: 'DatabaseTimeout', message: 'The connection to the database timed out' },
   tooLarge: { statusCode: '413', code: 'EntityTooLarge', error: 'Payload too large', message: 'The object exceeded the maximum allowed size' },
+  invalidKey: (key: string) => ({ statusCode: '400', code: 'InvalidKey', error: 'InvalidKey', message: `Invalid key: ${key}` }),
+  limit: { statusCode: '400', code: 'InvalidRequest', error: 'Error', message: 'body/limit must be >= 1' },
   badToken: { statusCode: '400', code: 'InvalidJWT', error: 'InvalidJWT', message: 'invalid signature' },
   expired: { statusCode: '400', code: 'InvalidJWT', error: 'InvalidJWT', message: 'jwt expired' },
 } as const;
-type ErrorBody = (typeof ERRORS)[keyof typeof ERRORS];
+type ErrorBody = { statusCode: string; code: string; error: string; message: string };
+
+/** storage-api's object key character set (src/storage/limits.ts): `~`, `%`, quotes and the like are refused. */
+const VALID_OBJECT_KEY = /^[A-Za-z0-9_/!.*'() &$=@;:+,?-]*$/;
 
 export class SupabaseStorageStandIn {
   origin: string;
@@ -62,7 +84,12 @@ export class SupabaseStorageStandIn {
   atomicCreate: boolean;
   realStatus: boolean;
   latencyMs: number;
+  latencyJitterMs: number;
+  overwriteRace: boolean;
+  resetRefusedUploadsOver: number;
   faults: FaultPlan | undefined;
+  /** Keys whose old file is gone and new one not yet in place (overwriteRace). */
+  private readonly replacing = new Set<string>();
   /** Requests answered, per route. */
   readonly counts: Record<string, number> = {};
   /** Every `cache-control` a write carried, per key: jobs must never be cached. */
@@ -77,6 +104,9 @@ export class SupabaseStorageStandIn {
     this.atomicCreate = opts.atomicCreate ?? true;
     this.realStatus = opts.realStatus ?? false;
     this.latencyMs = opts.latencyMs ?? 0;
+    this.latencyJitterMs = opts.latencyJitterMs ?? 0;
+    this.overwriteRace = opts.overwriteRace ?? false;
+    this.resetRefusedUploadsOver = opts.resetRefusedUploadsOver ?? Infinity;
     this.faults = opts.faults;
   }
 
@@ -100,7 +130,8 @@ export class SupabaseStorageStandIn {
   async handle(request: Request): Promise<Response | undefined> {
     const url = new URL(request.url);
     if (url.origin !== this.origin || !url.pathname.startsWith('/storage/v1/')) return undefined;
-    if (this.latencyMs > 0) await delay(this.latencyMs);
+    const latency = this.latencyMs + Math.random() * this.latencyJitterMs;
+    if (latency > 0) await delay(latency);
     const route = this.route(request.method, url.pathname.slice('/storage/v1'.length));
     if (!route) return HttpResponse.json({ statusCode: '404', error: 'Not Found', message: `Route ${request.method}:${url.pathname} not found` }, { status: 404 });
     this.counts[route.op] = (this.counts[route.op] ?? 0) + 1;
@@ -151,20 +182,39 @@ export class SupabaseStorageStandIn {
   private async upload(bucketName: string, path: string, req: Request, role: Role, op: 'upload' | 'update'): Promise<Response> {
     const bucket = this.buckets.get(bucketName);
     if (!bucket) return this.error(ERRORS.noBucket);
+    if (!VALID_OBJECT_KEY.test(path)) return this.error(ERRORS.invalidKey(path));
     if (role !== 'service') return this.error(ERRORS.rls);
     const body = Buffer.from(await req.arrayBuffer());
-    if (bucket.fileSizeLimit !== null && body.length > bucket.fileSizeLimit) return this.error(ERRORS.tooLarge);
+    if (bucket.fileSizeLimit !== null && body.length > bucket.fileSizeLimit) return this.refuse(ERRORS.tooLarge, body);
     // PUT (update) on a missing key creates it; POST without x-upsert refuses an existing key.
     const upsert = op === 'update' || req.headers.get('x-upsert') === 'true';
     const write = () => this.write(bucketName, path, body, req.headers.get('content-type'), req.headers.get('cache-control'));
-    if (upsert) return HttpResponse.json(write());
-    if (bucket.files.has(path)) return this.error(ERRORS.exists);
-    if (this.atomicCreate) return HttpResponse.json(write());
+    if (upsert) {
+      if (!this.overwriteRace || !bucket.files.has(path)) return HttpResponse.json(write());
+      // The file backend deletes the old file, then moves the new one in: a read in between fails.
+      const key = `${bucketName}/${path}`;
+      this.replacing.add(key);
+      await delay(5 + Math.random() * 10);
+      this.replacing.delete(key);
+      return HttpResponse.json(write());
+    }
+    if (this.atomicCreate) {
+      if (bucket.files.has(path)) return this.refuse(ERRORS.exists, body);
+      return HttpResponse.json(write());
+    }
     // The old server: the existence check and the write are not one step (the bytes go to the
-    // backend in between, tens of milliseconds). Every upload that got past the check overwrites
-    // the object, and each is told it succeeded.
-    await delay(20 + Math.floor(Math.random() * 20));
+    // backend in between, tens of milliseconds). Uploads that checked before the first write landed
+    // all overwrite the object and are each told they succeeded: 1..N winners, the last one's bytes stay.
+    await delay(Math.random() * 20);
+    if (bucket.files.has(path)) return this.refuse(ERRORS.exists, body);
+    await delay(10 + Math.random() * 20);
     return HttpResponse.json(write());
+  }
+
+  /** A refused upload; a large one may surface as a dropped connection (the server stops reading it). */
+  private refuse(body: ErrorBody, upload: Buffer): Response {
+    if (upload.length >= this.resetRefusedUploadsOver) return HttpResponse.error();
+    return this.error(body);
   }
 
   private write(bucketName: string, path: string, body: Buffer, contentType: string | null, cacheControl: string | null) {
@@ -190,6 +240,8 @@ export class SupabaseStorageStandIn {
     const bucket = this.buckets.get(bucketName);
     // A bad or missing JWT is read as anon, and anon sees nothing in a private bucket: a 404, not a 403.
     if (!bucket) return this.error(ERRORS.noBucket);
+    if (!VALID_OBJECT_KEY.test(path)) return this.error(ERRORS.invalidKey(path));
+    if (this.replacing.has(`${bucketName}/${path}`)) return this.error(ERRORS.internal);
     const file = role === 'service' ? bucket.files.get(path) : undefined;
     if (!file) return this.error(ERRORS.notFound);
     return this.fileResponse(file, req.headers.get('if-none-match'));
@@ -198,6 +250,7 @@ export class SupabaseStorageStandIn {
   private info(bucketName: string, path: string, role: Role): Response {
     const bucket = this.buckets.get(bucketName);
     if (!bucket) return this.error(ERRORS.noBucket);
+    if (!VALID_OBJECT_KEY.test(path)) return this.error(ERRORS.invalidKey(path));
     const file = role === 'service' ? bucket.files.get(path) : undefined;
     if (!file) return this.error(ERRORS.notFound);
     return HttpResponse.json({
@@ -225,23 +278,35 @@ export class SupabaseStorageStandIn {
   }
 
   private async list(bucketName: string, req: Request, role: Role): Promise<Response> {
-    const bucket = this.buckets.get(bucketName);
-    if (!bucket) return this.error(ERRORS.noBucket);
     const opts = (await req.json()) as { prefix?: string; limit?: number; offset?: number; sortBy?: { column?: string; order?: string } };
-    if (role !== 'service') return HttpResponse.json([]); // RLS hides every row from anon
+    if (opts.limit === 0) return this.error(ERRORS.limit);
+    const bucket = this.buckets.get(bucketName);
+    // The search runs over the objects table filtered by bucket id: no such bucket, no rows.
+    if (!bucket || role !== 'service') return HttpResponse.json([]); // RLS hides every row from anon
     // The prefix is a folder path: a partial name lists nothing, a missing folder lists [].
+    // Matching is on lower(name): `x/demo` lists `x/Demo/…` and `x/DEMO/…` too.
     const folder = (opts.prefix ?? '').replace(/\/+$/, '');
-    const start = folder === '' ? '' : `${folder}/`;
-    const entries = new Map<string, object>();
-    for (const [path, file] of bucket.files) {
-      if (!path.startsWith(start)) continue;
+    const start = folder === '' ? '' : `${folder}/`.toLowerCase();
+    // Rows in lower(name) order (C collation, whole path; ties in insertion order, as a heap scan).
+    const rows = [...bucket.files].filter(([path]) => path.toLowerCase().startsWith(start));
+    const offset = opts.offset ?? 0;
+    const limit = opts.limit ?? 100;
+    if ((opts.sortBy?.column ?? 'name') !== 'name') return HttpResponse.json(this.listByColumn(rows, start, opts.sortBy?.order === 'desc').slice(offset, offset + limit));
+    const lower = (p: string) => p.toLowerCase();
+    rows.sort(([a], [b]) => (lower(a) < lower(b) ? -1 : lower(a) > lower(b) ? 1 : 0));
+    // A folder is named after its first row; its case variants collapse into it.
+    const entries: object[] = [];
+    const folders = new Set<string>();
+    for (const [path, file] of rows) {
       const rest = path.slice(start.length);
       const slash = rest.indexOf('/');
       if (slash >= 0) {
         const name = rest.slice(0, slash);
-        entries.set(name, { name, id: null, updated_at: null, created_at: null, last_accessed_at: null, metadata: null });
+        if (folders.has(name.toLowerCase())) continue;
+        folders.add(name.toLowerCase());
+        entries.push({ name, id: null, updated_at: null, created_at: null, last_accessed_at: null, metadata: null });
       } else {
-        entries.set(rest, {
+        entries.push({
           name: rest,
           id: file.id,
           updated_at: file.updatedAt,
@@ -251,11 +316,33 @@ export class SupabaseStorageStandIn {
         });
       }
     }
-    const desc = opts.sortBy?.order === 'desc';
-    const names = [...entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0) * (desc ? -1 : 1));
-    const offset = opts.offset ?? 0;
-    const limit = opts.limit ?? 100;
-    return HttpResponse.json(names.slice(offset, offset + limit).map((n) => entries.get(n)));
+    if (opts.sortBy?.order === 'desc') entries.reverse();
+    return HttpResponse.json(entries.slice(offset, offset + limit));
+  }
+
+  /**
+   * storage.search sorted by another column than name: folders grouped by their exact path token
+   * (case variants apart) in code-unit order, then the files (still matched case-insensitively).
+   */
+  private listByColumn(rows: Array<[string, StoredFile]>, start: string, desc: boolean): object[] {
+    const folders = new Set<string>();
+    const files: Array<[string, StoredFile]> = [];
+    for (const [path, file] of rows) {
+      const rest = path.slice(start.length);
+      const slash = rest.indexOf('/');
+      if (slash >= 0) folders.add(rest.slice(0, slash));
+      else files.push([rest, file]);
+    }
+    const folderNames = [...folders].sort();
+    files.sort(([, a], [, b]) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+    if (desc) {
+      folderNames.reverse();
+      files.reverse();
+    }
+    return [
+      ...folderNames.map((name) => ({ name, id: null, updated_at: null, created_at: null, last_accessed_at: null, metadata: null })),
+      ...files.map(([name, file]) => ({ name, id: file.id, updated_at: file.updatedAt, created_at: file.createdAt, last_accessed_at: file.updatedAt, metadata: { size: file.body.length, mimetype: file.contentType } })),
+    ];
   }
 
   /**
@@ -308,10 +395,10 @@ export class SupabaseStorageStandIn {
   }
 
   private async remove(bucketName: string, req: Request, role: Role): Promise<Response> {
-    const bucket = this.buckets.get(bucketName);
-    if (!bucket) return this.error(ERRORS.noBucket);
     const { prefixes } = (await req.json()) as { prefixes: string[] };
-    if (role !== 'service') return HttpResponse.json([]);
+    const bucket = this.buckets.get(bucketName);
+    // A delete filtered by bucket id: no such bucket deletes nothing, and says so with `200 []`.
+    if (!bucket || role !== 'service') return HttpResponse.json([]);
     const removed: object[] = [];
     for (const path of prefixes) {
       const file = bucket.files.get(path);

@@ -1,7 +1,8 @@
 // The ObjectStore contract, as tests any backend must pass unchanged (run per backend by STORE=…).
 import { describe, expect, it } from 'vitest';
 import { InvalidKeyError, StoreConflictError } from '../../shared/errors.js';
-import { listAll } from '../../shared/store/object-store.js';
+import { idOfSegment, keys } from '../../shared/store/keys.js';
+import { listAll, listAllFolders } from '../../shared/store/object-store.js';
 import { type StoreFixture, useStore } from '../helpers/stores.js';
 
 export function describeObjectStore(name: string, make: () => Promise<StoreFixture>): void {
@@ -117,13 +118,18 @@ export function describeObjectStore(name: string, make: () => Promise<StoreFixtu
       expect((await fx.store.list('ord/', { startAfter: 'c' })).items).toEqual([]);
     });
 
-    it('matches folder names by case: one id never lists another that differs only in case', async () => {
-      await fx.store.put('case/Demo/a', '{}');
-      await fx.store.put('case/demo/b', '{}');
-      await fx.store.put('case/DEMO/c', '{}');
-      expect((await fx.store.list('case/demo/')).items.map((i) => i.key)).toEqual(['case/demo/b']);
-      expect((await fx.store.list('case/Demo/')).items.map((i) => i.key)).toEqual(['case/Demo/a']);
-      expect((await fx.store.listFolders('case/')).items.map((i) => i.name)).toEqual(['DEMO', 'Demo', 'demo']);
+    it('keeps ids that differ only in case apart: Demo, demo and DEMO list, read and fold apart', async () => {
+      // Case-insensitive stores (Supabase Storage's listings, macOS disks) must not join them.
+      const ids = ['Demo', 'demo', 'DEMO'];
+      for (const [i, id] of ids.entries()) await fx.store.put(keys.job(id, `j${i}`), id);
+      for (const [i, id] of ids.entries()) {
+        expect((await fx.store.list(keys.jobsOf(id))).items.map((e) => e.name)).toEqual([`j${i}.json`]);
+        expect((await fx.store.get(keys.job(id, `j${i}`)))?.body.toString()).toBe(id);
+        expect(await fx.store.get(keys.job(id, `j${(i + 1) % 3}`))).toBeNull();
+      }
+      const folders: string[] = [];
+      for await (const f of listAllFolders(fx.store, 'jobs/')) folders.push(f.name);
+      expect(folders.map(idOfSegment).filter((id) => id !== null && /^demo$/i.test(id)).sort()).toEqual(['DEMO', 'Demo', 'demo']);
     });
 
     it('lists a missing folder as empty', async () => {
