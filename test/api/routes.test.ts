@@ -78,6 +78,9 @@ for (const [name, make] of selectedProcessStores()) {
       expect(page2.next).toBeNull();
       const bad = await fetch(`${api.url}/api/jobs?projectId=list-p&limit=2&cursor=bm90LWEtY3Vyc29y`);
       expect(bad.status).toBe(400);
+      // The cursor tells nothing (not the last job's id) and is good for its own project only.
+      expect(Buffer.from(page1.next, 'base64url').toString('latin1')).not.toContain(ids[1]);
+      expect((await fetch(`${api.url}/api/jobs?projectId=other-p&limit=2&cursor=${page1.next}`)).status).toBe(400);
       expect(await (await fetch(`${api.url}/api/jobs?projectId=empty-project`)).json()).toEqual({ jobs: [], next: null });
     });
 
