@@ -4,7 +4,9 @@ import { createHash } from 'node:crypto';
 import { newJobId } from '../ids.js';
 import type { JobDocument } from '../job/document.js';
 import type { RenderRequest } from '../job/request.js';
+import { keys } from '../store/keys.js';
 import type { QueueDeps } from './deps.js';
+import { ownerScope } from './slots.js';
 import { writeJob } from '../job/job-docs.js';
 import { markerKeyOf, markerOf, putMarker } from './markers.js';
 
@@ -24,7 +26,12 @@ export async function enqueueJob(deps: QueueDeps, request: RenderRequest, identi
 
 /** Marker, then document (create-only: throws StoreConflictError if the job exists). */
 export async function storeNewJob(deps: QueueDeps, doc: JobDocument): Promise<void> {
-  await putMarker(deps.store, markerOf(doc), doc.projectId);
+  // The owner's index entry beside the marker, both before the document: a crash leaves at worst
+  // entries whose job never came to be (skipped by listings, and pruned).
+  await Promise.all([
+    putMarker(deps.store, markerOf(doc), doc.projectId),
+    doc.ownerId === null ? null : deps.store.put(keys.ownerJob(ownerScope(doc.ownerId), doc.projectId, doc.jobId), '{}', { contentType: 'application/json' }),
+  ]);
   await writeJob(deps.store, doc, { createOnly: true });
 }
 

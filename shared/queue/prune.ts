@@ -7,6 +7,7 @@ import { timeOfJobId, timeOfUploadId } from '../ids.js';
 import { parseJsonOrNull } from '../json.js';
 import { idOfSegment, parseQueueMarker } from '../store/keys.js';
 import { markerProject, ORPHAN_MARKER_AGE_MS } from './markers.js';
+import { ownerScope } from './slots.js';
 import { readLease } from './lease.js';
 import type { JobDocument } from '../job/document.js';
 import { isTerminal } from '../job/status.js';
@@ -80,6 +81,7 @@ async function deleteJob(deps: QueueDeps, doc: JobDocument): Promise<number> {
     keys.charge(doc.projectId, doc.jobId),
     doc.idempotencyKey ? keys.idempotency(doc.projectId, idempotencyKeyHash(doc.ownerId, doc.idempotencyKey)) : null,
     doc.webhook ? webhookLogKey(doc.jobId) : null,
+    doc.ownerId !== null ? keys.ownerJob(ownerScope(doc.ownerId), doc.projectId, doc.jobId) : null,
   ].filter((k): k is string => !!k);
   for await (const lease of listAll(deps.store, keys.leaseFolder(doc.jobId))) dependents.push(lease.key);
   await Promise.all(dependents.map((key) => deps.store.delete(key)));

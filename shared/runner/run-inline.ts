@@ -10,6 +10,8 @@ import { jobEnded } from '../queue/ended.js';
 import { newJobDocument } from '../queue/enqueue.js';
 import { completedDoc, failedDoc } from '../queue/finish.js';
 import { writeJob } from '../job/job-docs.js';
+import { keys } from '../store/keys.js';
+import { ownerScope } from '../queue/slots.js';
 import { storeResult } from './store-result.js';
 
 export async function runInline(deps: QueueDeps, request: RenderRequest, opts: { budgetMs: number; signedUrlTtlS: number; ownerId?: string | null }): Promise<JobDocument> {
@@ -44,6 +46,7 @@ export async function runInline(deps: QueueDeps, request: RenderRequest, opts: {
     const message = (err as Error)?.message?.slice(0, 1000) || 'The job failed.';
     doc = { ...failedDoc(running, { attempt: 1, workerId, now }, errorCodeOf(err) ?? 'render_failed', message), updatedAt: now };
   }
+  if (doc.ownerId !== null) await deps.store.put(keys.ownerJob(ownerScope(doc.ownerId), doc.projectId, doc.jobId), '{}', { contentType: 'application/json' });
   await writeJob(deps.store, doc, { createOnly: true });
   deps.log.info({ jobId: doc.jobId, kind: kind.name, status: doc.status }, 'inline job finished');
   await jobEnded(deps, doc, { announce: true, queued: false });

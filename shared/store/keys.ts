@@ -62,6 +62,12 @@ const p = idSegment;
 export const keys = {
   job: (projectId: string, jobId: string) => `jobs/${p(projectId)}/${p(jobId)}.json`,
   jobsOf: (projectId: string) => `jobs/${p(projectId)}/`,
+  /**
+   * A signed-in user's jobs of a project, newest first (job ids sort so): an empty object per job,
+   * so that a user's listing reads only their own jobs. `ownerScope` is a hash of the owner id.
+   */
+  ownerJobsOf: (ownerScope: string, projectId: string) => `owners/${ownerScope}/${p(projectId)}/`,
+  ownerJob: (ownerScope: string, projectId: string, jobId: string) => `owners/${ownerScope}/${p(projectId)}/${p(jobId)}`,
   queueFolder: 'queue/',
   /**
    * `queue/{at}-{jobId}.{projectId}.{p|r}.{owner}`: everything a scan needs is in the name, so it

@@ -8,6 +8,7 @@ import { CorruptDocumentError, ValidationError } from '../errors.js';
 import type { JobDocument } from '../job/document.js';
 import { readJob } from '../job/job-docs.js';
 import { idOfSegment, keys } from '../store/keys.js';
+import { ownerScope } from '../queue/slots.js';
 import type { AppContext } from './context.js';
 
 export interface JobList {
@@ -56,15 +57,17 @@ export function openCursor(token: string, projectId: string, signingKey: Buffer 
 export async function listJobs(ctx: AppContext, caller: Caller, q: { projectId: string; limit: number; cursor?: string | null }): Promise<JobList> {
   const key = ctx.config.uploads.signingKey;
   const cursor = q.cursor ? openCursor(q.cursor, q.projectId, key) : null;
-  // Job ids begin with inverted creation time, so name order is newest first.
-  const page = await ctx.store.list(keys.jobsOf(q.projectId), { limit: q.limit, cursor });
+  // Job ids begin with inverted creation time, so name order is newest first. A signed-in user
+  // lists their own index: only their jobs are read, and a page is full when they have enough.
+  const folder = caller.kind === 'user' ? keys.ownerJobsOf(ownerScope(caller.ownerId), q.projectId) : keys.jobsOf(q.projectId);
+  const page = await ctx.store.list(folder, { limit: q.limit, cursor });
   const unreadable: string[] = [];
   const jobs = await Promise.all(
     page.items.map(async (item) => {
-      const jobId = idOfSegment(item.name.slice(0, -'.json'.length));
+      const jobId = idOfSegment(item.name.replace(/\.json$/, ''));
       if (jobId === null) return null;
       try {
-        return await readJob(ctx.store, q.projectId, jobId);
+        return await readJob(ctx.store, q.projectId, jobId); // null: an index entry whose create died
       } catch (err) {
         // One damaged document must not hide the rest: it is named, and logged, never shown as valid.
         if (!(err instanceof CorruptDocumentError)) throw err;

@@ -119,6 +119,15 @@ describe('auth', () => {
     expect(after.job.status).toBe('pending');
   });
 
+  it("fills a user's page with their own jobs, however many of others' are newer", async () => {
+    const create = async (token: string) =>
+      ((await (await fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body('paged')) })).json()) as { jobId: string }).jobId;
+    const mine = [await create(alice), await create(alice)];
+    for (let i = 0; i < 3; i++) await create(bob); // newer than Alice's: a shared listing's first page
+    const page = (await (await fetch(`${api.url}/api/jobs?projectId=paged&limit=2`, { headers: { authorization: `Bearer ${alice}` } })).json()) as { jobs: Array<{ jobId: string }>; next: string | null };
+    expect(page.jobs.map((j) => j.jobId)).toEqual([mine[1], mine[0]]);
+  });
+
   it('limits creates per user with 429 and Retry-After, and leaves other users alone', async () => {
     const carol = await hsToken('carol');
     const create = (token: string) => fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body('rate')) });
