@@ -28,6 +28,10 @@ export function startProcess(
   // a value the processes know: a child gets STORE from its caller's env, or fs.
   const inherited = { ...process.env };
   if (inherited.STORE !== undefined && !['fs', 'supabase'].includes(inherited.STORE)) delete inherited.STORE;
+  // Nor does a child inherit the real server's address (set for the real-storage suites): a
+  // process on another backend would send its images there (Postgres keeps assets in a bucket when
+  // one is configured). A test that wants the server passes it.
+  for (const name of ['SUPABASE_URL', 'SUPABASE_SERVICE_ROLE_KEY', 'SUPABASE_BUCKET', 'SUPABASE_ASSETS_BUCKET']) if (!(name in env)) delete inherited[name];
   const child = spawn(process.execPath, compiled ? [compiled] : ['--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
     // The 'listening' line is read at info level: quieter levels from the caller's env are raised.

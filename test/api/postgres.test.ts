@@ -38,7 +38,7 @@ describe('the HTTP API on Postgres', () => {
     const first = await fetch(api.url + created.pollUrl);
     const etag = first.headers.get('etag')!;
     expect((await fetch(api.url + created.pollUrl, { headers: { 'if-none-match': etag } })).status).toBe(304);
-    const image = await fetch(api.url + done.imageUrl);
+    const image = await fetch(new URL(done.imageUrl, api.url));
     expect(image.status).toBe(200);
     expect(image.headers.get('content-type')).toBe('image/png');
 

@@ -75,7 +75,10 @@ const HEARTBEAT_MS = 300;
  * 200 ms, so there a takeover may take several seconds more (measured over 1,000 jobs: p90 1.3 s,
  * max 4.1 s beyond lease + skew).
  */
-const SWEEP_ALLOWANCE_MS = { clean: 1_500, faulty: 5_000 };
+const SWEEP_ALLOWANCE_MS = { clean: 1_500, faulty: 5_000, real: 3_000 };
+// On the real Supabase Storage server each of the takeover's ~12 sequential requests takes the
+// server's latency (p50 10–27 ms, p90 38–108 ms on loopback), and its racy create-only adds a settle
+// before the read-back, twice (slot, lease): measured 2.6 s beyond lease + skew + poll in CI.
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
@@ -262,7 +265,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     lostAttempts,
     maxStuckMs,
     stuckMs: stuck.sort((a, b) => a - b),
-    stuckLimitMs: o.leaseMs + CLOCK_SKEW_MS + POLL_MS + (o.faultRate > 0 ? SWEEP_ALLOWANCE_MS.faulty : SWEEP_ALLOWANCE_MS.clean),
+    stuckLimitMs: o.leaseMs + CLOCK_SKEW_MS + POLL_MS + (o.faultRate > 0 ? SWEEP_ALLOWANCE_MS.faulty : o.store === 'supabase-real' ? SWEEP_ALLOWANCE_MS.real : SWEEP_ALLOWANCE_MS.clean),
     doubleCharges: [...chargesPer.values()].filter((n) => n > 1).length,
     chargesOfUnfinished: docs.filter((d) => d.status !== 'completed' && chargesPer.has(d.jobId)).length,
     completedWithoutCharge,

@@ -98,7 +98,7 @@ for (const [name, make] of selectedStores()) {
         // The record as a crashed create left it: written, and nothing else.
         const first = await createJobOnce(deps, request, { ownerId: null, idempotencyKey: 'crashy' });
         await store.delete(keys.job('idem-crash', first.job.jobId));
-        for (const n of await names(store, 'queue/')) if (n.endsWith(first.job.jobId)) await store.delete(`queue/${n}`);
+        for (const n of await names(store, 'queue/')) if (parseQueueMarker(n)?.jobId === first.job.jobId) await store.delete(`queue/${n}`);
         // A retry right away waits for the first request, then says so…
         await expect(createJobOnce(deps, request, { ownerId: null, idempotencyKey: 'crashy' })).rejects.toMatchObject({ code: 'idempotency_in_progress', status: 409 });
         // …and once the first is clearly gone, finishes its work.
@@ -213,7 +213,7 @@ for (const [name, make] of selectedStores()) {
         await writeJob(store, { ...job, status: 'completed', progress: 100, completedAt: new Date().toISOString(), attempt: 1 });
         const loop = new ClaimLoop(deps, { workerId: 'sweeper', concurrency: 1, provider: new TimedProvider(10) });
         loop.start();
-        await until(async () => (await names(store, 'queue/')).every((n) => !n.endsWith(job.jobId)), 5_000, 'marker tidied');
+        await until(async () => (await names(store, 'queue/')).every((n) => parseQueueMarker(n)?.jobId !== job.jobId), 5_000, 'marker tidied');
         await loop.stop(500);
         expect(calls).toEqual([job.jobId]);
       });

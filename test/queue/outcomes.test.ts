@@ -6,7 +6,7 @@ import { requestCancel } from '../../shared/queue/cancel.js';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
 import { readJob } from '../../shared/job/job-docs.js';
 import { runJob } from '../../shared/runner/run-job.js';
-import { keys } from '../../shared/store/keys.js';
+import { keys, parseQueueMarker } from '../../shared/store/keys.js';
 import { smallRequest } from '../helpers/concept.js';
 import { TestClock, testDeps } from '../helpers/deps.js';
 import { FailingProvider, TimedProvider, permanent, retryable } from '../helpers/providers.js';
@@ -40,7 +40,7 @@ for (const [name, make] of selectedStores()) {
         expect(done?.imageUrl).toBe(`/api/jobs/${job.jobId}/image?projectId=ok`);
         expect(done?.imageUrlExpiresAt).toBeNull();
       }
-      expect((await fx.store.list(keys.queueFolder)).items.filter((i) => i.name.endsWith(job.jobId))).toEqual([]);
+      expect((await fx.store.list(keys.queueFolder)).items.filter((i) => parseQueueMarker(i.name)?.jobId === job.jobId)).toEqual([]);
     });
 
     it('retries a retryable failure with backoff, then fails after maxAttempts', async () => {
@@ -91,7 +91,7 @@ for (const [name, make] of selectedStores()) {
       expect(cancelled.status).toBe('cancelled');
       expect(cancelRequestedAt).toBeNull();
       expect((await claimJob(deps, job, { workerId: 'w' })).kind).toBe('terminal');
-      expect((await fx.store.list(keys.queueFolder)).items.some((i) => i.name.endsWith(job.jobId))).toBe(false);
+      expect((await fx.store.list(keys.queueFolder)).items.some((i) => parseQueueMarker(i.name)?.jobId === job.jobId)).toBe(false);
       // Cancelling again is harmless and answers the same terminal job.
       expect((await requestCancel(deps, job)).job.status).toBe('cancelled');
     });

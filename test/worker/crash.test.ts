@@ -1,5 +1,6 @@
 // Real worker processes on one store (a folder, or the Supabase stand-in on a loopback port),
 // killed for real.
+import { parseQueueMarker } from '../../shared/store/keys.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
 import { readJob } from '../../shared/job/job-docs.js';
@@ -77,7 +78,7 @@ for (const [backend, make] of selectedProcessStores()) {
         expect(await names(store, 'results/crash/')).toEqual([`${job.jobId}.png`]);
         expect(await names(store, `leases/${job.jobId}/`)).toEqual(['1', '2']);
         // The marker goes after the final write and the charge, so it may lag the document a little.
-        await until(async () => (await store.list('queue/')).items.every((i) => !i.name.endsWith(job.jobId)), 5_000, 'queue marker removed');
+        await until(async () => (await store.list('queue/')).items.every((i) => parseQueueMarker(i.name)?.jobId !== job.jobId), 5_000, 'queue marker removed');
       });
     });
 
