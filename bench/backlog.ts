@@ -30,6 +30,8 @@ import { ms, summarize, table } from './stats.js';
 
 const log = pino({ level: 'silent' });
 const POLL_MS = 1000;
+/** A little more than the overlap each listing re-reads (worker/queue-view.ts). */
+const SETTLED_MS = 6_000;
 
 function request(projectId: string): RenderRequest {
   return {
@@ -111,6 +113,9 @@ async function measure(target: Target, waiting: number, opts: { idleSeconds: num
   // A claimable job of another owner, behind everything: how soon does a (re)started worker get to it?
   const first = await enqueueJob(seed, request('guest'), { ownerId: 'guest' });
   target.latency?.(true);
+  // Waiting jobs have waited: past the few seconds every look at the queue re-reads (for clocks that
+  // lag), the backlog is what it is in steady state, not a burst still arriving.
+  await sleep(SETTLED_MS);
 
   const counting = new CountingStore(raw);
   const deps = { ...depsOf(counting) };
@@ -130,6 +135,7 @@ async function measure(target: Target, waiting: number, opts: { idleSeconds: num
   const idleFrom = Date.now();
   await sleep(opts.idleSeconds * 1000);
   const idlePerSecond = opsOf(counting) / ((Date.now() - idleFrom) / 1000);
+  if (process.env.BACKLOG_DEBUG) console.log('idle ops', JSON.stringify(counting.counts));
 
   const poked: number[] = [];
   for (let i = 0; i < opts.pokes; i++) {
