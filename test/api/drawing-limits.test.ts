@@ -1,23 +1,13 @@
 // A drawing's cost is bounded at the edge, and the drawing an API request waits for (the inline
 // preview) runs off the API's event loop: other requests are answered meanwhile.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiFixture, startApi } from '../helpers/api.js';
+import { describe, expect, it } from 'vitest';
+import { useInlineApi } from '../helpers/api.js';
 import { UNBOUNDED_CONCEPT, worstCasePreviewBody } from '../helpers/concept.js';
-import { tempDir } from '../helpers/stores.js';
 
 describe('drawing limits and the inline preview', () => {
-  let api: ApiFixture;
-  let tmp: { dir: string; cleanup(): Promise<void> };
-  beforeAll(async () => {
-    tmp = await tempDir();
-    api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none' });
-  });
-  afterAll(async () => {
-    await api.close();
-    await tmp.cleanup();
-  });
+  const fx = useInlineApi();
 
-  const post = (body: unknown) => fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (body: unknown) => fetch(`${fx.api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const issues = async (res: Response) => ((await res.json()) as { error: { code: string; details: Array<{ path: unknown[]; message: string }> } }).error;
 
   it('refuses a concept that would cost too much to draw: 400, saying what and how to fix it', async () => {
@@ -38,7 +28,7 @@ describe('drawing limits and the inline preview', () => {
     const warm = await post({ ...worstCasePreviewBody('warm'), conceptInputs: { ...worstCasePreviewBody().conceptInputs, volumes: [{ footprint: { width: 100, depth: 100 }, floors: 2 }] } });
     expect(warm.status).toBe(201);
     const { jobId } = (await warm.json()) as { jobId: string };
-    const poll = `${api.url}/api/jobs/${jobId}?projectId=warm`;
+    const poll = `${fx.api.url}/api/jobs/${jobId}?projectId=warm`;
     expect((await fetch(poll)).status).toBe(200);
 
     // A drawing on the loop stalls it for the whole drawing, every time (0.2–0.5 s of CPU for this

@@ -84,3 +84,23 @@ export function useWorkerAndApi(env: Record<string, string>): { readonly api: Ap
     },
   };
 }
+
+/** For the enclosing block: the API in-process over a temp store folder, running jobs inline (no worker). */
+export function useInlineApi(env: Record<string, string> = {}): { readonly api: ApiFixture } {
+  let tmp: { dir: string; cleanup(): Promise<void> } | undefined;
+  let api: ApiFixture | undefined;
+  beforeAll(async () => {
+    tmp = await tempDir();
+    api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', ...env });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await tmp?.cleanup();
+  });
+  return {
+    get api() {
+      if (!api) throw new Error('used outside a test');
+      return api;
+    },
+  };
+}
