@@ -177,6 +177,46 @@ async function measure(target: Target, waiting: number, opts: { idleSeconds: num
   return { restartMs, idlePerSecond, poked: summarize(poked), unpoked: summarize(unpoked), poll: summarize(polls), pollRequests, position };
 }
 
+/**
+ * A burst of `jobs` from four owners (one of them sending half), drained by one worker (concurrency
+ * 50, no caps, 20 ms renders): how long, how fast, whether each owner's jobs started in creation
+ * order, and how long the longest run of one owner's starts was (fairness: small means owners alternate).
+ */
+async function drain(target: Target, jobs: number) {
+  const seed = depsOf(target.store);
+  const owners = ['big', 'a', 'b', 'c'];
+  const made: JobDocument[] = [];
+  for (let done = 0; done < jobs; ) {
+    const batch = Math.min(200, jobs - done);
+    made.push(...(await Promise.all(Array.from({ length: batch }, (_, i) => enqueueJob(seed, request('burst'), { ownerId: (done + i) % 2 === 0 ? 'big' : owners[1 + ((done + i) % 3)]! })))));
+    done += batch;
+  }
+  const config = loadConfig({ NODE_ENV: 'test', MAX_RUNNING: '0', MAX_RUNNING_PER_OWNER: '0', POLL_INTERVAL_MS: String(POLL_MS) });
+  const loop = new ClaimLoop({ store: target.store, queue: config.queue, log, now: Date.now }, { workerId: 'drain', concurrency: 50, provider: new StubRenderer({ delayMs: 20 }) });
+  const started = Date.now();
+  loop.start();
+  const last = made.at(-1)!;
+  await waitFor(target.store, last, (d) => d.status === 'completed', 30 * 60_000);
+  for (const job of made) await waitFor(target.store, job, (d) => d.status === 'completed', 60_000);
+  const seconds = (Date.now() - started) / 1000;
+  await loop.stop(1_000);
+  const docs = await Promise.all(made.map((j) => readJob(target.store, j.projectId, j.jobId)));
+  const starts = docs.map((d) => ({ owner: d!.ownerId!, created: d!.createdAt, started: Date.parse(d!.attempts[0]!.startedAt), attempts: d!.attempts.length }));
+  // In creation order per owner: started times never go backwards by more than a claim's spread.
+  let outOfOrder = 0;
+  for (const owner of owners) {
+    const mine = starts.filter((x) => x.owner === owner);
+    for (let i = 1; i < mine.length; i++) if (mine[i]!.started + 1_000 < mine[i - 1]!.started) outOfOrder++;
+  }
+  const byStart = [...starts].sort((x, y) => x.started - y.started);
+  let longestRun = 0;
+  for (let i = 0, run = 0; i < byStart.length; i++) {
+    run = i > 0 && byStart[i]!.owner === byStart[i - 1]!.owner ? run + 1 : 1;
+    longestRun = Math.max(longestRun, run);
+  }
+  return { seconds, jobsPerSecond: jobs / seconds, outOfOrder, longestRun, onceEach: starts.every((x) => x.attempts === 1) };
+}
+
 export async function backlogBench(quick: boolean): Promise<void> {
   console.log('## Backlog: jobs waiting behind one owner\'s cap (one worker, concurrency 4, poll 1 s)\n');
   const sizes = process.env.BACKLOG_SIZES ? process.env.BACKLOG_SIZES.split(',').map(Number) : quick ? [0, 1_000, 5_000] : [0, 1_000, 5_000, 20_000];
@@ -212,4 +252,18 @@ export async function backlogBench(quick: boolean): Promise<void> {
     }
   }
   console.log('\n' + table(rows) + '\n');
+
+  console.log('## Draining a burst (one worker, concurrency 50, no caps, 20 ms renders; four owners, one sending half)\n');
+  const drains: Array<Record<string, string | number>> = [];
+  for (const jobs of process.env.DRAIN_SIZES ? process.env.DRAIN_SIZES.split(',').map(Number) : quick ? [1_000] : [1_000, 5_000]) {
+    const target = await fsTarget();
+    try {
+      const r = await drain(target, jobs);
+      drains.push({ store: target.name, jobs, seconds: r.seconds.toFixed(1), 'jobs/s': r.jobsPerSecond.toFixed(1), 'out of creation order': r.outOfOrder, 'longest run of one owner': r.longestRun, 'each once': String(r.onceEach) });
+      console.log(table(drains.slice(-1)));
+    } finally {
+      await target.cleanup();
+    }
+  }
+  console.log('\n' + table(drains) + '\n');
 }

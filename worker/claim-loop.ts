@@ -60,6 +60,8 @@ export class ClaimLoop {
   private readonly blocked = new Map<string, number>();
   /** Owners found at their cap since they last started a job here: tried one claim at a time. */
   private readonly probing = new Set<string>();
+  /** Poked jobs held back by their owner's cap: poked again when a job of that owner ends here. */
+  private readonly afterOwnerEnds = new Map<string, { ref: Ref; group: string }>();
   /** The owner of each claim under way. */
   private readonly claimGroups = new Map<string, string>();
   /** The global cap was full when last tried: no claims before this time (or a local slot frees). */
@@ -255,8 +257,10 @@ export class ClaimLoop {
       return;
     }
     if (outcome.kind !== 'run') {
-      // A poke's job that did not start is left to the listing, which finds its marker.
+      // A poke's job that did not start is left to the listing, which finds its marker; one held
+      // back by its owner's cap is tried again the moment a job of that owner ends here.
       if (entry) await this.settle(entry, outcome);
+      else if (outcome.kind === 'capped' && outcome.full === 'owner' && outcome.ownerTag && this.afterOwnerEnds.size < 200) this.afterOwnerEnds.set(ref.jobId, { ref, group: outcome.ownerTag });
       this.poke(); // the slot this claim held is free for the next job (no listing: that waits its turn)
       return;
     }
@@ -270,7 +274,13 @@ export class ClaimLoop {
       .finally(() => {
         this.active.delete(ref.jobId);
         // Slots of ours are free again: the owner and everyone at the global cap may go on.
-        this.blocked.delete(ownerTag(holder.doc.ownerId));
+        const group = ownerTag(holder.doc.ownerId);
+        this.blocked.delete(group);
+        for (const [jobId, waiting] of this.afterOwnerEnds) {
+          if (waiting.group !== group) continue;
+          this.afterOwnerEnds.delete(jobId);
+          if (this.hints.length < 100) this.hints.push(waiting.ref);
+        }
         this.globalFullUntil = 0;
         this.opts.onActivity?.();
         this.poke();

@@ -10,7 +10,7 @@ import { readJob } from '../job/job-docs.js';
 import { createLease, readLease } from './lease.js';
 import { keys } from '../store/keys.js';
 import { listAll } from '../store/object-store.js';
-import { dropMarker, markerKeyOf, markerOf, putMarker } from './markers.js';
+import { dropMarker, markerKeyOf, markerOf, ownerTag, putMarker } from './markers.js';
 import { releaseSlots, type SlotHold, takeSlots } from './slots.js';
 
 export type ClaimOutcome =
@@ -20,7 +20,7 @@ export type ClaimOutcome =
   | { kind: 'busy'; retryAtMs: number }
   | { kind: 'not_due'; retryAtMs: number }
   /** A concurrency cap is reached (the owner's or the global one): the job waits its turn. */
-  | { kind: 'capped'; full: 'owner' | 'global'; retryAtMs: number }
+  | { kind: 'capped'; full: 'owner' | 'global'; retryAtMs: number; ownerTag?: string }
   | { kind: 'missing' };
 
 export interface ClaimOptions {
@@ -62,7 +62,7 @@ export async function claimJob(
     let holds: SlotHold[] = [];
     if (!opts.toCancel && !opts.toRequeue && !pastStartDeadline(doc, now, deps.queue)) {
       const taken = await takeSlots(deps, { ...ref, attempt, ownerId: doc.ownerId });
-      if ('full' in taken) return { kind: 'capped', full: taken.full, retryAtMs: now + deps.queue.pollIntervalMs };
+      if ('full' in taken) return { kind: 'capped', full: taken.full, retryAtMs: now + deps.queue.pollIntervalMs, ownerTag: ownerTag(doc.ownerId) };
       holds = taken.holds;
     }
     const lease = await createLease(deps, ref, attempt, opts.workerId).catch(async (err: unknown) => {
