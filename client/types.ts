@@ -31,6 +31,8 @@ export interface HistoryEntry {
   message: string | null;
   attempt: number | null;
   workerId: string | null;
+  /** The API request that caused it (its `x-request-id`), for entries a request causes. */
+  requestId: string | null;
 }
 
 /** The job document. Timestamps are ISO 8601 strings. */

@@ -1,6 +1,7 @@
 // Wraps a file-routed handler: method dispatch, path parameters read from the URL (never trusted
 // from the query string), and every error turned into the JSON error body with the right status.
 import { AppError, MethodNotAllowedError, RateLimitedError, ValidationError, toErrorResponse } from '../../shared/errors.js';
+import { randomUUID } from 'node:crypto';
 import { waitUntil } from '@vercel/functions';
 import { setSecurityHeaders } from '../../shared/http/guard.js';
 import { type AppContext, contextOf } from './context.js';
@@ -24,7 +25,7 @@ export function route(pattern: string, handlers: Partial<Record<Method, RouteHan
   );
   const allow = Object.keys(handlers);
   return async function handle(req, res) {
-    const ctx = contextOf(req);
+    const ctx = withRequestId(contextOf(req), req, res);
     setSecurityHeaders(res);
     try {
       const method = (req.method ?? 'GET').toUpperCase() as Method;
@@ -77,4 +78,19 @@ export function sendError(res: ApiResponse, err: unknown, ctx: AppContext): void
   if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterS));
   else if (status === 409 && err instanceof AppError && err.retryable) res.setHeader('Retry-After', '1');
   res.status(status).json(body);
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The request's id: the caller's (or the platform's) `x-request-id` when it is a sane token, else a
+ * new one. Sent back on the answer, bound to every log line of the request, and recorded on the
+ * job history entries the request causes.
+ */
+function withRequestId(ctx: AppContext, req: ApiRequest, res: ApiResponse): AppContext {
+  const incoming = req.headers['x-request-id'];
+  const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  res.setHeader('x-request-id', requestId);
+  const log = ctx.log.child({ requestId });
+  return { ...ctx, requestId, log, queue: { ...ctx.queue, log } };
 }

@@ -10,6 +10,8 @@ export const HistoryEntry = z.object({
   message: z.string().max(500).nullable().default(null),
   attempt: z.number().int().min(0).nullable().default(null),
   workerId: z.string().max(100).nullable().default(null),
+  /** The API request that caused it (its `x-request-id`), for entries a request causes. */
+  requestId: z.string().max(128).nullable().default(null),
 });
 export type HistoryEntry = z.output<typeof HistoryEntry>;
 
@@ -21,7 +23,7 @@ export function appendHistory(
   history: HistoryEntry[],
   entry: Pick<HistoryEntry, 'at' | 'type'> & Partial<Omit<HistoryEntry, 'at' | 'type'>>,
 ): HistoryEntry[] {
-  const full: HistoryEntry = { message: null, attempt: null, workerId: null, ...entry };
+  const full: HistoryEntry = { message: null, attempt: null, workerId: null, requestId: null, ...entry };
   if (full.message) full.message = full.message.slice(0, 500);
   const next = [...history, full];
   if (next.length <= MAX_ENTRIES) return next;

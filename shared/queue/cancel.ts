@@ -17,7 +17,7 @@ export interface CancelOutcome {
   cancelledHere: boolean;
 }
 
-export async function requestCancel(deps: QueueDeps, ref: { projectId: string; jobId: string }): Promise<CancelOutcome> {
+export async function requestCancel(deps: QueueDeps, ref: { projectId: string; jobId: string }, opts: { requestId?: string | null } = {}): Promise<CancelOutcome> {
   const doc = await readJob(deps.store, ref.projectId, ref.jobId);
   if (!doc) throw new NotFoundError();
   if (isTerminal(doc.status)) return { job: doc, cancelRequestedAt: null, cancelledHere: false };
@@ -26,7 +26,7 @@ export async function requestCancel(deps: QueueDeps, ref: { projectId: string; j
   await deps.store.put(keys.cancel(ref.jobId), JSON.stringify({ requestedAt }), { contentType: 'application/json' });
   // Pending, or processing under an expired lease (its worker died): claim it and finish it here.
   // A live lease answers `busy` without a write; its holder sees the request at its next heartbeat.
-  const outcome = await claimJob(deps, ref, { workerId: 'api-cancel', toCancel: true });
+  const outcome = await claimJob(deps, ref, { workerId: 'api-cancel', toCancel: true, requestId: opts.requestId ?? null });
   if (outcome.kind === 'finished' || outcome.kind === 'terminal') {
     return { job: outcome.doc, cancelRequestedAt: null, cancelledHere: outcome.kind === 'finished' && outcome.doc.status === 'cancelled' };
   }

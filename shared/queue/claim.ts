@@ -32,6 +32,8 @@ export interface ClaimOptions {
    * still frees others' stalled jobs, so none stays `processing` on a dead worker for long.
    */
   toRequeue?: boolean;
+  /** The API request claiming (a cancel): recorded on the history entry it causes. */
+  requestId?: string | null;
 }
 
 /** Leases beyond maxAttempts that hand-backs may use before the job is failed anyway. */
@@ -138,7 +140,7 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
     }));
     holder.log.warn({ previousWorker: before.workerId }, 'took over a job whose lease expired');
   }
-  if (opts.toCancel || (await holder.cancelRequested())) return { kind: 'finished', doc: await cancelled(holder) };
+  if (opts.toCancel || (await holder.cancelRequested())) return { kind: 'finished', doc: await cancelled(holder, opts.requestId ?? null) };
   if (pastStartDeadline(holder.doc, deps.now(), deps.queue)) {
     const message = holder.doc.startedAt === null
       ? `The job was not started before its start deadline (${holder.doc.deadlines.startBy}); it was not rendered.`

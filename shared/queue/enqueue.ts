@@ -15,6 +15,8 @@ export interface JobIdentity {
   jobId?: string;
   ownerId?: string | null;
   idempotencyKey?: string | null;
+  /** The API request creating the job: recorded on its `created` history entry. */
+  requestId?: string | null;
 }
 
 export async function enqueueJob(deps: QueueDeps, request: RenderRequest, identity: JobIdentity = {}): Promise<JobDocument> {
@@ -73,7 +75,7 @@ export function newJobDocument(deps: Pick<QueueDeps, 'queue'>, request: RenderRe
     leaseExpiresAt: null,
     workerId: null,
     attempts: [],
-    history: [{ at: now, type: 'created', message: `${request.kind} job created`, attempt: null, workerId: null }],
+    history: [{ at: now, type: 'created', message: `${request.kind} job created`, attempt: null, workerId: null, requestId: identity.requestId ?? null }],
     result: null,
     webhook: request.webhook ?? null,
     idempotencyKey: identity.idempotencyKey ?? null,

@@ -132,7 +132,7 @@ async function requeue(holder: JobHolder, delayMs: number, outcome: Outcome, mes
   return doc;
 }
 
-export async function cancelled(holder: JobHolder): Promise<JobDocument> {
+export async function cancelled(holder: JobHolder, requestId: string | null = null): Promise<JobDocument> {
   const doc = await holder.write((d, now) => ({
     ...d,
     status: 'cancelled',
@@ -140,7 +140,7 @@ export async function cancelled(holder: JobHolder): Promise<JobDocument> {
     message: 'The job was cancelled.',
     completedAt: now,
     attempts: closeAttempt(d, holder.lease.attempt, 'cancelled', now, null),
-    history: appendHistory(d.history, { at: now, type: 'cancelled', attempt: holder.lease.attempt, workerId: holder.lease.workerId }),
+    history: appendHistory(d.history, { at: now, type: 'cancelled', attempt: holder.lease.attempt, workerId: holder.lease.workerId, requestId }),
   }));
   holder.log.info({ outcome: 'cancelled' }, 'job cancelled');
   await jobEnded(holder.deps, doc, { announce: true });

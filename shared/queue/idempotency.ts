@@ -55,7 +55,7 @@ export interface CreateOutcome {
   replayed: boolean;
 }
 
-export async function createJobOnce(deps: QueueDeps, request: RenderRequest, owner: { ownerId: string | null; idempotencyKey: string }): Promise<CreateOutcome> {
+export async function createJobOnce(deps: QueueDeps, request: RenderRequest, owner: { ownerId: string | null; idempotencyKey: string; requestId?: string | null }): Promise<CreateOutcome> {
   const key = keys.idempotency(request.projectId, idempotencyKeyHash(owner.ownerId, owner.idempotencyKey));
   const nowMs = deps.now();
   const mine: IdempotencyRecord = {
@@ -73,7 +73,7 @@ export async function createJobOnce(deps: QueueDeps, request: RenderRequest, own
   const record = won ? mine : await readRecord(deps, key);
   if (!record) throw new StoreUnavailableError('The idempotency record vanished while it was read; retry the request.');
   if (record.requestHash !== mine.requestHash) throw new IdempotencyConflictError();
-  if (won) return { job: await materialise(deps, record, owner.idempotencyKey), replayed: false };
+  if (won) return { job: await materialise(deps, record, owner.idempotencyKey, owner.requestId ?? null), replayed: false };
 
   const deadline = deps.now() + WAIT_FOR_FIRST_MS;
   for (;;) {
@@ -81,7 +81,7 @@ export async function createJobOnce(deps: QueueDeps, request: RenderRequest, own
     if (job) return { job, replayed: true };
     if (deps.now() - Date.parse(record.createdAt) >= STALLED_CREATE_MS) {
       deps.log.warn({ jobId: record.jobId }, 'finishing an idempotent create whose first request stopped half way');
-      return { job: await materialise(deps, record, owner.idempotencyKey), replayed: true };
+      return { job: await materialise(deps, record, owner.idempotencyKey, owner.requestId ?? null), replayed: true };
     }
     if (deps.now() >= deadline) throw new IdempotencyInProgressError();
     await sleep(100);
@@ -95,9 +95,9 @@ async function readRecord(deps: QueueDeps, key: string): Promise<IdempotencyReco
   return parsed.success ? parsed.data : null;
 }
 
-async function materialise(deps: QueueDeps, record: IdempotencyRecord, idempotencyKey: string): Promise<JobDocument> {
+async function materialise(deps: QueueDeps, record: IdempotencyRecord, idempotencyKey: string, requestId: string | null): Promise<JobDocument> {
   const request = RenderRequest.parse(record.request);
-  const doc = newJobDocument(deps, request, Date.parse(record.createdAt), { jobId: record.jobId, ownerId: record.ownerId, idempotencyKey });
+  const doc = newJobDocument(deps, request, Date.parse(record.createdAt), { jobId: record.jobId, ownerId: record.ownerId, idempotencyKey, requestId });
   try {
     await storeNewJob(deps, doc);
     return doc;

@@ -7,6 +7,6 @@ import { type JobRef, visibleJob } from './visible-job.js';
 export async function cancelJob(ctx: AppContext, caller: Caller, ref: JobRef): Promise<Omit<CancelOutcome, 'cancelledHere'>> {
   // Only a job the caller may see can be cancelled by them (another user's is a 404).
   const { job: seen } = await visibleJob(ctx, caller, ref);
-  const { job, cancelRequestedAt } = await requestCancel(ctx.queue, seen);
+  const { job, cancelRequestedAt } = await requestCancel(ctx.queue, seen, { requestId: ctx.requestId });
   return { job, cancelRequestedAt };
 }

@@ -13,6 +13,8 @@ export interface AppContext {
   store: ObjectStore;
   log: Logger;
   queue: QueueDeps;
+  /** The request being served (`x-request-id`): on its log lines and the history entries it causes. */
+  requestId?: string;
 }
 
 export function createContext(config: Config, log = createLogger({ level: config.logLevel, name: 'api' })): AppContext {
