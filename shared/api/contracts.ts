@@ -25,6 +25,21 @@ export const QueueOutlook = z
 
 export const JobStatusResponse = z.object({ job: JobDocument, pollAfterMs: z.number().int().nullable(), queue: QueueOutlook, webhookDeliveries: z.array(DeliveryRecord).optional() });
 
+/** The event stream's events (`GET /api/jobs/:jobId/events`), by `event:` name; `data:` is their JSON. */
+const JobState = z.object({ job: JobDocument, queue: QueueOutlook, pollAfterMs: z.number().int().nullable() });
+export const StreamEvents = {
+  /** The job's state, each time it changes. */
+  status: JobState,
+  /** A new partial image while it renders. */
+  preview: z.object({ jobId: z.string(), previewUrl: z.string(), progress: z.number() }),
+  /** The final state; the stream ends. */
+  done: JobState,
+  /** The job was deleted while watched; the stream ends. */
+  gone: z.object({ jobId: z.string(), error: ErrorBody.shape.error }),
+} as const;
+export type StreamEventName = keyof typeof StreamEvents;
+export type StreamEventData<E extends StreamEventName> = z.input<(typeof StreamEvents)[E]>;
+
 export const CreatedResponse = z.object({
   jobId: z.string(),
   projectId: z.string(),

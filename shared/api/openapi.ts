@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document, generated from the zod contracts (zod 4's JSON Schema output), so the
 // published description is the validation the code runs. Tests check real answers against it.
 import { z } from 'zod';
-import { CancelResponse, CreatedResponse, ErrorBody, JobStatusResponse, ListResponse, MetricsResponse, ProcessResponse, PruneResponse, RenderRequest, UploadsRequest, UploadsResponse } from './contracts.js';
+import { CancelResponse, CreatedResponse, ErrorBody, JobStatusResponse, ListResponse, MetricsResponse, ProcessResponse, PruneResponse, RenderRequest, StreamEvents, UploadsRequest, UploadsResponse } from './contracts.js';
 
 const schema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' });
 const json = (s: z.ZodType) => ({ content: { 'application/json': { schema: schema(s, 'output') } } });
@@ -58,6 +58,8 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'Server-Sent Events: status, preview, done; ends before the function budget with a retry hint',
           parameters: [jobId, projectId, { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } }],
           responses: { '200': { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, '404': error('No such job') },
+          // Each event's `data:` by its `event:` name (OpenAPI has no vocabulary for SSE payloads).
+          'x-events': Object.fromEntries(Object.entries(StreamEvents).map(([name, s]) => [name, schema(s, 'output')])),
         },
       },
       '/api/jobs/{jobId}/cancel': {

@@ -67,4 +67,25 @@ describe('OpenAPI document', () => {
     expect((await conforms('POST', '/api/jobs/render', '/api/jobs/render', { projectId: 'oa' })).status).toBe(400);
     expect((await conforms('GET', '/api/jobs/{jobId}', `/api/jobs/nosuchjob${q}`)).status).toBe(404);
   });
+
+  it("matches the event stream's real events: each event's data against the document's x-events schema for its name", async () => {
+    const created = (await (await fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...exampleBody, projectId: 'oa-sse' }) })).json()) as { jobId: string };
+    const q = '?projectId=oa-sse';
+    const stream = fetch(`${api.url}/api/jobs/${created.jobId}/events${q}`).then((r) => r.text());
+    await fetch(`${api.url}/api/jobs/${created.jobId}/process${q}`, { method: 'POST' });
+    const text = await stream; // the stream ends with the job (or the function budget)
+    const events = (doc.paths['/api/jobs/{jobId}/events']!.get as unknown as { 'x-events': Record<string, object> })['x-events'];
+    const seen: string[] = [];
+    for (const block of text.split('\n\n')) {
+      const name = /^event: (.+)$/m.exec(block)?.[1];
+      const data = /^data: (.+)$/m.exec(block)?.[1];
+      if (!name || !data) continue;
+      seen.push(name);
+      expect(events[name], `event ${name} is documented`).toBeDefined();
+      const validate = ajv.compile(events[name]!);
+      expect(validate(JSON.parse(data)), `${name}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+    }
+    expect(seen[0]).toBe('status');
+    expect(seen.at(-1)).toBe('done');
+  });
 });

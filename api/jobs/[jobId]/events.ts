@@ -3,6 +3,7 @@
 // event (resume with Last-Event-ID: the current state is sent only if it differs), keep-alive
 // comments, and a clean end before the function's time budget with a `retry:` hint, so that
 // EventSource reconnects on its own. The stream is state, not a log: a reconnect gets the latest.
+import type { StreamEventData, StreamEventName } from '../../../shared/api/contracts.js';
 import { NotFoundError } from '../../../shared/errors.js';
 import { pollHintMs } from '../../../shared/job/eta.js';
 import { isTerminal } from '../../../shared/job/status.js';
@@ -87,6 +88,7 @@ export default route('/api/jobs/[jobId]/events', {
   },
 });
 
-function event(id: string, type: string, data: unknown): string {
+/** One event, its data shaped by the contract (shared/api/contracts.ts, StreamEvents). */
+function event<E extends StreamEventName>(id: string, type: E, data: StreamEventData<E>): string {
   return `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
 }
