@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document, generated from the zod contracts (zod 4's JSON Schema output), so the
 // published description is the validation the code runs. Tests check real answers against it.
 import { z } from 'zod';
+import { HTTP_ERROR_CODES } from './error-codes.js';
 import { CancelResponse, CreatedResponse, ErrorBody, JobStatusResponse, ListResponse, MetricsResponse, ProcessResponse, PruneResponse, RenderRequest, StreamEvents, UploadsRequest, UploadsResponse } from './contracts.js';
 
 const schema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' });
@@ -18,6 +19,8 @@ export function openApiDocument(): Record<string, unknown> {
     openapi: '3.1.0',
     info: { title: 'render-jobs', version: '1', description: 'Create a render job in milliseconds; a worker renders it; poll or stream until the image is there.' },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    // Every `error.code` an answer may carry, with its status, whether a retry can help, and why.
+    'x-error-codes': HTTP_ERROR_CODES,
     paths: {
       '/api/jobs/render': {
         post: {
