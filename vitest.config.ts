@@ -35,14 +35,24 @@ export default defineConfig({
         test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: [...exclude, ...heavy, ...browser], maxWorkers: 2, sequence: { groupOrder: 0 } },
       },
       // Its own project so that its setup (find or install Chromium) runs only when a browser test does.
-      { extends: true, test: { name: 'browser', include: browser, exclude, globalSetup: ['test/setup/browser.ts'], fileParallelism: false, sequence: { groupOrder: 1 } } },
+      {
+        extends: true,
+        test: { name: 'browser', include: browser, exclude, globalSetup: ['test/setup/browser.ts'], fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
       { extends: true, test: { name: 'proof', include: heavy, exclude, fileParallelism: false, sequence: { groupOrder: 2 } } },
       ...(realServer
         ? [
             {
               extends: true as const,
               // One file at a time: the server shares the machine's cores with the test and its workers.
-              test: { name: 'real-storage', include: realStorageSuites, exclude, env: { STORE: 'supabase-real' }, fileParallelism: false, sequence: { groupOrder: 3 } },
+              test: {
+                name: 'real-storage',
+                include: realStorageSuites,
+                exclude,
+                env: { STORE: 'supabase-real' },
+                fileParallelism: false,
+                sequence: { groupOrder: 3 },
+              },
             },
           ]
         : []),

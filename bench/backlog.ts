@@ -38,7 +38,11 @@ function request(projectId: string): RenderRequest {
     projectId,
     kind: 'render',
     renderType: 'axonometric',
-    conceptInputs: { site: { width: 20, depth: 20 }, volumes: [{ footprint: { width: 10, depth: 8 }, offset: { x: 5, y: 5 }, floors: 3 }], view: { width: 256, height: 256 } },
+    conceptInputs: {
+      site: { width: 20, depth: 20 },
+      volumes: [{ footprint: { width: 10, depth: 8 }, offset: { x: 5, y: 5 }, floors: 3 }],
+      view: { width: 256, height: 256 },
+    },
   } as RenderRequest;
 }
 
@@ -74,7 +78,15 @@ async function realTarget(): Promise<Target | null> {
   const url = process.env.SUPABASE_URL;
   const key = process.env.SUPABASE_SERVICE_ROLE_KEY;
   if (!url || !key) return null;
-  const inner = new SupabaseObjectStore({ url, serviceRoleKey: key, bucket: 'render-jobs', assetsBucket: 'render-assets', atomicCreate: false, requestTimeoutMs: 10_000, retries: 3 });
+  const inner = new SupabaseObjectStore({
+    url,
+    serviceRoleKey: key,
+    bucket: 'render-jobs',
+    assetsBucket: 'render-assets',
+    atomicCreate: false,
+    requestTimeoutMs: 10_000,
+    retries: 3,
+  });
   const store = new PrefixedStore(inner, `bench-backlog/${randomUUID().slice(0, 8)}/`);
   return { name: 'real Supabase Storage', store, cleanup: () => store.destroy() };
 }
@@ -122,7 +134,10 @@ async function measure(target: Target, waiting: number, opts: { idleSeconds: num
   const deps = { ...depsOf(counting) };
   const loop = new ClaimLoop(deps, { workerId: 'bench', concurrency: 4, provider: new StubRenderer({ delayMs: 50 }) });
   const recent = new RecentOutcomes();
-  const metrics = startMetricsPublisher({ ...deps, store: raw }, { workerId: 'bench', concurrency: 4, active: () => loop.activeCount, recent, pendingTimes: () => loop.pendingTimes() });
+  const metrics = startMetricsPublisher(
+    { ...deps, store: raw },
+    { workerId: 'bench', concurrency: 4, active: () => loop.activeCount, recent, pendingTimes: () => loop.pendingTimes() },
+  );
   const startedAt = Date.now();
   loop.start();
   await waitFor(raw, first, (d) => d.status !== 'pending');
@@ -189,11 +204,18 @@ async function drain(target: Target, jobs: number) {
   const made: JobDocument[] = [];
   for (let done = 0; done < jobs; ) {
     const batch = Math.min(200, jobs - done);
-    made.push(...(await Promise.all(Array.from({ length: batch }, (_, i) => enqueueJob(seed, request('burst'), { ownerId: (done + i) % 2 === 0 ? 'big' : owners[1 + ((done + i) % 3)]! })))));
+    made.push(
+      ...(await Promise.all(
+        Array.from({ length: batch }, (_, i) => enqueueJob(seed, request('burst'), { ownerId: (done + i) % 2 === 0 ? 'big' : owners[1 + ((done + i) % 3)]! })),
+      )),
+    );
     done += batch;
   }
   const config = loadConfig({ NODE_ENV: 'test', MAX_RUNNING: '0', MAX_RUNNING_PER_OWNER: '0', POLL_INTERVAL_MS: String(POLL_MS) });
-  const loop = new ClaimLoop({ store: target.store, queue: config.queue, log, now: Date.now }, { workerId: 'drain', concurrency: 50, provider: new StubRenderer({ delayMs: 20 }) });
+  const loop = new ClaimLoop(
+    { store: target.store, queue: config.queue, log, now: Date.now },
+    { workerId: 'drain', concurrency: 50, provider: new StubRenderer({ delayMs: 20 }) },
+  );
   const started = Date.now();
   loop.start();
   const last = made.at(-1)!;
@@ -219,7 +241,7 @@ async function drain(target: Target, jobs: number) {
 }
 
 export async function backlogBench(quick: boolean): Promise<void> {
-  console.log('## Backlog: jobs waiting behind one owner\'s cap (one worker, concurrency 4, poll 1 s)\n');
+  console.log("## Backlog: jobs waiting behind one owner's cap (one worker, concurrency 4, poll 1 s)\n");
   const sizes = process.env.BACKLOG_SIZES ? process.env.BACKLOG_SIZES.split(',').map(Number) : quick ? [0, 1_000, 5_000] : [0, 1_000, 5_000, 20_000];
   const all: Record<string, () => Promise<Target | null>> = { fs: fsTarget, standin: standInTarget, real: realTarget };
   const makers = (process.env.BACKLOG_STORES ?? 'fs,standin,real').split(',').map((n) => all[n]!);
@@ -260,7 +282,15 @@ export async function backlogBench(quick: boolean): Promise<void> {
     const target = await fsTarget();
     try {
       const r = await drain(target, jobs);
-      drains.push({ store: target.name, jobs, seconds: r.seconds.toFixed(1), 'jobs/s': r.jobsPerSecond.toFixed(1), 'out of creation order': r.outOfOrder, 'longest run of one owner': r.longestRun, 'each once': String(r.onceEach) });
+      drains.push({
+        store: target.name,
+        jobs,
+        seconds: r.seconds.toFixed(1),
+        'jobs/s': r.jobsPerSecond.toFixed(1),
+        'out of creation order': r.outOfOrder,
+        'longest run of one owner': r.longestRun,
+        'each once': String(r.onceEach),
+      });
       console.log(table(drains.slice(-1)));
     } finally {
       await target.cleanup();

@@ -7,7 +7,6 @@ import { createClient, type CreateRequest } from '../client/index.js';
 import { loadConfig } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
 import { CountingStore } from '../shared/store/counting-store.js';
-import { FsObjectStore } from '../shared/store/fs-store.js';
 import { createApiApp } from '../server/app.js';
 import { startWorker, stop } from '../scripts/processes.js';
 import { benchDir, exampleBody } from './env.js';
@@ -20,7 +19,15 @@ async function startCountingApi(env: Record<string, string>) {
   const counted = { ...ctx, store: counting, queue: { ...ctx.queue, store: counting } };
   const server = (await createApiApp(counted)).listen(0, '127.0.0.1');
   await new Promise<void>((r) => server.once('listening', () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, counting, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    counting,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }
 
 export async function deliveryRatio(opts: { jobs: number; renderMs: number }) {
@@ -29,7 +36,10 @@ export async function deliveryRatio(opts: { jobs: number; renderMs: number }) {
   const worker = await startWorker(env);
   const api = await startCountingApi({ ...env, WORKER_URL: worker.url });
   const body = JSON.parse(await exampleBody()) as CreateRequest;
-  const results: Record<string, { ratio: ReturnType<typeof summarize>; overheadMs: ReturnType<typeof summarize>; requestsPerJob: number; storeGetsPerJob: number }> = {};
+  const results: Record<
+    string,
+    { ratio: ReturnType<typeof summarize>; overheadMs: ReturnType<typeof summarize>; requestsPerJob: number; storeGetsPerJob: number }
+  > = {};
   for (const mode of ['sse', 'polling'] as const) {
     let requests = 0;
     const counting: typeof fetch = (input, init) => {
@@ -70,7 +80,11 @@ export async function streamCost(opts: { streams: number; seconds: number }) {
   const jobs = await Promise.all(Array.from({ length: opts.streams }, () => client.jobs.create(body)));
   const before = { ...api.counting.counts };
   const abort = new AbortController();
-  const streams = jobs.map((j) => fetch(`${api.url}${j.eventsUrl}`, { signal: abort.signal }).then((r) => r.text()).catch(() => ''));
+  const streams = jobs.map((j) =>
+    fetch(`${api.url}${j.eventsUrl}`, { signal: abort.signal })
+      .then((r) => r.text())
+      .catch(() => ''),
+  );
   await new Promise((r) => setTimeout(r, opts.seconds * 1000));
   abort.abort();
   await Promise.all(streams);

@@ -80,20 +80,28 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       duration: o.seconds,
       requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/api/jobs/${ids[Math.floor(Math.random() * ids.length)]}?projectId=load` }) }],
     });
-    const creates = cannon({
-      url: `${api.url}/api/jobs/render`,
-      connections: Math.max(1, o.createsPerSecond),
-      overallRate: o.createsPerSecond,
-      duration: o.seconds,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-    }, (status) => status === 202 && created++);
+    const creates = cannon(
+      {
+        url: `${api.url}/api/jobs/render`,
+        connections: Math.max(1, o.createsPerSecond),
+        overallRate: o.createsPerSecond,
+        duration: o.seconds,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      },
+      (status) => status === 202 && created++,
+    );
     const [p, c] = await Promise.all([polls, creates]);
     // The worker keeps up: count how many of the created jobs are done a few seconds later.
     await new Promise((r) => setTimeout(r, 3_000));
     const list = (await (await fetch(`${api.url}/api/jobs?projectId=load&limit=100`)).json()) as { jobs: Array<{ status: string }> };
-    return { polls: side(p), creates: side(c), jobsCreated: created + o.seedJobs, jobsCompletedAfter: list.jobs.filter((j) => j.status === 'completed').length };
+    return {
+      polls: side(p),
+      creates: side(c),
+      jobsCreated: created + o.seedJobs,
+      jobsCompletedAfter: list.jobs.filter((j) => j.status === 'completed').length,
+    };
   } finally {
     await Promise.all([stop(api), stop(worker)]);
     await tmp.cleanup();

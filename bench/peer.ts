@@ -18,7 +18,14 @@ import { ms, summarize, table } from './stats.js';
 
 type Redis = NonNullable<Awaited<ReturnType<typeof startRedis>>>;
 const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
-const rssMbOf = (pid: number) => Math.round(Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim()) / 1024);
+const rssMbOf = (pid: number) =>
+  Math.round(
+    Number(
+      execFileSync('ps', ['-o', 'rss=', '-p', String(pid)])
+        .toString()
+        .trim(),
+    ) / 1024,
+  );
 
 async function rjSetup() {
   const tmp = await benchDir();
@@ -63,7 +70,11 @@ async function pickupLatency(redis: Redis, n: number) {
   for (let i = 0; i < n; i++) {
     const job = await enqueueJob(rj.deps, rj.request);
     // What the create route does: a poke, not awaited by anyone.
-    void fetch(`${worker.url}/process`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jobId: job.jobId, projectId: job.projectId }) });
+    void fetch(`${worker.url}/process`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jobId: job.jobId, projectId: job.projectId }),
+    });
     for (;;) {
       const doc = await readJob(rj.store, job.projectId, job.jobId);
       if (doc?.status === 'completed') {
@@ -184,18 +195,47 @@ export async function peerBench(quick: boolean) {
     const noop = await throughput(redis, quick ? 300 : 2000, 0);
     const fifty = await throughput(redis, quick ? 300 : 1000, 50);
     const rec = await recovery(redis);
-    console.log(table([
-      { figure: 'enqueue latency p50 (in-process call)', 'render-jobs': ms(enq.rj.p50), BullMQ: ms(enq.bull.p50), 'render-jobs ÷ BullMQ': ratio(enq.rj.p50, enq.bull.p50) },
-      { figure: 'enqueue latency p99', 'render-jobs': ms(enq.rj.p99), BullMQ: ms(enq.bull.p99), 'render-jobs ÷ BullMQ': ratio(enq.rj.p99, enq.bull.p99) },
-      { figure: 'pickup latency p50 (created → started)', 'render-jobs': ms(pick.rj.p50), BullMQ: ms(pick.bull.p50), 'render-jobs ÷ BullMQ': ratio(pick.rj.p50, pick.bull.p50) },
-      { figure: 'pickup latency p90', 'render-jobs': ms(pick.rj.p90), BullMQ: ms(pick.bull.p90), 'render-jobs ÷ BullMQ': ratio(pick.rj.p90, pick.bull.p90) },
-      { figure: 'no-op jobs/s, concurrency 50', 'render-jobs': noop.rj.toFixed(1), BullMQ: noop.bull.toFixed(1), 'render-jobs ÷ BullMQ': ratio(noop.rj, noop.bull) },
-      { figure: '50 ms jobs/s, concurrency 50', 'render-jobs': fifty.rj.toFixed(1), BullMQ: fifty.bull.toFixed(1), 'render-jobs ÷ BullMQ': ratio(fifty.rj, fifty.bull) },
-      { figure: 'recovery after SIGKILL mid-job (kill → running again)', 'render-jobs': ms(rec.rj), BullMQ: ms(rec.bull), 'render-jobs ÷ BullMQ': ratio(rec.rj, rec.bull) },
-    ]));
+    console.log(
+      table([
+        {
+          figure: 'enqueue latency p50 (in-process call)',
+          'render-jobs': ms(enq.rj.p50),
+          BullMQ: ms(enq.bull.p50),
+          'render-jobs ÷ BullMQ': ratio(enq.rj.p50, enq.bull.p50),
+        },
+        { figure: 'enqueue latency p99', 'render-jobs': ms(enq.rj.p99), BullMQ: ms(enq.bull.p99), 'render-jobs ÷ BullMQ': ratio(enq.rj.p99, enq.bull.p99) },
+        {
+          figure: 'pickup latency p50 (created → started)',
+          'render-jobs': ms(pick.rj.p50),
+          BullMQ: ms(pick.bull.p50),
+          'render-jobs ÷ BullMQ': ratio(pick.rj.p50, pick.bull.p50),
+        },
+        { figure: 'pickup latency p90', 'render-jobs': ms(pick.rj.p90), BullMQ: ms(pick.bull.p90), 'render-jobs ÷ BullMQ': ratio(pick.rj.p90, pick.bull.p90) },
+        {
+          figure: 'no-op jobs/s, concurrency 50',
+          'render-jobs': noop.rj.toFixed(1),
+          BullMQ: noop.bull.toFixed(1),
+          'render-jobs ÷ BullMQ': ratio(noop.rj, noop.bull),
+        },
+        {
+          figure: '50 ms jobs/s, concurrency 50',
+          'render-jobs': fifty.rj.toFixed(1),
+          BullMQ: fifty.bull.toFixed(1),
+          'render-jobs ÷ BullMQ': ratio(fifty.rj, fifty.bull),
+        },
+        {
+          figure: 'recovery after SIGKILL mid-job (kill → running again)',
+          'render-jobs': ms(rec.rj),
+          BullMQ: ms(rec.bull),
+          'render-jobs ÷ BullMQ': ratio(rec.rj, rec.bull),
+        },
+      ]),
+    );
   } finally {
     await redis.stop();
   }
   const many = await manyInFlight(200);
-  console.log(`\nOne render-jobs worker, 200 five-second stub renders at once: peak ${many.peakRunning} running, peak RSS ${many.peakRss} MB, event-loop delay p50 ${many.eventLoopDelayMs.p50.toFixed(1)} ms / p99 ${many.eventLoopDelayMs.p99.toFixed(1)} ms / max ${many.eventLoopDelayMs.max.toFixed(1)} ms, all done in ${many.seconds.toFixed(1)} s`);
+  console.log(
+    `\nOne render-jobs worker, 200 five-second stub renders at once: peak ${many.peakRunning} running, peak RSS ${many.peakRss} MB, event-loop delay p50 ${many.eventLoopDelayMs.p50.toFixed(1)} ms / p99 ${many.eventLoopDelayMs.p99.toFixed(1)} ms / max ${many.eventLoopDelayMs.max.toFixed(1)} ms, all done in ${many.seconds.toFixed(1)} s`,
+  );
 }

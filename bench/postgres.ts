@@ -41,7 +41,15 @@ let schemas = 0;
 async function postgresBackend(url: string): Promise<Backend> {
   const tmp = await benchDir();
   const schema = `bench_${process.pid}_${schemas++}`;
-  const pg = new PostgresObjectStore({ url, schema, poolMax: 8, timeoutMs: 10_000, retries: 3, assets: new FsObjectStore(path.join(tmp.dir, 'assets')), connectionName: 'render-jobs bench' });
+  const pg = new PostgresObjectStore({
+    url,
+    schema,
+    poolMax: 8,
+    timeoutMs: 10_000,
+    retries: 3,
+    assets: new FsObjectStore(path.join(tmp.dir, 'assets')),
+    connectionName: 'render-jobs bench',
+  });
   const c = await pg.client();
   await migrate(c, schema).finally(() => c.release());
   const env = { STORE: 'postgres', DATABASE_URL: url, DATABASE_SCHEMA: schema, JOBS_DIR: path.join(tmp.dir, 'assets') };
@@ -59,7 +67,9 @@ async function statements(pg: PostgresObjectStore, schema: string): Promise<Reco
   const c = await pg.client();
   try {
     await c.query('create extension if not exists pg_stat_statements');
-    const { rows } = await c.query<{ query: string; calls: string }>('select query, calls from pg_stat_statements where query like $1', [`%"${schema}".objects%`]);
+    const { rows } = await c.query<{ query: string; calls: string }>('select query, calls from pg_stat_statements where query like $1', [
+      `%"${schema}".objects%`,
+    ]);
     await c.query('select pg_stat_statements_reset()');
     const byKind: Record<string, number> = {};
     for (const r of rows) {
@@ -84,8 +94,12 @@ function kindOf(q: string): string {
 }
 
 const total = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
-const perJob = (o: Record<string, number>, n: number) => Object.fromEntries([...Object.entries(o), ['total', total(o)]].map(([k, v]) => [k, round((v as number) / n)]));
-const fmtPerJob = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ');
+const perJob = (o: Record<string, number>, n: number) =>
+  Object.fromEntries([...Object.entries(o), ['total', total(o)]].map(([k, v]) => [k, round((v as number) / n)]));
+const fmtPerJob = (o: Record<string, number>) =>
+  Object.entries(o)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
 
 /** Peak connections of the process under test (its pool and its LISTEN), sampled every 20 ms until stopped. */
 function sampleConnections(pg: PostgresObjectStore) {
@@ -95,7 +109,9 @@ function sampleConnections(pg: PostgresObjectStore) {
   const done = (async () => {
     while (on) {
       const c = await pg.client();
-      const { rows } = await c.query<{ n: string }>("select count(*) as n from pg_stat_activity where application_name = 'render-jobs' or application_name like 'render-jobs %_due'").finally(() => c.release());
+      const { rows } = await c
+        .query<{ n: string }>("select count(*) as n from pg_stat_activity where application_name = 'render-jobs' or application_name like 'render-jobs %_due'")
+        .finally(() => c.release());
       samples++;
       peak = Math.max(peak, Number(rows[0]!.n));
       await sleep(20);
@@ -112,9 +128,11 @@ async function enqueueMany(store: ObjectStore, n: number): Promise<void> {
   const request = RenderRequest.parse(JSON.parse(await exampleBody()));
   const deps = { store, queue: loadConfig({}).queue, log, now: Date.now };
   let next = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next++ < n) await enqueueJob(deps, request);
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next++ < n) await enqueueJob(deps, request);
+    }),
+  );
 }
 
 /** No-op jobs through one worker process: N queued beforehand, timed from its start to the N-th completion. */
@@ -166,15 +184,17 @@ async function creates(b: Backend, n: number) {
   const sampling = sampleConnections(b.pg!);
   const times: number[] = [];
   let next = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next++ < n) {
-      const t = performance.now();
-      const res = await post(`${api.url}/api/jobs/render`, body);
-      await res.arrayBuffer();
-      if (res.status !== 202) throw new Error(`create answered ${res.status}`);
-      times.push(performance.now() - t);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next++ < n) {
+        const t = performance.now();
+        const res = await post(`${api.url}/api/jobs/render`, body);
+        await res.arrayBuffer();
+        if (res.status !== 202) throw new Error(`create answered ${res.status}`);
+        times.push(performance.now() - t);
+      }
+    }),
+  );
   const connections = await sampling();
   await stop(api);
   const sent = await statements(b.pg!, b.schema!);
@@ -200,15 +220,25 @@ export async function postgresBench(quick: boolean): Promise<void> {
     const runs: Array<[string, () => Promise<Backend>]> = [
       ['fs', fsBackend],
       ['postgres (pool 4, the default)', () => postgresBackend(url)],
-      ['postgres (DATABASE_POOL_MAX=10)', async () => {
-        const b = await postgresBackend(url);
-        return { ...b, env: { ...b.env, DATABASE_POOL_MAX: '10' } };
-      }],
+      [
+        'postgres (DATABASE_POOL_MAX=10)',
+        async () => {
+          const b = await postgresBackend(url);
+          return { ...b, env: { ...b.env, DATABASE_POOL_MAX: '10' } };
+        },
+      ],
     ];
     for (const [name, make] of runs) {
       const b = await make();
       const r = await throughput(b, jobs, 50);
-      rows.push({ store: name, 'jobs/s': round(r.jobsPerSecond), seconds: round(r.seconds), 'worker CPU': `${Math.round(r.cpu * 100)}%`, 'statements/job (worker)': r.perJob?.total ?? '', 'connections (peak)': r.connections ?? '' });
+      rows.push({
+        store: name,
+        'jobs/s': round(r.jobsPerSecond),
+        seconds: round(r.seconds),
+        'worker CPU': `${Math.round(r.cpu * 100)}%`,
+        'statements/job (worker)': r.perJob?.total ?? '',
+        'connections (peak)': r.connections ?? '',
+      });
       if (r.perJob) workerStatements = r.perJob;
       await b.cleanup();
     }
@@ -218,7 +248,19 @@ export async function postgresBench(quick: boolean): Promise<void> {
     const api = await postgresBackend(url);
     const c = await creates(api, quick ? 200 : 400);
     console.log('\nCreates through one API process (one function instance), 16 in flight');
-    console.log(table([{ store: 'postgres', n: c.n, p50: ms(c.p50), p90: ms(c.p90), p99: ms(c.p99), 'statements/create': c.perJob.total!, 'connections (peak)': c.connections }]));
+    console.log(
+      table([
+        {
+          store: 'postgres',
+          n: c.n,
+          p50: ms(c.p50),
+          p90: ms(c.p90),
+          p99: ms(c.p99),
+          'statements/create': c.perJob.total!,
+          'connections (peak)': c.connections,
+        },
+      ]),
+    );
     await api.cleanup();
     console.log(`Create statements by kind: ${fmtPerJob(c.perJob)} (counted by pg_stat_statements; each runs on its own, no transactions)`);
   } finally {

@@ -28,41 +28,53 @@ if (!only || only === 'render') await drawingBench();
 if (!only || only === 'backlog') await backlogBench(quick);
 
 async function fsBench() {
-console.log('== fs store ==');
+  console.log('== fs store ==');
 
-const seq = await createLatency({ requests: quick ? 100 : 500, inFlight: 1 });
-const par = await createLatency({ requests: quick ? 200 : 1000, inFlight: 16 });
-console.log('Create latency (POST /api/jobs/render → 202, client-side, API and worker as processes)');
-console.log(table([
-  { load: '1 in flight', n: seq.n, p50: ms(seq.p50), p90: ms(seq.p90), p99: ms(seq.p99), max: ms(seq.max), 'creates/s': round(seq.perSecond) },
-  { load: '16 in flight', n: par.n, p50: ms(par.p50), p90: ms(par.p90), p99: ms(par.p99), max: ms(par.max), 'creates/s': round(par.perSecond) },
-]));
+  const seq = await createLatency({ requests: quick ? 100 : 500, inFlight: 1 });
+  const par = await createLatency({ requests: quick ? 200 : 1000, inFlight: 16 });
+  console.log('Create latency (POST /api/jobs/render → 202, client-side, API and worker as processes)');
+  console.log(
+    table([
+      { load: '1 in flight', n: seq.n, p50: ms(seq.p50), p90: ms(seq.p90), p99: ms(seq.p99), max: ms(seq.max), 'creates/s': round(seq.perSecond) },
+      { load: '16 in flight', n: par.n, p50: ms(par.p50), p90: ms(par.p90), p99: ms(par.p99), max: ms(par.max), 'creates/s': round(par.perSecond) },
+    ]),
+  );
 
-const poked = await pickupLatency({ jobs: quick ? 15 : 40, poke: true, pollIntervalMs: 1000 });
-const polled = await pickupLatency({ jobs: quick ? 10 : 25, poke: false, pollIntervalMs: 1000 });
-console.log('\nPickup latency (createdAt → startedAt, from the job document)');
-console.log(table([
-  { mode: 'poke + poll loop', n: poked.n, p50: ms(poked.p50), p90: ms(poked.p90), p99: ms(poked.p99), max: ms(poked.max) },
-  { mode: 'poll loop alone (1 s)', n: polled.n, p50: ms(polled.p50), p90: ms(polled.p90), p99: ms(polled.p99), max: ms(polled.max) },
-]));
+  const poked = await pickupLatency({ jobs: quick ? 15 : 40, poke: true, pollIntervalMs: 1000 });
+  const polled = await pickupLatency({ jobs: quick ? 10 : 25, poke: false, pollIntervalMs: 1000 });
+  console.log('\nPickup latency (createdAt → startedAt, from the job document)');
+  console.log(
+    table([
+      { mode: 'poke + poll loop', n: poked.n, p50: ms(poked.p50), p90: ms(poked.p90), p99: ms(poked.p99), max: ms(poked.max) },
+      { mode: 'poll loop alone (1 s)', n: polled.n, p50: ms(polled.p50), p90: ms(polled.p90), p99: ms(polled.p99), max: ms(polled.max) },
+    ]),
+  );
 
-console.log('\nNo-op jobs through one worker process (stub renderer, 0 ms; jobs queued beforehand)');
-const rows = [];
-for (const concurrency of [1, 4, 16]) {
-  const r = await noopThroughput({ jobs: quick ? 100 : 300, concurrency });
-  rows.push({ concurrency, 'jobs/s': round(r.jobsPerSecond), seconds: round(r.seconds), 'worker RSS': `${r.rssMb} MB` });
-}
-console.log(table(rows));
+  console.log('\nNo-op jobs through one worker process (stub renderer, 0 ms; jobs queued beforehand)');
+  const rows = [];
+  for (const concurrency of [1, 4, 16]) {
+    const r = await noopThroughput({ jobs: quick ? 100 : 300, concurrency });
+    rows.push({ concurrency, 'jobs/s': round(r.jobsPerSecond), seconds: round(r.seconds), 'worker RSS': `${r.rssMb} MB` });
+  }
+  console.log(table(rows));
 
-const ops = await storeOps();
-console.log('\nStore operations per job (counted at the store)');
-const fmt = (o: { get: number; put: number; list: number; delete: number }) => ({ get: round(o.get), put: round(o.put), list: round(o.list), delete: round(o.delete), total: round(o.get + o.put + o.list + o.delete) });
-console.log(table([
-  { phase: 'create (API)', ...fmt(ops.instant.create) },
-  { phase: 'claim → completed, instant render (worker)', ...fmt(ops.instant.worker) },
-  { phase: 'claim → completed, 5 s render (worker)', ...fmt(ops.long.worker) },
-]));
-console.log('A status poll is 1 get. Each heartbeat (default every 2 s) is 2 gets (cancel, next lease) + 1 put.');
+  const ops = await storeOps();
+  console.log('\nStore operations per job (counted at the store)');
+  const fmt = (o: { get: number; put: number; list: number; delete: number }) => ({
+    get: round(o.get),
+    put: round(o.put),
+    list: round(o.list),
+    delete: round(o.delete),
+    total: round(o.get + o.put + o.list + o.delete),
+  });
+  console.log(
+    table([
+      { phase: 'create (API)', ...fmt(ops.instant.create) },
+      { phase: 'claim → completed, instant render (worker)', ...fmt(ops.instant.worker) },
+      { phase: 'claim → completed, 5 s render (worker)', ...fmt(ops.long.worker) },
+    ]),
+  );
+  console.log('A status poll is 1 get. Each heartbeat (default every 2 s) is 2 gets (cancel, next lease) + 1 put.');
 }
 
 async function supabaseBench() {
@@ -89,7 +101,12 @@ async function supabaseBench() {
   const lat: Array<Record<string, string | number>> = [];
   for (const rttMs of [0, 40]) {
     const r = await supabaseLatency({ rttMs, jobs: quick ? 8 : 20 });
-    for (const [what, s] of [['create → 202', r.create], ['pickup (created → started)', r.pickup], ['create → completed (client)', r.complete], ['status poll → 200', r.poll]] as const) {
+    for (const [what, s] of [
+      ['create → 202', r.create],
+      ['pickup (created → started)', r.pickup],
+      ['create → completed (client)', r.complete],
+      ['status poll → 200', r.poll],
+    ] as const) {
       lat.push({ 'storage RTT': `${rttMs} ms`, what, n: s.n, p50: ms(s.p50), p90: ms(s.p90), max: ms(s.max) });
     }
   }
@@ -99,25 +116,42 @@ async function supabaseBench() {
 async function deliveryBench() {
   console.log('\n== Delivery: client-observed completion ÷ renderer time (2 s stub render, fs store, SDK createAndWait) ==');
   const r = await deliveryRatio({ jobs: quick ? 5 : 15, renderMs: 2000 });
-  console.log(table(Object.entries(r).map(([mode, v]) => ({
-    mode,
-    n: v.ratio.n,
-    'ratio p50': v.ratio.p50.toFixed(3),
-    'ratio p90': v.ratio.p90.toFixed(3),
-    'ratio max': v.ratio.max.toFixed(3),
-    'overhead p50': ms(v.overheadMs.p50),
-    'HTTP requests/job': round(v.requestsPerJob),
-    'store gets/job (API)': round(v.storeGetsPerJob),
-  }))));
+  console.log(
+    table(
+      Object.entries(r).map(([mode, v]) => ({
+        mode,
+        n: v.ratio.n,
+        'ratio p50': v.ratio.p50.toFixed(3),
+        'ratio p90': v.ratio.p90.toFixed(3),
+        'ratio max': v.ratio.max.toFixed(3),
+        'overhead p50': ms(v.overheadMs.p50),
+        'HTTP requests/job': round(v.requestsPerJob),
+        'store gets/job (API)': round(v.storeGetsPerJob),
+      })),
+    ),
+  );
   const s = await streamCost({ streams: 20, seconds: quick ? 3 : 6 });
-  console.log(`Open event streams (20 pending jobs): ${round(s.getsPerStreamPerSecond)} store reads per stream per second; queue/metrics listings shared: ${round(s.listsPerSecond)}/s in all`);
+  console.log(
+    `Open event streams (20 pending jobs): ${round(s.getsPerStreamPerSecond)} store reads per stream per second; queue/metrics listings shared: ${round(s.listsPerSecond)}/s in all`,
+  );
 }
 
 async function loadBench() {
   const seconds = quick ? 15 : 60;
   console.log(`\n== Load (autocannon on loopback, API and worker as processes, fs store): ${seconds} s, 300 pollers polling once a second, 20 creates/s ==`);
   const r = await runLoad({ seconds, pollers: 300, pollsPerClientPerSecond: 1, createsPerSecond: 20, seedJobs: 100 });
-  const row = (name: string, s: typeof r.polls) => ({ traffic: name, requests: s.requests, 'req/s': s.perSecond.toFixed(0), p50: ms(s.p50), p90: ms(s.p90), p99: ms(s.p99), max: ms(s.max), errors: s.errors, timeouts: s.timeouts, 'non-2xx': s.non2xx });
+  const row = (name: string, s: typeof r.polls) => ({
+    traffic: name,
+    requests: s.requests,
+    'req/s': s.perSecond.toFixed(0),
+    p50: ms(s.p50),
+    p90: ms(s.p90),
+    p99: ms(s.p99),
+    max: ms(s.max),
+    errors: s.errors,
+    timeouts: s.timeouts,
+    'non-2xx': s.non2xx,
+  });
   console.log(table([row('status polls', r.polls), row('creates', r.creates)]));
   console.log(`${r.jobsCreated} jobs created; of the newest 100, ${r.jobsCompletedAfter} completed 3 s after the run.`);
 }
@@ -125,18 +159,26 @@ async function loadBench() {
 async function drawingBench() {
   console.log('\n== Drawing: the worst concept the schema allows (32 stacked volumes, 1,000 floor lines, 2048 × 2048 px), N at a time in one process ==');
   const cost = worstCaseCpuMs();
-  console.log(`Load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores. One worst-case drawing: ${ms(cost.cpuMs)} of CPU (SVG ${Math.round(cost.svgKb)} KB, PNG ${Math.round(cost.pngKb)} KB).`);
+  console.log(
+    `Load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores. One worst-case drawing: ${ms(cost.cpuMs)} of CPU (SVG ${Math.round(cost.svgKb)} KB, PNG ${Math.round(cost.pngKb)} KB).`,
+  );
   const runs = await renderBench({ quick });
-  console.log(table(runs.map((r) => ({
-    'in flight': r.inFlight,
-    mode: r.mode,
-    'render p50': ms(r.render.p50),
-    'render max': ms(r.render.max),
-    'loop delay p50': ms(r.loopDelay.p50),
-    'loop delay p99': ms(r.loopDelay.p99),
-    'loop delay max': ms(r.loopDelay.max),
-    'fs call p99': ms(r.fsCall.p99),
-    'fs call max': ms(r.fsCall.max),
-  }))));
-  console.log('render: start → done per render (all start together). loop delay: how late a 10 ms timer fires (what /healthz reports). fs call: one fs.stat every 20 ms (libuv\'s thread pool, which the fs store uses).');
+  console.log(
+    table(
+      runs.map((r) => ({
+        'in flight': r.inFlight,
+        mode: r.mode,
+        'render p50': ms(r.render.p50),
+        'render max': ms(r.render.max),
+        'loop delay p50': ms(r.loopDelay.p50),
+        'loop delay p99': ms(r.loopDelay.p99),
+        'loop delay max': ms(r.loopDelay.max),
+        'fs call p99': ms(r.fsCall.p99),
+        'fs call max': ms(r.fsCall.max),
+      })),
+    ),
+  );
+  console.log(
+    "render: start → done per render (all start together). loop delay: how late a 10 ms timer fires (what /healthz reports). fs call: one fs.stat every 20 ms (libuv's thread pool, which the fs store uses).",
+  );
 }

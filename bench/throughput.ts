@@ -23,7 +23,7 @@ export async function noopThroughput(opts: { jobs: number; concurrency: number }
   let done = 0;
   await worker.waitForLog((l) => l.msg?.toString().startsWith('job completed') === true && ++done >= opts.jobs, 300_000);
   const seconds = (performance.now() - listening) / 1000;
-  const rssMb = Number((await (await fetch(`${worker.url}/healthz`)).json() as { rssMb?: number }).rssMb ?? NaN);
+  const rssMb = Number(((await (await fetch(`${worker.url}/healthz`)).json()) as { rssMb?: number }).rssMb ?? NaN);
   await stop(worker);
   await tmp.cleanup();
   return { jobsPerSecond: opts.jobs / seconds, seconds, startupMs: listening - started, rssMb, pollIntervalMs: DEFAULTS.POLL_INTERVAL_MS };

@@ -24,7 +24,9 @@ const RACERS = 20;
 const ROUNDS = 3;
 
 export async function runDoctor(config: Config, opts: { fetch?: typeof fetch } = {}): Promise<Check[]> {
-  const checks: Check[] = [{ name: 'config', status: 'ok', detail: `${config.production ? 'production' : config.env}; store ${config.store.kind}; renderer ${config.renderer.kind}` }];
+  const checks: Check[] = [
+    { name: 'config', status: 'ok', detail: `${config.production ? 'production' : config.env}; store ${config.store.kind}; renderer ${config.renderer.kind}` },
+  ];
   const store = openStore(config);
   if (store instanceof PostgresObjectStore && config.store.kind === 'postgres') {
     checks.push(...(await checkPostgres(config.store, store)));
@@ -47,11 +49,22 @@ async function checkStore(config: Config, store: ObjectStore): Promise<Check[]> 
       const unreachable = buckets.find((b) => b.errorCode === 'store_unavailable');
       if (unreachable) {
         const url = config.store.kind === 'supabase' ? config.store.url : '';
-        return [{ name: 'store connection', status: 'fail', detail: `cannot connect to Supabase Storage at ${url} (${unreachable.error}). Is SUPABASE_URL right, and is the server up and reachable from here?` }];
+        return [
+          {
+            name: 'store connection',
+            status: 'fail',
+            detail: `cannot connect to Supabase Storage at ${url} (${unreachable.error}). Is SUPABASE_URL right, and is the server up and reachable from here?`,
+          },
+        ];
       }
       for (const b of buckets) {
         if (b.errorCode === 'store_auth') checks.push({ name: `bucket ${b.name}`, status: 'fail', detail: b.error ?? 'credentials refused' });
-        else if (!b.found) checks.push({ name: `bucket ${b.name}`, status: 'fail', detail: `${b.error ?? 'not found'} — create it (private) in the Supabase dashboard, or fix ${b.role === 'jobs' ? 'SUPABASE_BUCKET' : 'SUPABASE_ASSETS_BUCKET'}; a missing bucket lists as empty, so workers would see no jobs and the API would stop` });
+        else if (!b.found)
+          checks.push({
+            name: `bucket ${b.name}`,
+            status: 'fail',
+            detail: `${b.error ?? 'not found'} — create it (private) in the Supabase dashboard, or fix ${b.role === 'jobs' ? 'SUPABASE_BUCKET' : 'SUPABASE_ASSETS_BUCKET'}; a missing bucket lists as empty, so workers would see no jobs and the API would stop`,
+          });
         else if (b.public) checks.push({ name: `bucket ${b.name}`, status: 'fail', detail: 'is public: anyone could read jobs and images; make it private' });
         else checks.push({ name: `bucket ${b.name}`, status: 'ok', detail: `private${b.fileSizeLimit ? `, files up to ${b.fileSizeLimit} bytes` : ''}` });
       }
@@ -66,7 +79,8 @@ async function checkStore(config: Config, store: ObjectStore): Promise<Check[]> 
     await store.put(`${probe}/probe.json`, JSON.stringify({ body }), { contentType: 'application/json' });
     const back = await store.get(`${probe}/probe.json`);
     // Supabase reads a bad token as anon: the write may pass through a policy and the read come back empty.
-    if (back?.body.toString() !== JSON.stringify({ body })) throw new Error('wrote a probe object but could not read it back: is SUPABASE_SERVICE_ROLE_KEY the service_role key?');
+    if (back?.body.toString() !== JSON.stringify({ body }))
+      throw new Error('wrote a probe object but could not read it back: is SUPABASE_SERVICE_ROLE_KEY the service_role key?');
     const listed = await store.list(`${probe}/`);
     if (!listed.items.some((i) => i.name === 'probe.json')) throw new Error('the probe object does not show in a listing');
     checks.push({ name: 'store read/write', status: 'ok', detail: `${store.kind}: write, read back, list` });
@@ -85,7 +99,11 @@ async function checkKeyLayout(store: ObjectStore): Promise<Check> {
   const legacy: string[] = [];
   for await (const f of listAllFolders(store, 'jobs/')) if (idOfSegment(f.name) === null) legacy.push(f.name);
   if (legacy.length === 0) return { name: 'key layout', status: 'ok', detail: 'case-safe' };
-  return { name: 'key layout', status: 'fail', detail: `${legacy.length} project folders from before case-safe keys (${legacy.slice(0, 3).join(', ')}…): run \`render-jobs migrate-keys\`` };
+  return {
+    name: 'key layout',
+    status: 'fail',
+    detail: `${legacy.length} project folders from before case-safe keys (${legacy.slice(0, 3).join(', ')}…): run \`render-jobs migrate-keys\``,
+  };
 }
 
 async function checkAtomicCreate(config: Config, store: ObjectStore, keyBase: string): Promise<Check> {
@@ -104,9 +122,17 @@ async function checkAtomicCreate(config: Config, store: ObjectStore, keyBase: st
     return { name: 'create-only', status: 'ok', detail: `atomic: 1 of ${RACERS} concurrent creates won.${hint}` };
   }
   if (configured) {
-    return { name: 'create-only', status: 'fail', detail: `NOT atomic (${winners} of ${RACERS} concurrent creates "won"), but SUPABASE_ATOMIC_CREATE=true: set it to false, or two workers could run one job.` };
+    return {
+      name: 'create-only',
+      status: 'fail',
+      detail: `NOT atomic (${winners} of ${RACERS} concurrent creates "won"), but SUPABASE_ATOMIC_CREATE=true: set it to false, or two workers could run one job.`,
+    };
   }
-  return { name: 'create-only', status: 'warn', detail: `not atomic (${winners} of ${RACERS} "won": a server before storage-api PR #1392). Safe: claims are confirmed by reading the lease back after CLAIM_SETTLE_MS.` };
+  return {
+    name: 'create-only',
+    status: 'warn',
+    detail: `not atomic (${winners} of ${RACERS} "won": a server before storage-api PR #1392). Safe: claims are confirmed by reading the lease back after CLAIM_SETTLE_MS.`,
+  };
 }
 
 async function checkOpenAI(config: Config, fetchFn: typeof fetch): Promise<Check> {
@@ -114,7 +140,10 @@ async function checkOpenAI(config: Config, fetchFn: typeof fetch): Promise<Check
   const base = (o.baseUrl ?? 'https://api.openai.com/v1').replace(/\/+$/, '');
   try {
     // Reading the model costs nothing and proves the key and the model's availability.
-    const res = await fetchFn(`${base}/models/${encodeURIComponent(o.model)}`, { headers: { authorization: `Bearer ${o.apiKey}` }, signal: AbortSignal.timeout(10_000) });
+    const res = await fetchFn(`${base}/models/${encodeURIComponent(o.model)}`, {
+      headers: { authorization: `Bearer ${o.apiKey}` },
+      signal: AbortSignal.timeout(10_000),
+    });
     if (res.ok) return { name: 'openai', status: 'ok', detail: `key accepted; model ${o.model} available` };
     const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
     const why = body.error?.message ?? `HTTP ${res.status}`;
@@ -133,14 +162,36 @@ function callerChecks(config: Config): Check[] {
   if (!apiKey && !jwt) {
     checks.push(
       publicApi
-        ? { name: 'callers', status: 'warn', detail: 'PUBLIC_API=true: anyone may create jobs, limited per address by CREATE_RATE_PER_MINUTE and UPLOAD_RATE_PER_MINUTE' }
-        : { name: 'callers', status: config.production ? 'fail' : 'warn', detail: 'no API_KEY or Supabase Auth: the API is open to anyone who can reach it (local use only)' },
+        ? {
+            name: 'callers',
+            status: 'warn',
+            detail: 'PUBLIC_API=true: anyone may create jobs, limited per address by CREATE_RATE_PER_MINUTE and UPLOAD_RATE_PER_MINUTE',
+          }
+        : {
+            name: 'callers',
+            status: config.production ? 'fail' : 'warn',
+            detail: 'no API_KEY or Supabase Auth: the API is open to anyone who can reach it (local use only)',
+          },
     );
     return checks;
   }
-  checks.push({ name: 'callers', status: 'ok', detail: [apiKey ? 'API_KEY' : null, jwt ? `Supabase Auth (${jwt.jwksUrl ? 'JWKS' : 'HS256 secret'})` : null].filter(Boolean).join(' and ') });
-  if (jwt && !jwt.issuer) checks.push({ name: 'jwt issuer', status: 'warn', detail: 'AUTH_JWT_ISSUER is not set: tokens from any issuer signed with this key are accepted; set https://<ref>.supabase.co/auth/v1' });
-  if (jwt?.allowAnonymous) checks.push({ name: 'anonymous sign-ins', status: 'warn', detail: 'AUTH_ALLOW_ANONYMOUS=true: Supabase anonymous users may render (each is limited like any user)' });
+  checks.push({
+    name: 'callers',
+    status: 'ok',
+    detail: [apiKey ? 'API_KEY' : null, jwt ? `Supabase Auth (${jwt.jwksUrl ? 'JWKS' : 'HS256 secret'})` : null].filter(Boolean).join(' and '),
+  });
+  if (jwt && !jwt.issuer)
+    checks.push({
+      name: 'jwt issuer',
+      status: 'warn',
+      detail: 'AUTH_JWT_ISSUER is not set: tokens from any issuer signed with this key are accepted; set https://<ref>.supabase.co/auth/v1',
+    });
+  if (jwt?.allowAnonymous)
+    checks.push({
+      name: 'anonymous sign-ins',
+      status: 'warn',
+      detail: 'AUTH_ALLOW_ANONYMOUS=true: Supabase anonymous users may render (each is limited like any user)',
+    });
   return checks;
 }
 

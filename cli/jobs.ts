@@ -21,14 +21,21 @@ export interface GlobalOptions {
 }
 
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode: number, readonly code = 'cli_error') {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    readonly code = 'cli_error',
+  ) {
     super(message);
   }
 }
 
 /** The API refused the request file: its issues are shown against the file (a volume by its id). */
 export class RefusedRequestError extends CliError {
-  constructor(readonly refusal: RenderJobsError, readonly request: unknown) {
+  constructor(
+    readonly refusal: RenderJobsError,
+    readonly request: unknown,
+  ) {
     super(refusal.message, exitForError(refusal), refusal.code);
   }
 }
@@ -38,7 +45,11 @@ const projectOf = (g: GlobalOptions) => g.project ?? DEFAULT_PROJECT;
 
 // RENDER_JOBS_TOKEN: the API key, or a Supabase access token, when the API asks for one.
 const clientFor = (g: GlobalOptions) =>
-  createClient({ baseUrl: g.api, projectId: projectOf(g), ...(process.env.RENDER_JOBS_TOKEN ? { headers: { authorization: `Bearer ${process.env.RENDER_JOBS_TOKEN}` } } : {}) });
+  createClient({
+    baseUrl: g.api,
+    projectId: projectOf(g),
+    ...(process.env.RENDER_JOBS_TOKEN ? { headers: { authorization: `Bearer ${process.env.RENDER_JOBS_TOKEN}` } } : {}),
+  });
 
 function exitFor(job: Job): number {
   return job.status === 'completed' ? EXIT.done : job.status === 'cancelled' ? EXIT.cancelled : EXIT.failed;
@@ -84,11 +95,21 @@ export async function render(file: string, opts: GlobalOptions & { out?: string;
     if (!res.ok) throw new CliError(`The job completed but its image could not be fetched (HTTP ${res.status}).`, EXIT.failed);
     await writeFile(saved, Buffer.from(await res.arrayBuffer()));
   }
-  print(opts, { ...job, savedTo: saved }, job.status === 'completed' ? `completed in ${((job.result?.timings.totalMs ?? 0) / 1000).toFixed(1)} s: ${saved}` : `${job.status}: ${job.error ?? job.message ?? ''}`);
+  print(
+    opts,
+    { ...job, savedTo: saved },
+    job.status === 'completed'
+      ? `completed in ${((job.result?.timings.totalMs ?? 0) / 1000).toFixed(1)} s: ${saved}`
+      : `${job.status}: ${job.error ?? job.message ?? ''}`,
+  );
   return exitFor(job);
 }
 
-async function waitWithProgress(client: ReturnType<typeof clientFor>, created: { jobId: string; projectId: string }, opts: GlobalOptions & { timeout: number }): Promise<Job> {
+async function waitWithProgress(
+  client: ReturnType<typeof clientFor>,
+  created: { jobId: string; projectId: string },
+  opts: GlobalOptions & { timeout: number },
+): Promise<Job> {
   const bar = opts.json ? null : progressReporter(process.stderr);
   try {
     return await client.jobs.wait(created.jobId, {
@@ -105,13 +126,21 @@ async function waitWithProgress(client: ReturnType<typeof clientFor>, created: {
 export async function status(jobId: string, opts: GlobalOptions): Promise<number> {
   const view = await clientFor(opts).jobs.retrieve(jobId);
   const j = view.job;
-  print(opts, view, `${j.jobId}  ${j.status}  ${j.progress}%  ${j.stage ?? ''}${view.queue?.position ? `  position ${view.queue.position}` : ''}${j.error ? `  ${j.error}` : ''}${j.imageUrl ? `  ${absolute(opts.api, j.imageUrl)}` : ''}`);
+  print(
+    opts,
+    view,
+    `${j.jobId}  ${j.status}  ${j.progress}%  ${j.stage ?? ''}${view.queue?.position ? `  position ${view.queue.position}` : ''}${j.error ? `  ${j.error}` : ''}${j.imageUrl ? `  ${absolute(opts.api, j.imageUrl)}` : ''}`,
+  );
   return j.status === 'failed' ? EXIT.failed : j.status === 'cancelled' ? EXIT.cancelled : EXIT.done;
 }
 
 export async function list(opts: GlobalOptions & { limit: number }): Promise<number> {
   const page = await clientFor(opts).jobs.list({ limit: opts.limit });
-  print(opts, page, page.jobs.map((j) => `${j.jobId}  ${j.status.padEnd(10)} ${String(j.progress).padStart(3)}%  ${j.kind}  ${j.createdAt}`).join('\n') || 'no jobs');
+  print(
+    opts,
+    page,
+    page.jobs.map((j) => `${j.jobId}  ${j.status.padEnd(10)} ${String(j.progress).padStart(3)}%  ${j.kind}  ${j.createdAt}`).join('\n') || 'no jobs',
+  );
   return EXIT.done;
 }
 

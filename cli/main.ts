@@ -46,13 +46,19 @@ program
   .option('--timeout <seconds>', 'stop waiting after this long (exit 4)', positive, 600)
   .action((file: string, o: { out?: string; wait: boolean; timeout: number; kind?: string }) => run((g) => render(file, { ...g, ...o }))());
 
-program.command('status <jobId>').description('show a job').action((jobId: string) => run((g) => status(jobId, g))());
+program
+  .command('status <jobId>')
+  .description('show a job')
+  .action((jobId: string) => run((g) => status(jobId, g))());
 program
   .command('list')
   .description("list a project's jobs, newest first")
   .option('--limit <n>', 'how many', positive, 20)
   .action((o: { limit: number }) => run((g) => list({ ...g, ...o }))());
-program.command('cancel <jobId>').description('cancel a job').action((jobId: string) => run((g) => cancel(jobId, g))());
+program
+  .command('cancel <jobId>')
+  .description('cancel a job')
+  .action((jobId: string) => run((g) => cancel(jobId, g))());
 
 program
   .command('doctor')
@@ -79,17 +85,23 @@ program
 program
   .command('migrate')
   .description('STORE=postgres: create or update the schema (idempotent; safe to run on every deploy)')
-  .option('--from-bucket', "then copy jobs, queue, leases and records from the Supabase bucket (SUPABASE_*) into Postgres; create-only, safe to repeat")
+  .option('--from-bucket', 'then copy jobs, queue, leases and records from the Supabase bucket (SUPABASE_*) into Postgres; create-only, safe to repeat')
   .action(async (o: { fromBucket?: boolean }) => {
     try {
       const config = loadConfig(process.env);
       if (config.store.kind !== 'postgres') throw new Error(`migrate is for STORE=postgres (this config has STORE=${config.store.kind})`);
-      const [{ openStore }, { runMigrate }, { copyStore }] = await Promise.all([import('../shared/store/open-store.js'), import('./postgres.js'), import('./copy-store.js')]);
+      const [{ openStore }, { runMigrate }, { copyStore }] = await Promise.all([
+        import('../shared/store/open-store.js'),
+        import('./postgres.js'),
+        import('./copy-store.js'),
+      ]);
       const store = openStore(config) as import('../shared/store/postgres-store.js').PostgresObjectStore;
       console.log(await runMigrate(store, config.store.schema));
       if (o.fromBucket) {
         const bucket = openStore(loadConfig({ ...process.env, STORE: 'supabase' }));
-        const counts = await copyStore(bucket, store, (prefix, c) => console.log(`${prefix.padEnd(13)} ${c.copied} copied, ${c.present} already there (so far)`));
+        const counts = await copyStore(bucket, store, (prefix, c) =>
+          console.log(`${prefix.padEnd(13)} ${c.copied} copied, ${c.present} already there (so far)`),
+        );
         console.log(`copied ${counts.copied} objects; ${counts.present} were already in Postgres`);
       }
       await store.close();
@@ -108,7 +120,9 @@ program
     const report = await migrateKeys(openStore(config), { dryRun: opts.dryRun });
     if (program.opts<GlobalOptions>().json) console.log(JSON.stringify(report, null, 2));
     else {
-      console.log(`${opts.dryRun ? 'would move' : 'moved'} ${report.moved} objects from ${report.legacyFolders.length} folders named by a project id with capitals`);
+      console.log(
+        `${opts.dryRun ? 'would move' : 'moved'} ${report.moved} objects from ${report.legacyFolders.length} folders named by a project id with capitals`,
+      );
       for (const f of report.legacyFolders) console.log(`  ${f}`);
       for (const k of report.skipped) console.log(`! left in place (not a job document): ${k}`);
     }

@@ -35,7 +35,11 @@ export async function checkPostgres(c: PostgresConfig, store: PostgresObjectStor
   checks.push({ name: 'DATABASE_URL', status: 'ok', detail: `${statements}${statements === 'transaction pooler' ? ' (right for functions)' : ''}` });
   checks.push(
     listen === 'transaction pooler'
-      ? { name: 'DATABASE_LISTEN_URL', status: 'fail', detail: 'a transaction pooler cannot hold a LISTEN: use the session pooler (port 5432) or the direct connection' }
+      ? {
+          name: 'DATABASE_LISTEN_URL',
+          status: 'fail',
+          detail: 'a transaction pooler cannot hold a LISTEN: use the session pooler (port 5432) or the direct connection',
+        }
       : { name: 'DATABASE_LISTEN_URL', status: 'ok', detail: `${listen}${c.listenUrl === c.url ? ' (same as DATABASE_URL)' : ''}` },
   );
   try {
@@ -48,7 +52,11 @@ export async function checkPostgres(c: PostgresConfig, store: PostgresObjectStor
     }
     if (version === SCHEMA_VERSION) checks.push({ name: 'schema', status: 'ok', detail: `${c.schema} at version ${version}` });
     else {
-      checks.push({ name: 'schema', status: 'fail', detail: `${c.schema} at version ${version ?? 'none'}, this release needs ${SCHEMA_VERSION}: run \`render-jobs migrate\`` });
+      checks.push({
+        name: 'schema',
+        status: 'fail',
+        detail: `${c.schema} at version ${version ?? 'none'}, this release needs ${SCHEMA_VERSION}: run \`render-jobs migrate\``,
+      });
       return checks;
     }
   } catch (err) {

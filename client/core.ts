@@ -38,7 +38,11 @@ export class Core {
   }
 
   url(path: string, query?: RequestOptions['query']): string {
-    const q = query ? Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`) : [];
+    const q = query
+      ? Object.entries(query)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+      : [];
     const full = /^https?:\/\//.test(path) ? path : this.baseUrl + path;
     return q.length ? `${full}${full.includes('?') ? '&' : '?'}${q.join('&')}` : full;
   }

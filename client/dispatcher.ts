@@ -106,7 +106,11 @@ class Subscription {
           await sleep(r.retryMs, this.abort.signal);
           continue;
         }
-        const res = await this.core.raw('GET', `/api/jobs/${encodeURIComponent(this.jobId)}`, { query: this.q, signal: this.abort.signal, headers: etag ? { 'if-none-match': etag } : {} });
+        const res = await this.core.raw('GET', `/api/jobs/${encodeURIComponent(this.jobId)}`, {
+          query: this.q,
+          signal: this.abort.signal,
+          headers: etag ? { 'if-none-match': etag } : {},
+        });
         let waitMs = this.latest?.pollAfterMs ?? 1_000;
         if (res.status === 404) return this.emit({ type: 'error', error: gone(this.jobId) });
         // A 304 still carries the current hint: it moves as the job nears its end.
@@ -137,13 +141,20 @@ class Subscription {
   }
 
   /** One SSE connection, read to its end. */
-  private async stream(lastEventId: string | null): Promise<{ kind: 'finished' | 'budget' | 'unsupported' | 'failed'; lastEventId: string | null; retryMs: number }> {
+  private async stream(
+    lastEventId: string | null,
+  ): Promise<{ kind: 'finished' | 'budget' | 'unsupported' | 'failed'; lastEventId: string | null; retryMs: number }> {
     let retryMs = 1_000;
     let finished = false;
     const path = `/api/jobs/${encodeURIComponent(this.jobId)}/events`;
     let res: Response;
     try {
-      res = await this.core.raw('GET', path, { query: this.q, signal: this.abort.signal, timeoutMs: null, headers: { accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) } });
+      res = await this.core.raw('GET', path, {
+        query: this.q,
+        signal: this.abort.signal,
+        timeoutMs: null,
+        headers: { accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+      });
     } catch (err) {
       if (this.ended) return { kind: 'finished', lastEventId, retryMs };
       if (err instanceof RenderJobsError && err.retryable) return { kind: 'failed', lastEventId, retryMs };
@@ -186,7 +197,7 @@ class Subscription {
         parser.feed(decoder.decode(value, { stream: true }));
         if (finished) break;
       }
-    } catch (err) {
+    } catch {
       if (this.ended) return { kind: 'finished', lastEventId, retryMs };
       return { kind: 'failed', lastEventId, retryMs };
     } finally {
@@ -197,5 +208,7 @@ class Subscription {
 }
 
 function gone(jobId: string): RenderJobsError {
-  return new RenderJobsError('not_found', `Job ${jobId} does not exist (any more): it was never created under this project, or it was pruned.`, { status: 404 });
+  return new RenderJobsError('not_found', `Job ${jobId} does not exist (any more): it was never created under this project, or it was pruned.`, {
+    status: 404,
+  });
 }

@@ -10,8 +10,34 @@ export { RenderJobsError } from './errors.js';
 export type { WatchEvent } from './dispatcher.js';
 export type { ClientOptions } from './core.js';
 export type { WaitOptions } from './jobs.js';
-export type { ConceptInputs, CreateRequest, JobKind, Material, Palette, RenderRequest, RenderType, Roof, RoofForm, View, Volume, WebhookEvent, WebhookSpec } from './request.js';
-export type { AttemptRecord, CancelResult, CreatedJob, HistoryEntry, Job, JobPage, JobResult, JobStatus, JobView, QueueOutlook, WebhookDelivery } from './types.js';
+export type {
+  ConceptInputs,
+  CreateRequest,
+  JobKind,
+  Material,
+  Palette,
+  RenderRequest,
+  RenderType,
+  Roof,
+  RoofForm,
+  View,
+  Volume,
+  WebhookEvent,
+  WebhookSpec,
+} from './request.js';
+export type {
+  AttemptRecord,
+  CancelResult,
+  CreatedJob,
+  HistoryEntry,
+  Job,
+  JobPage,
+  JobResult,
+  JobStatus,
+  JobView,
+  QueueOutlook,
+  WebhookDelivery,
+} from './types.js';
 export type { UploadData, UploadFile, UploadTarget } from './uploads.js';
 export { isFinished } from './types.js';
 

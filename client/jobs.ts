@@ -42,15 +42,27 @@ export class Jobs {
   }
 
   retrieve(jobId: string, opts: { projectId?: string; signal?: AbortSignal } = {}): Promise<JobView> {
-    return this.core.request('GET', `/api/jobs/${encodeURIComponent(jobId)}`, { query: { projectId: this.project(opts.projectId) }, signal: opts.signal, idempotent: true });
+    return this.core.request('GET', `/api/jobs/${encodeURIComponent(jobId)}`, {
+      query: { projectId: this.project(opts.projectId) },
+      signal: opts.signal,
+      idempotent: true,
+    });
   }
 
   list(opts: { projectId?: string; limit?: number; cursor?: string | null; signal?: AbortSignal } = {}): Promise<JobPage> {
-    return this.core.request('GET', '/api/jobs', { query: { projectId: this.project(opts.projectId), limit: opts.limit, cursor: opts.cursor ?? undefined }, signal: opts.signal, idempotent: true });
+    return this.core.request('GET', '/api/jobs', {
+      query: { projectId: this.project(opts.projectId), limit: opts.limit, cursor: opts.cursor ?? undefined },
+      signal: opts.signal,
+      idempotent: true,
+    });
   }
 
   cancel(jobId: string, opts: { projectId?: string; signal?: AbortSignal } = {}): Promise<CancelResult> {
-    return this.core.request('POST', `/api/jobs/${encodeURIComponent(jobId)}/cancel`, { query: { projectId: this.project(opts.projectId) }, signal: opts.signal, idempotent: true });
+    return this.core.request('POST', `/api/jobs/${encodeURIComponent(jobId)}/cancel`, {
+      query: { projectId: this.project(opts.projectId) },
+      signal: opts.signal,
+      idempotent: true,
+    });
   }
 
   /** Every change of a job until it ends; returns the way to stop. One connection per job, shared. */

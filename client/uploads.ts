@@ -19,14 +19,22 @@ type ImageType = 'image/png' | 'image/jpeg' | 'image/webp';
 export class Uploads {
   constructor(private readonly core: Core) {}
 
-  create(projectId: string, files: Array<{ contentType: string; bytes: number }>, opts: { signal?: AbortSignal } = {}): Promise<{ uploads: UploadTarget[]; maxBytes: number; expiresAt: string }> {
+  create(
+    projectId: string,
+    files: Array<{ contentType: string; bytes: number }>,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<{ uploads: UploadTarget[]; maxBytes: number; expiresAt: string }> {
     return this.core.request('POST', '/api/uploads', { body: { projectId, files }, signal: opts.signal });
   }
 
   /** Uploads each file straight to storage; resolves with the upload ids, in order, for `references`. */
   async upload(projectId: string, files: UploadFile[], opts: { signal?: AbortSignal } = {}): Promise<string[]> {
     const prepared = await Promise.all(files.map(prepare));
-    const { uploads } = await this.create(projectId, prepared.map((f) => ({ contentType: f.contentType, bytes: f.body.size })), opts);
+    const { uploads } = await this.create(
+      projectId,
+      prepared.map((f) => ({ contentType: f.contentType, bytes: f.body.size })),
+      opts,
+    );
     await Promise.all(
       uploads.map(async (u, i) => {
         const res = await this.core.fetch(this.core.url(u.url), { method: u.method, headers: u.headers, body: prepared[i]!.body, signal: opts.signal });
@@ -45,7 +53,8 @@ async function prepare(file: UploadFile): Promise<{ body: Blob; contentType: str
   }
   const body = given.data instanceof Blob ? given.data : new Blob([copyOf(given.data)]);
   const contentType = given.contentType ?? (given.data instanceof Blob && given.data.type ? given.data.type : await sniff(body));
-  if (!contentType) throw new RenderJobsError('invalid_request', 'Could not tell the image type of an upload: give its contentType (image/png, image/jpeg or image/webp).');
+  if (!contentType)
+    throw new RenderJobsError('invalid_request', 'Could not tell the image type of an upload: give its contentType (image/png, image/jpeg or image/webp).');
   return { body, contentType };
 }
 

@@ -15,7 +15,17 @@ const opts = new Command('chaos')
   .option('--seed <n>', 'seed for kills and faults', (v) => Number(v), 1)
   .option('--timeout-ms <ms>', 'give up after', (v) => Number(v), 30 * 60_000)
   .parse()
-  .opts<{ jobs: number; workers: number; store: 'fs' | 'supabase' | 'postgres'; faultRate: number; renderMs: number; killEvery: string; leaseMs: number; seed: number; timeoutMs: number }>();
+  .opts<{
+    jobs: number;
+    workers: number;
+    store: 'fs' | 'supabase' | 'postgres';
+    faultRate: number;
+    renderMs: number;
+    killEvery: string;
+    leaseMs: number;
+    seed: number;
+    timeoutMs: number;
+  }>();
 
 const [min, max] = opts.killEvery.split('-').map(Number) as [number, number];
 const r = await runChaos({

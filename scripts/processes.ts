@@ -35,7 +35,11 @@ export function startProcess(
   const child = spawn(process.execPath, compiled ? [compiled] : ['--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
     // The 'listening' line is read at info level: quieter levels from the caller's env are raised.
-    env: { ...inherited, ...env, LOG_LEVEL: /^(debug|trace)$/.test(env.LOG_LEVEL ?? process.env.LOG_LEVEL ?? '') ? (env.LOG_LEVEL ?? process.env.LOG_LEVEL) : 'info' },
+    env: {
+      ...inherited,
+      ...env,
+      LOG_LEVEL: /^(debug|trace)$/.test(env.LOG_LEVEL ?? process.env.LOG_LEVEL ?? '') ? (env.LOG_LEVEL ?? process.env.LOG_LEVEL) : 'info',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Array<Record<string, unknown>> = [];

@@ -41,14 +41,25 @@ export async function vercelBuild(): Promise<VercelBuild> {
       }),
     );
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VERCEL')));
-    await run(path.join(ROOT, 'node_modules', '.bin', 'vercel'), ['build', '--yes'], { cwd: dir, env: { ...env, CI: '1' }, maxBuffer: 16 * 1024 * 1024, timeout: 180_000 });
+    await run(path.join(ROOT, 'node_modules', '.bin', 'vercel'), ['build', '--yes'], {
+      cwd: dir,
+      env: { ...env, CI: '1' },
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 180_000,
+    });
     const out = path.join(dir, '.vercel', 'output');
     const config = JSON.parse(await readFile(path.join(out, 'config.json'), 'utf8')) as { crons?: VercelBuild['crons'] };
     const functions: BuiltFunction[] = [];
     for (const func of await findFuncs(path.join(out, 'functions'))) {
       const vc = JSON.parse(await readFile(path.join(func, '.vc-config.json'), 'utf8')) as { maxDuration?: number; runtime: string };
       const rel = path.relative(path.join(out, 'functions'), func).replace(/\.func$/, '.ts');
-      functions.push({ source: rel.split(path.sep).join('/'), maxDuration: vc.maxDuration, runtime: vc.runtime, bytes: await sizeOf(func), packages: await packagesIn(path.join(func, 'node_modules')) });
+      functions.push({
+        source: rel.split(path.sep).join('/'),
+        maxDuration: vc.maxDuration,
+        runtime: vc.runtime,
+        bytes: await sizeOf(func),
+        packages: await packagesIn(path.join(func, 'node_modules')),
+      });
     }
     return { functions: functions.sort((a, b) => a.source.localeCompare(b.source)), crons: config.crons ?? [] };
   } finally {
@@ -87,7 +98,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const build = await vercelBuild();
   console.log('vercel build (offline): what Vercel would deploy');
   for (const f of build.functions) {
-    console.log(`  ${f.source.padEnd(32)} ${f.runtime}  maxDuration ${String(f.maxDuration).padStart(3)} s  ${(f.bytes / 1024 / 1024).toFixed(1).padStart(5)} MB  ${f.packages.filter((p) => !p.startsWith('@types')).join(' ')}`);
+    console.log(
+      `  ${f.source.padEnd(32)} ${f.runtime}  maxDuration ${String(f.maxDuration).padStart(3)} s  ${(f.bytes / 1024 / 1024).toFixed(1).padStart(5)} MB  ${f.packages.filter((p) => !p.startsWith('@types')).join(' ')}`,
+    );
   }
   for (const c of build.crons) console.log(`  cron ${c.schedule}  GET ${c.path}`);
 }

@@ -16,7 +16,10 @@ export async function discoverRoutes(apiDir: string): Promise<FileRoute[]> {
   const files = await walk(apiDir);
   const routes = await Promise.all(
     files.map(async (file) => {
-      const rel = path.relative(apiDir, file).replace(/\.(ts|js)$/, '').split(path.sep);
+      const rel = path
+        .relative(apiDir, file)
+        .replace(/\.(ts|js)$/, '')
+        .split(path.sep);
       if (rel[rel.length - 1] === 'index') rel.pop();
       const routePath = '/api' + rel.map((seg) => '/' + seg.replace(/^\[(\w+)\]$/, ':$1')).join('');
       const mod = (await import(pathToFileURL(file).href)) as { default?: ApiHandler };

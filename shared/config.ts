@@ -98,7 +98,10 @@ const EnvSchema = z.object({
   STORE: z.enum(['fs', 'supabase', 'postgres']).default(DEFAULTS.STORE),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_LISTEN_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,47}$/, 'a plain lower-case identifier').default(DEFAULTS.DATABASE_SCHEMA),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,47}$/, 'a plain lower-case identifier')
+    .default(DEFAULTS.DATABASE_SCHEMA),
   DATABASE_POOL_MAX: int(1, 100).default(DEFAULTS.DATABASE_POOL_MAX),
   SUPABASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   SUPABASE_SERVICE_ROLE_KEY: z.string().min(20, 'looks too short for a Supabase key').optional(),
@@ -113,7 +116,10 @@ const EnvSchema = z.object({
   RENDERER: z.enum(['auto', 'openai', 'axonometric', 'stub']).default(DEFAULTS.RENDERER),
   OPENAI_API_KEY: z.string().min(20, 'looks too short for an OpenAI key').optional(),
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
-  OPENAI_MODEL: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/, 'not a model name').default(DEFAULTS.OPENAI_MODEL),
+  OPENAI_MODEL: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{0,63}$/, 'not a model name')
+    .default(DEFAULTS.OPENAI_MODEL),
   OPENAI_TIMEOUT_MS: int(1 * SECOND, 10 * MINUTE).default(DEFAULTS.OPENAI_TIMEOUT_MS),
   OPENAI_PARTIAL_IMAGES: int(0, 3).default(DEFAULTS.OPENAI_PARTIAL_IMAGES),
   OPENAI_QUALITY: z.enum(['low', 'medium', 'high', 'auto']).default(DEFAULTS.OPENAI_QUALITY),
@@ -121,7 +127,10 @@ const EnvSchema = z.object({
   FUNCTION_BUDGET_MS: int(1 * SECOND, 15 * MINUTE).default(DEFAULTS.FUNCTION_BUDGET_MS),
   RETENTION_DAYS: int(1, 3650).default(DEFAULTS.RETENTION_DAYS),
   PRUNE_INTERVAL_MS: int(1 * SECOND, 24 * 60 * MINUTE).default(DEFAULTS.PRUNE_INTERVAL_MS),
-  WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'a Standard Webhooks secret: whsec_ and base64 of at least 24 bytes').optional(),
+  WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'a Standard Webhooks secret: whsec_ and base64 of at least 24 bytes')
+    .optional(),
   WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default(DEFAULTS.WEBHOOK_ALLOW_PRIVATE),
   WEBHOOK_TIMEOUT_MS: int(100, 60 * SECOND).default(DEFAULTS.WEBHOOK_TIMEOUT_MS),
   WEBHOOK_MAX_ATTEMPTS: int(1, 10).default(DEFAULTS.WEBHOOK_MAX_ATTEMPTS),
@@ -156,7 +165,10 @@ const EnvSchema = z.object({
   // Unset: the local worker. "none" (or empty): no worker, `/process` runs the job inline.
   WORKER_URL: z.string().optional(),
   WORKER_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
-  WORKER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+  WORKER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .optional(),
   LEASE_MS: int(1 * SECOND, 10 * MINUTE).default(DEFAULTS.LEASE_MS),
   HEARTBEAT_MS: int(50, 5 * MINUTE).optional(),
   POLL_INTERVAL_MS: int(10, 10 * MINUTE).default(DEFAULTS.POLL_INTERVAL_MS),
@@ -384,11 +396,16 @@ function deploymentProblems(set: Record<string, string | undefined>, rawWorkerUr
     if (!set.CRON_SECRET) problems.push('CRON_SECRET: required in production (it guards the cron routes)');
     // Without callers' credentials anyone could spend the operator's render quota: say so explicitly.
     if (!set.API_KEY && !set.AUTH_JWT_SECRET && !set.AUTH_JWKS_URL && set.PUBLIC_API !== 'true') {
-      problems.push('API_KEY or AUTH_JWT_SECRET/AUTH_JWKS_URL: production needs a caller credential (or PUBLIC_API=true for an API anyone may call, limited per address)');
+      problems.push(
+        'API_KEY or AUTH_JWT_SECRET/AUTH_JWKS_URL: production needs a caller credential (or PUBLIC_API=true for an API anyone may call, limited per address)',
+      );
     }
   }
   if (set.VERCEL) {
-    if ((set.STORE ?? DEFAULTS.STORE) === 'postgres' && !set.SUPABASE_URL) problems.push('SUPABASE_URL: STORE=postgres on Vercel keeps images in the Supabase assets bucket (no shared disk); set SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY');
+    if ((set.STORE ?? DEFAULTS.STORE) === 'postgres' && !set.SUPABASE_URL)
+      problems.push(
+        'SUPABASE_URL: STORE=postgres on Vercel keeps images in the Supabase assets bucket (no shared disk); set SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY',
+      );
     if ((set.STORE ?? DEFAULTS.STORE) === 'fs') problems.push('STORE: the filesystem store cannot work on Vercel (no shared disk); use STORE=supabase');
     if (rawWorkerUrl === undefined) problems.push('WORKER_URL: required on Vercel (the worker\'s public URL, or "none")');
   }
@@ -410,7 +427,11 @@ function listenConfig(set: Record<string, string | undefined>, host: string | un
   const bind = host ?? (isProduction(set) || set.RAILWAY_ENVIRONMENT ? null : '127.0.0.1');
   const loopback = bind === '127.0.0.1' || bind === '::1' || bind === 'localhost';
   // A loopback server still answers a page whose name re-resolves to 127.0.0.1 (DNS rebinding): check Host.
-  const list = allowed?.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean) ?? (loopback ? LOOPBACK_HOSTS : ['*']);
+  const list =
+    allowed
+      ?.split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean) ?? (loopback ? LOOPBACK_HOSTS : ['*']);
   return { host: bind, allowedHosts: list.includes('*') ? null : list };
 }
 

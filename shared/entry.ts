@@ -26,12 +26,18 @@ export function configOrExit(env: Record<string, string | undefined>, who: strin
  * naming the port and the variable that moves it: express 5 hands `listen` errors to the callback
  * it calls on success, so without this a busy port looked like a successful start.
  */
-export function listenOrExit(app: RequestListener, port: number, who: { name: string; variable: string; hint?: string; host?: string | null }): Promise<{ server: Server; port: number }> {
+export function listenOrExit(
+  app: RequestListener,
+  port: number,
+  who: { name: string; variable: string; hint?: string; host?: string | null },
+): Promise<{ server: Server; port: number }> {
   const server = createServer(app);
   return new Promise((resolve) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
-        exitWith(`${who.name}: port ${port} is already in use (another ${who.name} still running?). Stop that process, or set ${who.variable} to a free port${who.hint ? ` ${who.hint}` : ''}, e.g. ${who.variable}=${port + 10} npm run ${who.name}.`);
+        exitWith(
+          `${who.name}: port ${port} is already in use (another ${who.name} still running?). Stop that process, or set ${who.variable} to a free port${who.hint ? ` ${who.hint}` : ''}, e.g. ${who.variable}=${port + 10} npm run ${who.name}.`,
+        );
       }
       if (err.code === 'EACCES') exitWith(`${who.name}: not allowed to listen on port ${port}; set ${who.variable} to a port above 1023.`);
       exitWith(`${who.name}: cannot listen on port ${port}: ${err.message}`);

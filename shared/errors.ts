@@ -12,11 +12,7 @@ export class AppError extends Error {
   /** Whether the same operation may succeed if tried again later. */
   readonly retryable: boolean;
 
-  constructor(
-    code: string,
-    message: string,
-    opts: { status?: number; details?: unknown; retryable?: boolean; cause?: unknown } = {},
-  ) {
+  constructor(code: string, message: string, opts: { status?: number; details?: unknown; retryable?: boolean; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.code = code;
@@ -148,7 +144,10 @@ export class CancelledError extends AppError {
 /** One attempt ran longer than its run deadline: aborted, and retried while attempts remain. */
 export class RunDeadlineError extends AppError {
   constructor(limitMs: number) {
-    super('run_deadline_exceeded', `The render took longer than its run deadline (${Math.round(limitMs / 1000)} s) and was stopped.`, { status: 504, retryable: true });
+    super('run_deadline_exceeded', `The render took longer than its run deadline (${Math.round(limitMs / 1000)} s) and was stopped.`, {
+      status: 504,
+      retryable: true,
+    });
   }
 }
 
@@ -156,7 +155,11 @@ export class RunDeadlineError extends AppError {
 export class RateLimitedError extends AppError {
   readonly retryAfterS: number;
   constructor(retryAfterS: number, limit: number, what = 'new jobs') {
-    super('rate_limited', `Too many ${what}: at most ${limit} a minute. Retry in ${retryAfterS} s.`, { status: 429, retryable: true, details: { retryAfterS, limit } });
+    super('rate_limited', `Too many ${what}: at most ${limit} a minute. Retry in ${retryAfterS} s.`, {
+      status: 429,
+      retryable: true,
+      details: { retryAfterS, limit },
+    });
     this.retryAfterS = retryAfterS;
   }
 }

@@ -3,10 +3,7 @@ import { pino, type Logger, type DestinationStream } from 'pino';
 
 export type { Logger };
 
-export function createLogger(
-  opts: { level: string; name: string },
-  destination?: DestinationStream,
-): Logger {
+export function createLogger(opts: { level: string; name: string }, destination?: DestinationStream): Logger {
   return pino(
     {
       name: opts.name,

@@ -39,8 +39,12 @@ describe('npm run dev', () => {
     await until(() => out.includes('"api listening"') && out.includes('"worker listening"'), 20_000, 'both processes listening');
 
     const api = `http://127.0.0.1:${port}`;
-    const create = async () => (await (await fetch(`${api}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(exampleBody) })).json()) as { pollUrl: string; jobId: string; projectId: string };
-    const read = async (job: { pollUrl: string }) => ((await (await fetch(api + job.pollUrl)).json()) as { job: { status: string; result: { timings: { renderMs: number } } | null } }).job;
+    const create = async () =>
+      (await (
+        await fetch(`${api}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(exampleBody) })
+      ).json()) as { pollUrl: string; jobId: string; projectId: string };
+    const read = async (job: { pollUrl: string }) =>
+      ((await (await fetch(api + job.pollUrl)).json()) as { job: { status: string; result: { timings: { renderMs: number } } | null } }).job;
     const status = async (job: { pollUrl: string }) => (await read(job)).status;
     const first = await create();
     await until(async () => (await status(first)) === 'completed', 15_000, 'first job completed');
@@ -59,7 +63,23 @@ describe('npm run dev', () => {
     const doc = JSON.parse(await readFile(path.join(tmp.dir, 'jobs', 'jobs', second.projectId, `${second.jobId}.json`), 'utf8')) as { status: string };
     expect(doc.status).toBe('completed');
     // Nothing is left listening.
-    await until(async () => (await fetch(`${api}/api/jobs?projectId=x`).then(() => 'up', () => 'down')) === 'down', 5000, 'api port closed');
-    await until(async () => (await fetch(`http://127.0.0.1:${workerPort}/healthz`).then(() => 'up', () => 'down')) === 'down', 5000, 'worker port closed');
+    await until(
+      async () =>
+        (await fetch(`${api}/api/jobs?projectId=x`).then(
+          () => 'up',
+          () => 'down',
+        )) === 'down',
+      5000,
+      'api port closed',
+    );
+    await until(
+      async () =>
+        (await fetch(`http://127.0.0.1:${workerPort}/healthz`).then(
+          () => 'up',
+          () => 'down',
+        )) === 'down',
+      5000,
+      'worker port closed',
+    );
   });
 });

@@ -76,7 +76,11 @@ export function JobCard({ client, token, projectId, jobId, listed, retriedAs, on
         <div className="meta">
           {progress}% · {job?.stage ?? '…'} {job?.message ? `· ${job.message}` : ''}
         </div>
-        {state.queue?.position ? <div className="meta">#{state.queue.position} in queue{eta(state.queue.etaStartAt, 'starts')}</div> : null}
+        {state.queue?.position ? (
+          <div className="meta">
+            #{state.queue.position} in queue{eta(state.queue.etaStartAt, 'starts')}
+          </div>
+        ) : null}
         {status === 'processing' && state.queue?.etaFinishAt ? <div className="meta">{eta(state.queue.etaFinishAt, 'done').slice(3)}</div> : null}
         {job?.error && <p className="error">{job.error}</p>}
         {state.error && <p className="error">{state.error.message}</p>}
@@ -127,7 +131,11 @@ function seconds(ms: number): string {
 }
 
 function fileName(title: string, jobId: string, contentType: string | undefined): string {
-  const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  const slug = title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
   return `${slug || 'render'}-${jobId.slice(0, 8)}.${contentType === 'image/jpeg' ? 'jpg' : contentType === 'image/webp' ? 'webp' : 'png'}`;
 }
 

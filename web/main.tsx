@@ -48,7 +48,9 @@ function App() {
         setSignIn(token ? `Not accepted: ${e.message}` : '');
         return;
       }
-      const details = Array.isArray(e.details) ? ` — ${(e.details as Array<{ path: unknown[]; message: string }>).map((d) => `${d.path.join('.')}: ${d.message}`).join('; ')}` : '';
+      const details = Array.isArray(e.details)
+        ? ` — ${(e.details as Array<{ path: unknown[]; message: string }>).map((d) => `${d.path.join('.')}: ${d.message}`).join('; ')}`
+        : '';
       setError(`${e.message}${details}`);
     },
     [token],
@@ -95,7 +97,14 @@ function App() {
   // The same concept again: the job the retry makes keeps the concept's id, which is how the old
   // card (here, or after a reload) knows it was retried.
   const retry = useCallback(
-    (job: Job) => void submit({ renderType: job.renderType, kind: job.kind, conceptId: job.conceptId, conceptInputs: job.conceptInputs, ...(job.kind === 'edit' ? { references: job.references } : {}) }),
+    (job: Job) =>
+      void submit({
+        renderType: job.renderType,
+        kind: job.kind,
+        conceptId: job.conceptId,
+        conceptInputs: job.conceptInputs,
+        ...(job.kind === 'edit' ? { references: job.references } : {}),
+      }),
     [submit],
   );
 
@@ -151,7 +160,16 @@ function App() {
       )}
       <section className="jobs" aria-label="jobs">
         {jobs.map((l) => (
-          <JobCard key={l.jobId} client={client} token={token} projectId={projectId} jobId={l.jobId} listed={l.job} retriedAs={retriedAs.get(l.jobId) ?? null} onRetry={retry} />
+          <JobCard
+            key={l.jobId}
+            client={client}
+            token={token}
+            projectId={projectId}
+            jobId={l.jobId}
+            listed={l.job}
+            retriedAs={retriedAs.get(l.jobId) ?? null}
+            onRetry={retry}
+          />
         ))}
       </section>
       {next && (

@@ -222,10 +222,12 @@ export class ClaimLoop {
     const now = this.deps.now();
     const due = this.view.all().filter((e) => e.running && e.retryAt <= now && !this.active.has(e.jobId) && !this.claiming.has(e.jobId));
     const check = async (entry: QueueEntry) => {
-      const outcome = await claimJob(this.deps, { projectId: entry.projectId!, jobId: entry.jobId }, { workerId: this.opts.workerId, toRequeue: true }).catch((err: unknown) => {
-        this.deps.log.warn({ err, jobId: entry.jobId }, 'stall sweep could not check a job');
-        return null;
-      });
+      const outcome = await claimJob(this.deps, { projectId: entry.projectId!, jobId: entry.jobId }, { workerId: this.opts.workerId, toRequeue: true }).catch(
+        (err: unknown) => {
+          this.deps.log.warn({ err, jobId: entry.jobId }, 'stall sweep could not check a job');
+          return null;
+        },
+      );
       if (outcome && outcome.kind !== 'run') await this.settle(entry, outcome);
       if (outcome?.kind === 'finished') this.poke(); // requeued: whoever has room takes it
     };
@@ -260,7 +262,8 @@ export class ClaimLoop {
       // A poke's job that did not start is left to the listing, which finds its marker; one held
       // back by its owner's cap is tried again the moment a job of that owner ends here.
       if (entry) await this.settle(entry, outcome);
-      else if (outcome.kind === 'capped' && outcome.full === 'owner' && outcome.ownerTag && this.afterOwnerEnds.size < 200) this.afterOwnerEnds.set(ref.jobId, { ref, group: outcome.ownerTag });
+      else if (outcome.kind === 'capped' && outcome.full === 'owner' && outcome.ownerTag && this.afterOwnerEnds.size < 200)
+        this.afterOwnerEnds.set(ref.jobId, { ref, group: outcome.ownerTag });
       this.poke(); // the slot this claim held is free for the next job (no listing: that waits its turn)
       return;
     }

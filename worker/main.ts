@@ -36,12 +36,26 @@ const loop = new ClaimLoop(deps, {
   recent,
   onActivity: () => metrics.nudge(),
 });
-const metrics = startMetricsPublisher(deps, { workerId, concurrency: config.queue.concurrency, active: () => loop.activeCount, recent, pendingTimes: () => loop.pendingTimes() });
+const metrics = startMetricsPublisher(deps, {
+  workerId,
+  concurrency: config.queue.concurrency,
+  active: () => loop.activeCount,
+  recent,
+  pendingTimes: () => loop.pendingTimes(),
+});
 const app = createWorkerApp({ loop, secret: config.workerSecret, workerId, log, allowedHosts: config.listen.allowedHosts });
 
 // The API pokes the worker on WORKER_PORT too (unless WORKER_URL says otherwise): both must move together.
-const { server, port } = await listenOrExit(app, config.workerPort, { host: config.listen.host, name: 'worker', variable: 'WORKER_PORT', hint: '(the API finds the worker there too, or set its WORKER_URL)' });
-log.info({ port, store: config.store.kind, dir: config.store.kind === 'fs' ? config.store.dir : undefined, concurrency: config.queue.concurrency }, 'worker listening');
+const { server, port } = await listenOrExit(app, config.workerPort, {
+  host: config.listen.host,
+  name: 'worker',
+  variable: 'WORKER_PORT',
+  hint: '(the API finds the worker there too, or set its WORKER_URL)',
+});
+log.info(
+  { port, store: config.store.kind, dir: config.store.kind === 'fs' ? config.store.dir : undefined, concurrency: config.queue.concurrency },
+  'worker listening',
+);
 loop.start();
 void metrics.publish();
 // Stores that notify (Postgres LISTEN/NOTIFY) wake the loop the moment a job is due; the poll stays.

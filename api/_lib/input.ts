@@ -7,7 +7,10 @@ import type { ApiRequest } from './types.js';
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new ValidationError(`Invalid ${what}.`, parsed.error.issues.map((i) => ({ path: i.path, message: i.message, code: i.code })));
+    throw new ValidationError(
+      `Invalid ${what}.`,
+      parsed.error.issues.map((i) => ({ path: i.path, message: i.message, code: i.code })),
+    );
   }
   return parsed.data;
 }
@@ -44,11 +47,15 @@ export function jobRefOf(req: ApiRequest, params: Record<string, string>): { pro
   const fromQuery = req.query?.projectId === undefined ? undefined : parseWith(ProjectQuery, req.query, 'query').projectId;
   const fromBody = projectIdInBody(req);
   if (fromQuery !== undefined && fromBody !== undefined && fromQuery !== fromBody) {
-    throw new ValidationError('projectId differs between the query string and the JSON body.', [{ path: ['projectId'], message: `query ${JSON.stringify(fromQuery)}, body ${JSON.stringify(fromBody)}`, code: 'custom' }]);
+    throw new ValidationError('projectId differs between the query string and the JSON body.', [
+      { path: ['projectId'], message: `query ${JSON.stringify(fromQuery)}, body ${JSON.stringify(fromBody)}`, code: 'custom' },
+    ]);
   }
   const projectId = fromQuery ?? fromBody;
   if (projectId === undefined) {
-    throw new ValidationError('projectId is required: in the query (?projectId=) or, on a POST, in the JSON body.', [{ path: ['projectId'], message: 'required', code: 'invalid_type' }]);
+    throw new ValidationError('projectId is required: in the query (?projectId=) or, on a POST, in the JSON body.', [
+      { path: ['projectId'], message: 'required', code: 'invalid_type' },
+    ]);
   }
   return { projectId, jobId };
 }

@@ -55,8 +55,7 @@ function pathParams(req: ApiRequest, regex: RegExp, names: string[]): Record<str
     // the query only a fallback if a platform ever hands us the rewritten path.
     const fromQuery = req.query?.[name];
     const fromPath = match?.[i + 1];
-    const raw =
-      fromPath !== undefined && fromPath !== `[${name}]` ? fromPath : typeof fromQuery === 'string' ? encodeURIComponent(fromQuery) : '';
+    const raw = fromPath !== undefined && fromPath !== `[${name}]` ? fromPath : typeof fromQuery === 'string' ? encodeURIComponent(fromQuery) : '';
     try {
       params[name] = decodeURIComponent(raw);
     } catch {

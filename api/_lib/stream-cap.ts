@@ -8,7 +8,11 @@ const open = new Map<string, number>();
 
 export class TooManyStreamsError extends AppError {
   constructor(limit: number) {
-    super('too_many_streams', `At most ${limit} event streams may be open at once; close one or poll the status route.`, { status: 429, retryable: true, details: { limit } });
+    super('too_many_streams', `At most ${limit} event streams may be open at once; close one or poll the status route.`, {
+      status: 429,
+      retryable: true,
+      details: { limit },
+    });
   }
 }
 

@@ -10,7 +10,11 @@ const Query = z.object({
   projectId: ProjectId,
   limit: z.coerce.number().int().min(1).max(100).default(20),
   /** Opaque: the `next` of the previous page. */
-  cursor: z.string().max(1500).regex(/^[A-Za-z0-9_-]+$/).optional(),
+  cursor: z
+    .string()
+    .max(1500)
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional(),
 });
 
 export default route('/api/jobs', {

@@ -11,11 +11,17 @@ import type { ApiRequest } from '../_lib/types.js';
 export default route('/api/uploads/[uploadId]', {
   async PUT(req, res, ctx, params) {
     if (ctx.store.signedUpload) throw new NotFoundError('upload route: this store takes uploads directly');
-    const { projectId, uploadId, bytes: declared, contentType } = grantedUpload(params.uploadId, req.query, req.headers as never, ctx.config.uploads.signingKey);
+    const {
+      projectId,
+      uploadId,
+      bytes: declared,
+      contentType,
+    } = grantedUpload(params.uploadId, req.query, req.headers as never, ctx.config.uploads.signingKey);
     const bytes = rawBody(req);
     if (bytes.length === 0) throw new AppError('upload_empty', 'The upload is empty.', { status: 400 });
     if (bytes.length > declared) throw uploadTooLarge(declared);
-    if (sniffImageType(bytes) !== contentType) throw new AppError('unsupported_media_type', `The file is not the ${contentType} image this URL was asked for.`, { status: 415 });
+    if (sniffImageType(bytes) !== contentType)
+      throw new AppError('unsupported_media_type', `The file is not the ${contentType} image this URL was asked for.`, { status: 415 });
     try {
       await ctx.store.put(keys.upload(projectId, uploadId), bytes, { createOnly: true, contentType });
     } catch (err) {

@@ -9,7 +9,9 @@ export async function startRedis(): Promise<{ port: number; stop(): Promise<void
       s.close(() => resolve(p));
     });
   });
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const ready = await new Promise<boolean>((resolve) => {
     child.on('error', () => resolve(false)); // not installed
     child.stdout.on('data', (d: Buffer) => d.toString().includes('Ready to accept connections') && resolve(true));

@@ -23,7 +23,12 @@ export const QueueOutlook = z
   })
   .nullable();
 
-export const JobStatusResponse = z.object({ job: JobDocument, pollAfterMs: z.number().int().nullable(), queue: QueueOutlook, webhookDeliveries: z.array(DeliveryRecord).optional() });
+export const JobStatusResponse = z.object({
+  job: JobDocument,
+  pollAfterMs: z.number().int().nullable(),
+  queue: QueueOutlook,
+  webhookDeliveries: z.array(DeliveryRecord).optional(),
+});
 
 /** The event stream's events (`GET /api/jobs/:jobId/events`), by `event:` name; `data:` is their JSON. */
 const JobState = z.object({ job: JobDocument, queue: QueueOutlook, pollAfterMs: z.number().int().nullable() });
@@ -75,7 +80,10 @@ export const MetricsResponse = z.object({
 
 export const UploadsRequest = z.object({
   projectId: z.string(),
-  files: z.array(z.object({ contentType: z.enum(['image/png', 'image/jpeg', 'image/webp']), bytes: z.number().int().min(1) })).min(1).max(8),
+  files: z
+    .array(z.object({ contentType: z.enum(['image/png', 'image/jpeg', 'image/webp']), bytes: z.number().int().min(1) }))
+    .min(1)
+    .max(8),
 });
 export const UploadsResponse = z.object({
   uploads: z.array(z.object({ uploadId: z.string(), url: z.string(), method: z.string(), headers: z.record(z.string(), z.string()) })),
@@ -83,4 +91,12 @@ export const UploadsResponse = z.object({
   expiresAt: z.string(),
 });
 
-export const PruneResponse = z.object({ examined: z.number().int(), pruned: z.number().int(), deleted: z.number().int(), cutShort: z.boolean(), orphans: z.number().int().nullable().optional(), retentionDays: z.number(), tookMs: z.number() });
+export const PruneResponse = z.object({
+  examined: z.number().int(),
+  pruned: z.number().int(),
+  deleted: z.number().int(),
+  cutShort: z.boolean(),
+  orphans: z.number().int().nullable().optional(),
+  retentionDays: z.number(),
+  tookMs: z.number(),
+});

@@ -2,7 +2,20 @@
 // published description is the validation the code runs. Tests check real answers against it.
 import { z } from 'zod';
 import { HTTP_ERROR_CODES } from './error-codes.js';
-import { CancelResponse, CreatedResponse, ErrorBody, JobStatusResponse, ListResponse, MetricsResponse, ProcessResponse, PruneResponse, RenderRequest, StreamEvents, UploadsRequest, UploadsResponse } from './contracts.js';
+import {
+  CancelResponse,
+  CreatedResponse,
+  ErrorBody,
+  JobStatusResponse,
+  ListResponse,
+  MetricsResponse,
+  ProcessResponse,
+  PruneResponse,
+  RenderRequest,
+  StreamEvents,
+  UploadsRequest,
+  UploadsResponse,
+} from './contracts.js';
 
 const schema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' });
 const json = (s: z.ZodType) => ({ content: { 'application/json': { schema: schema(s, 'output') } } });
@@ -17,7 +30,11 @@ const bearer = [{ bearer: [] }];
 export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
-    info: { title: 'render-jobs', version: '1', description: 'Create a render job in milliseconds; a worker renders it; poll or stream until the image is there.' },
+    info: {
+      title: 'render-jobs',
+      version: '1',
+      description: 'Create a render job in milliseconds; a worker renders it; poll or stream until the image is there.',
+    },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     // Every `error.code` an answer may carry, with its status, whether a retry can help, and why.
     'x-error-codes': HTTP_ERROR_CODES,
@@ -45,7 +62,11 @@ export function openApiDocument(): Record<string, unknown> {
       '/api/jobs': {
         get: {
           summary: "A project's jobs, newest first",
-          parameters: [projectId, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } }, { name: 'cursor', in: 'query', schema: { type: 'string' } }],
+          parameters: [
+            projectId,
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' } },
+          ],
           responses: { '200': { description: 'A page', ...json(ListResponse) }, '400': error('Invalid query') },
         },
       },
@@ -53,36 +74,75 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           summary: 'Status, queue position and ETA',
           parameters: [jobId, projectId],
-          responses: { '200': { description: 'The job', headers: { ETag: { schema: { type: 'string' } }, 'x-poll-after-ms': { schema: { type: 'integer' } } }, ...json(JobStatusResponse) }, '304': { description: 'Unchanged' }, '404': error('No such job') },
+          responses: {
+            '200': {
+              description: 'The job',
+              headers: { ETag: { schema: { type: 'string' } }, 'x-poll-after-ms': { schema: { type: 'integer' } } },
+              ...json(JobStatusResponse),
+            },
+            '304': { description: 'Unchanged' },
+            '404': error('No such job'),
+          },
         },
       },
       '/api/jobs/{jobId}/events': {
         get: {
           summary: 'Server-Sent Events: status, preview, done; ends before the function budget with a retry hint',
           parameters: [jobId, projectId, { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } }],
-          responses: { '200': { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, '404': error('No such job') },
+          responses: {
+            '200': { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+            '404': error('No such job'),
+          },
           // Each event's `data:` by its `event:` name (OpenAPI has no vocabulary for SSE payloads).
           'x-events': Object.fromEntries(Object.entries(StreamEvents).map(([name, s]) => [name, schema(s, 'output')])),
         },
       },
       '/api/jobs/{jobId}/cancel': {
-        post: { summary: 'Cancel', parameters: [jobId, projectIdQueryOrBody], requestBody: projectBody, responses: { '200': { description: 'The job', ...json(CancelResponse) }, '404': error('No such job') } },
+        post: {
+          summary: 'Cancel',
+          parameters: [jobId, projectIdQueryOrBody],
+          requestBody: projectBody,
+          responses: { '200': { description: 'The job', ...json(CancelResponse) }, '404': error('No such job') },
+        },
       },
       '/api/jobs/{jobId}/process': {
-        post: { summary: 'Hand the job to the worker (or run it inline)', security: bearer, parameters: [jobId, projectIdQueryOrBody], requestBody: projectBody, responses: { '202': { description: 'Accepted', ...json(ProcessResponse) }, '401': error('Wrong secret'), '404': error('No such job') } },
+        post: {
+          summary: 'Hand the job to the worker (or run it inline)',
+          security: bearer,
+          parameters: [jobId, projectIdQueryOrBody],
+          requestBody: projectBody,
+          responses: { '202': { description: 'Accepted', ...json(ProcessResponse) }, '401': error('Wrong secret'), '404': error('No such job') },
+        },
       },
       '/api/jobs/{jobId}/image': {
         get: {
           summary: 'The image (or its latest preview)',
           parameters: [jobId, projectId, { name: 'variant', in: 'query', schema: { enum: ['image', 'preview'] } }],
-          responses: { '200': { description: 'The bytes (filesystem store)', content: { 'image/png': {}, 'image/jpeg': {}, 'image/webp': {} } }, '302': { description: 'A signed storage URL' }, '404': error('No such job'), '409': error('Not ready') },
+          responses: {
+            '200': { description: 'The bytes (filesystem store)', content: { 'image/png': {}, 'image/jpeg': {}, 'image/webp': {} } },
+            '302': { description: 'A signed storage URL' },
+            '404': error('No such job'),
+            '409': error('Not ready'),
+          },
         },
       },
       '/api/uploads': {
-        post: { summary: 'Where to upload reference images', requestBody: { required: true, content: { 'application/json': { schema: schema(UploadsRequest, 'input') } } }, responses: { '201': { description: 'Upload targets', ...json(UploadsResponse) }, '400': error('Invalid request') } },
+        post: {
+          summary: 'Where to upload reference images',
+          requestBody: { required: true, content: { 'application/json': { schema: schema(UploadsRequest, 'input') } } },
+          responses: { '201': { description: 'Upload targets', ...json(UploadsResponse) }, '400': error('Invalid request') },
+        },
       },
-      '/api/metrics': { get: { summary: 'Queue depth, running jobs, outcomes and p50/p95 times', responses: { '200': { description: 'Metrics', ...json(MetricsResponse) } } } },
-      '/api/cron/prune': { get: { summary: 'Delete expired jobs (Vercel Cron)', security: bearer, responses: { '200': { description: 'What was pruned', ...json(PruneResponse) }, '401': error('Wrong secret') } } },
+      '/api/metrics': {
+        get: { summary: 'Queue depth, running jobs, outcomes and p50/p95 times', responses: { '200': { description: 'Metrics', ...json(MetricsResponse) } } },
+      },
+      '/api/cron/prune': {
+        get: {
+          summary: 'Delete expired jobs (Vercel Cron)',
+          security: bearer,
+          responses: { '200': { description: 'What was pruned', ...json(PruneResponse) }, '401': error('Wrong secret') },
+        },
+      },
     },
   };
 }

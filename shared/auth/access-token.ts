@@ -26,11 +26,13 @@ export async function verifyAccessToken(token: string, jwt: JwtConfig): Promise<
         ? await jwtVerify(token, new TextEncoder().encode(jwt.secret), { ...options, algorithms: ['HS256'] })
         : await verifyWithEither(token, jwt, options);
     const nowS = Math.floor(Date.now() / 1000);
-    if (payload.exp! - nowS > jwt.maxLifeS) throw new UnauthorizedError(`The access token lives longer than ${jwt.maxLifeS} s (AUTH_JWT_MAX_LIFE_S); issue shorter-lived tokens.`);
+    if (payload.exp! - nowS > jwt.maxLifeS)
+      throw new UnauthorizedError(`The access token lives longer than ${jwt.maxLifeS} s (AUTH_JWT_MAX_LIFE_S); issue shorter-lived tokens.`);
     if (!jwt.allowAnonymous && (payload.role === 'anon' || payload.is_anonymous === true)) {
       throw new UnauthorizedError('Anonymous sign-ins may not use this API; sign in with an account.');
     }
-    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 128) throw new UnauthorizedError('The access token names no user (sub).');
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 128)
+      throw new UnauthorizedError('The access token names no user (sub).');
     return payload.sub;
   } catch (err) {
     if (err instanceof UnauthorizedError) throw err;

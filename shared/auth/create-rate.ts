@@ -13,7 +13,13 @@ export function takeCreateTicket(store: ObjectStore, scope: string, limit: numbe
 }
 
 /** `count` tickets at once (all or none are kept): one per upload URL asked for in one request. */
-export async function takeTickets(store: ObjectStore, scope: string, limit: number, nowMs: number, opts: { count?: number; what?: string } = {}): Promise<void> {
+export async function takeTickets(
+  store: ObjectStore,
+  scope: string,
+  limit: number,
+  nowMs: number,
+  opts: { count?: number; what?: string } = {},
+): Promise<void> {
   const count = opts.count ?? 1;
   if (limit <= 0) return;
   if (count > limit) throw new RateLimitedError(60, limit, opts.what);

@@ -18,7 +18,11 @@ export const Roof = z.strictObject({
 
 export const Volume = z
   .strictObject({
-    id: z.string().max(40).regex(/^[A-Za-z0-9_-]+$/).optional(),
+    id: z
+      .string()
+      .max(40)
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .optional(),
     footprint: z.strictObject({ width: metres(0.5, 1000), depth: metres(0.5, 1000) }),
     /** From the site's back-left corner to the volume's back-left corner. */
     offset: z.strictObject({ x: metres(0, 2000).default(0), y: metres(0, 2000).default(0) }).prefault({}),
@@ -41,13 +45,8 @@ export const ConceptInputs = z
     site: z.strictObject({ width: metres(1, 2000), depth: metres(1, 2000) }),
     volumes: z.array(Volume).min(1, 'at least one volume').max(32, 'at most 32 volumes'),
     roof: Roof.prefault({}),
-    materials: z
-      .strictObject({ primary: Material.default('concrete'), secondary: Material.optional() })
-      .prefault({}),
-    palette: z
-      .strictObject({ walls: Color, roof: Color, ground: Color, accent: Color, background: Color })
-      .partial()
-      .prefault({}),
+    materials: z.strictObject({ primary: Material.default('concrete'), secondary: Material.optional() }).prefault({}),
+    palette: z.strictObject({ walls: Color, roof: Color, ground: Color, accent: Color, background: Color }).partial().prefault({}),
     view: z
       .strictObject({
         /** Rotation of the site about the vertical axis; 45° is the classic isometric corner view. */
@@ -107,7 +106,10 @@ export function drawingLimitIssues(c: ConceptInputs): Array<{ path: PropertyKey[
   c.volumes.forEach((v, i) => {
     const floors = volumeFloors(v);
     if (floors > DRAWING_LIMITS.floorsPerVolume) {
-      issues.push({ path: ['volumes', i, 'floorHeight'], message: `height / floorHeight gives ${floors} floors; at most ${DRAWING_LIMITS.floorsPerVolume} (give a larger floorHeight, or floors)` });
+      issues.push({
+        path: ['volumes', i, 'floorHeight'],
+        message: `height / floorHeight gives ${floors} floors; at most ${DRAWING_LIMITS.floorsPerVolume} (give a larger floorHeight, or floors)`,
+      });
     }
   });
   const lines = c.volumes.reduce((n, v) => n + volumeFloors(v) - 1, 0);

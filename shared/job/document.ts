@@ -66,7 +66,10 @@ export const JobDocument = z.object({
   workerId: z.string().nullable(),
   attempts: z.array(AttemptRecord).max(40),
   history: z.array(HistoryEntry).max(50).default([]),
-  webhook: z.object({ url: z.string(), events: z.array(z.enum(WEBHOOK_EVENTS)) }).nullable().default(null),
+  webhook: z
+    .object({ url: z.string(), events: z.array(z.enum(WEBHOOK_EVENTS)) })
+    .nullable()
+    .default(null),
   result: JobResult.nullable(),
   idempotencyKey: z.string().nullable(),
   ownerId: z.string().nullable(),

@@ -19,10 +19,7 @@ export type HistoryEntry = z.output<typeof HistoryEntry>;
 const KEEP_FIRST = 10;
 const MAX_ENTRIES = 50;
 
-export function appendHistory(
-  history: HistoryEntry[],
-  entry: Pick<HistoryEntry, 'at' | 'type'> & Partial<Omit<HistoryEntry, 'at' | 'type'>>,
-): HistoryEntry[] {
+export function appendHistory(history: HistoryEntry[], entry: Pick<HistoryEntry, 'at' | 'type'> & Partial<Omit<HistoryEntry, 'at' | 'type'>>): HistoryEntry[] {
   const full: HistoryEntry = { message: null, attempt: null, workerId: null, requestId: null, ...entry };
   if (full.message) full.message = full.message.slice(0, 500);
   const next = [...history, full];

@@ -15,7 +15,11 @@ export type JobKindName = z.output<typeof JobKindName>;
 export const MAX_REFERENCES = 8;
 
 /** Printable ASCII, as Stripe and the IETF draft allow; hashed before it names anything in the store. */
-export const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
 export const RenderRequest = z
   .strictObject({
@@ -33,9 +37,19 @@ export const RenderRequest = z
     /** Same key (in a project, for one owner) → the same job; also the `Idempotency-Key` header. */
     idempotencyKey: IdempotencyKey.optional(),
     /** Not started within this long → the job ends failed with code `expired` (default START_DEADLINE_MS). */
-    startWithinMs: z.number().int().min(1000).max(7 * 24 * 3600_000).optional(),
+    startWithinMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(7 * 24 * 3600_000)
+      .optional(),
     /** One attempt's render may take this long before it is aborted (default RUN_DEADLINE_MS). */
-    runWithinMs: z.number().int().min(1000).max(6 * 3600_000).optional(),
+    runWithinMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(6 * 3600_000)
+      .optional(),
   })
   .superRefine((r, ctx) => {
     if (r.kind === 'edit' && !r.references) {

@@ -21,7 +21,13 @@ export function startMetricsPublisher(
   const publish = async () => {
     const now = deps.now();
     const due = source.pendingTimes?.();
-    const content = { workerId: source.workerId, concurrency: source.concurrency, active: source.active(), samples: source.recent.current(now), ...(due ? { due: encodeTimes(due) } : {}) };
+    const content = {
+      workerId: source.workerId,
+      concurrency: source.concurrency,
+      active: source.active(),
+      samples: source.recent.current(now),
+      ...(due ? { due: encodeTimes(due) } : {}),
+    };
     const fingerprint = JSON.stringify(content);
     // Unchanged and recently published: nothing to write. An idle worker still refreshes `at`
     // every minute, so readers know it is alive.

@@ -17,7 +17,11 @@ export interface CancelOutcome {
   cancelledHere: boolean;
 }
 
-export async function requestCancel(deps: QueueDeps, ref: { projectId: string; jobId: string }, opts: { requestId?: string | null } = {}): Promise<CancelOutcome> {
+export async function requestCancel(
+  deps: QueueDeps,
+  ref: { projectId: string; jobId: string },
+  opts: { requestId?: string | null } = {},
+): Promise<CancelOutcome> {
   const doc = await readJob(deps.store, ref.projectId, ref.jobId);
   if (!doc) throw new NotFoundError();
   if (isTerminal(doc.status)) return { job: doc, cancelRequestedAt: null, cancelledHere: false };

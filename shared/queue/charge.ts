@@ -29,7 +29,15 @@ export type ChargeRecord = z.output<typeof ChargeRecord>;
  * Called once per completed job that costs credits. `idempotencyKey` (the job id) is for the
  * billing system: pass it on, so that even a hook retried by hand cannot bill twice.
  */
-export type ChargeHook = (charge: { idempotencyKey: string; jobId: string; projectId: string; ownerId: string | null; kind: string; credits: number; completedAt: string }) => Promise<void>;
+export type ChargeHook = (charge: {
+  idempotencyKey: string;
+  jobId: string;
+  projectId: string;
+  ownerId: string | null;
+  kind: string;
+  credits: number;
+  completedAt: string;
+}) => Promise<void>;
 
 export type ChargeOutcome = 'charged' | 'failed' | 'already' | 'free' | 'not_completed';
 
@@ -54,13 +62,23 @@ export async function chargeOnce(deps: QueueDeps, doc: JobDocument): Promise<Cha
   const log = deps.log.child({ jobId: doc.jobId });
   let final: ChargeRecord;
   try {
-    await deps.charge?.({ idempotencyKey: doc.jobId, jobId: doc.jobId, projectId: doc.projectId, ownerId: doc.ownerId, kind: doc.kind, credits, completedAt: record.completedAt });
+    await deps.charge?.({
+      idempotencyKey: doc.jobId,
+      jobId: doc.jobId,
+      projectId: doc.projectId,
+      ownerId: doc.ownerId,
+      kind: doc.kind,
+      credits,
+      completedAt: record.completedAt,
+    });
     final = { ...record, state: 'charged', chargedAt: new Date(deps.now()).toISOString() };
   } catch (err) {
     // Never retried automatically (that could charge twice); the ledger says what to reconcile.
     log.error({ err }, 'charge hook failed; the charge marker records it as failed');
     final = { ...record, state: 'failed', error: err instanceof Error ? err.message.slice(0, 500) : String(err).slice(0, 500) };
   }
-  await deps.store.put(key, JSON.stringify(final), { contentType: 'application/json' }).catch((err: unknown) => log.warn({ err }, 'charge ledger entry not updated'));
+  await deps.store
+    .put(key, JSON.stringify(final), { contentType: 'application/json' })
+    .catch((err: unknown) => log.warn({ err }, 'charge ledger entry not updated'));
   return final.state === 'charged' ? 'charged' : 'failed';
 }

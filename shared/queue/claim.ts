@@ -39,11 +39,7 @@ export interface ClaimOptions {
 /** Leases beyond maxAttempts that hand-backs may use before the job is failed anyway. */
 const HAND_BACK_ALLOWANCE = 10;
 
-export async function claimJob(
-  deps: QueueDeps,
-  ref: { projectId: string; jobId: string },
-  opts: ClaimOptions,
-): Promise<ClaimOutcome> {
+export async function claimJob(deps: QueueDeps, ref: { projectId: string; jobId: string }, opts: ClaimOptions): Promise<ClaimOutcome> {
   let minAttempt = 0;
   for (let round = 0; round < 4; round++) {
     const doc = await readJob(deps.store, ref.projectId, ref.jobId);
@@ -142,9 +138,10 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
   }
   if (opts.toCancel || (await holder.cancelRequested())) return { kind: 'finished', doc: await cancelled(holder, opts.requestId ?? null) };
   if (pastStartDeadline(holder.doc, deps.now(), deps.queue)) {
-    const message = holder.doc.startedAt === null
-      ? `The job was not started before its start deadline (${holder.doc.deadlines.startBy}); it was not rendered.`
-      : `The job kept going back to the queue past every deadline it could legitimately need; it was stopped.`;
+    const message =
+      holder.doc.startedAt === null
+        ? `The job was not started before its start deadline (${holder.doc.deadlines.startBy}); it was not rendered.`
+        : `The job kept going back to the queue past every deadline it could legitimately need; it was stopped.`;
     return { kind: 'finished', doc: await fail(holder, 'expired', message) };
   }
 
@@ -175,11 +172,21 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
     progress: 0,
     stage: 'claimed',
     message: `Attempt ${used + 1} of ${d.maxAttempts} started.`,
-    attempts: [...d.attempts, { attempt: lease.attempt, workerId: lease.workerId, startedAt: now, endedAt: null, outcome: 'running' as const, error: null }].slice(-40),
-    history: appendHistory(d.history, { at: now, type: 'claimed', message: `Attempt ${used + 1} of ${d.maxAttempts}.`, attempt: lease.attempt, workerId: lease.workerId }),
+    attempts: [
+      ...d.attempts,
+      { attempt: lease.attempt, workerId: lease.workerId, startedAt: now, endedAt: null, outcome: 'running' as const, error: null },
+    ].slice(-40),
+    history: appendHistory(d.history, {
+      at: now,
+      type: 'claimed',
+      message: `Attempt ${used + 1} of ${d.maxAttempts}.`,
+      attempt: lease.attempt,
+      workerId: lease.workerId,
+    }),
   }));
   await moved;
-  if (oldMarker !== marker) void dropMarker(deps.store, oldMarker).catch((err: unknown) => holder.log.debug({ err }, 'old queue marker not dropped; a scan tidies it'));
+  if (oldMarker !== marker)
+    void dropMarker(deps.store, oldMarker).catch((err: unknown) => holder.log.debug({ err }, 'old queue marker not dropped; a scan tidies it'));
   holder.log.info({ queuedMs: deps.now() - Date.parse(before.createdAt) }, `job claimed (attempt ${used + 1} of ${holder.doc.maxAttempts})`);
   return { kind: 'run', holder };
 }

@@ -97,7 +97,13 @@ export async function failOrRetry(holder: JobHolder, err: unknown): Promise<JobD
   // A provider's Retry-After is a floor: retrying sooner only earns another 429.
   const asked = err instanceof RenderError && err.retryAfterMs !== null ? Math.min(err.retryAfterMs, 10 * MINUTE) : 0;
   const delay = Math.max(backoff, asked);
-  return requeue(holder, delay, 'retrying', `Attempt ${used} of ${holder.doc.maxAttempts} failed (${message}); retrying in ${(delay / 1000).toFixed(1)} s.`, message);
+  return requeue(
+    holder,
+    delay,
+    'retrying',
+    `Attempt ${used} of ${holder.doc.maxAttempts} failed (${message}); retrying in ${(delay / 1000).toFixed(1)} s.`,
+    message,
+  );
 }
 
 /** Shutdown: give the job back without counting the attempt. */
@@ -125,7 +131,13 @@ async function requeue(holder: JobHolder, delayMs: number, outcome: Outcome, mes
     runAfter: new Date(runAfterMs).toISOString(),
     workerId: null,
     attempts: closeAttempt(d, holder.lease.attempt, outcome, now, error),
-    history: appendHistory(d.history, { at: now, type: outcome === 'handed_back' ? 'handed_back' : 'retrying', message, attempt: holder.lease.attempt, workerId: holder.lease.workerId }),
+    history: appendHistory(d.history, {
+      at: now,
+      type: outcome === 'handed_back' ? 'handed_back' : 'retrying',
+      message,
+      attempt: holder.lease.attempt,
+      workerId: holder.lease.workerId,
+    }),
   }));
   if (markerOf(old) !== marker) await dropMarker(holder.deps.store, markerOf(old));
   holder.log.info({ outcome, delayMs }, message);

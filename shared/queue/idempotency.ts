@@ -46,7 +46,9 @@ export class IdempotencyInProgressError extends AppError {
 
 /** Keys are scoped to a project and an owner; hashed, so any printable key makes a safe store key. */
 export function idempotencyKeyHash(ownerId: string | null, key: string): string {
-  return createHash('sha256').update(`${ownerId ?? ''}\n${key}`).digest('hex');
+  return createHash('sha256')
+    .update(`${ownerId ?? ''}\n${key}`)
+    .digest('hex');
 }
 
 export interface CreateOutcome {
@@ -55,7 +57,11 @@ export interface CreateOutcome {
   replayed: boolean;
 }
 
-export async function createJobOnce(deps: QueueDeps, request: RenderRequest, owner: { ownerId: string | null; idempotencyKey: string; requestId?: string | null }): Promise<CreateOutcome> {
+export async function createJobOnce(
+  deps: QueueDeps,
+  request: RenderRequest,
+  owner: { ownerId: string | null; idempotencyKey: string; requestId?: string | null },
+): Promise<CreateOutcome> {
   const key = keys.idempotency(request.projectId, idempotencyKeyHash(owner.ownerId, owner.idempotencyKey));
   const nowMs = deps.now();
   const mine: IdempotencyRecord = {

@@ -31,12 +31,7 @@ export interface Lease {
  * writes (old Supabase Storage lets concurrent creates all "succeed", last writer wins), the claim
  * stands only if our own token is still there once the writes have settled.
  */
-export async function createLease(
-  deps: QueueDeps,
-  ref: { projectId: string; jobId: string },
-  attempt: number,
-  workerId: string,
-): Promise<Lease | null> {
+export async function createLease(deps: QueueDeps, ref: { projectId: string; jobId: string }, attempt: number, workerId: string): Promise<Lease | null> {
   const record: LeaseRecord = {
     jobId: ref.jobId,
     projectId: ref.projectId,

@@ -96,7 +96,8 @@ async function deleteJob(deps: QueueDeps, doc: JobDocument): Promise<number> {
  */
 async function pruneOrphans(deps: QueueDeps, opts: { cutoff: number; overTime: () => boolean }): Promise<number | null> {
   let deleted = 0;
-  const gone = async (projectId: string | null, jobId: string) => projectId !== null && (await readJob(deps.store, projectId, jobId).catch(() => 'unreadable')) === null;
+  const gone = async (projectId: string | null, jobId: string) =>
+    projectId !== null && (await readJob(deps.store, projectId, jobId).catch(() => 'unreadable')) === null;
 
   const markers: Array<{ key: string; jobId: string; projectId: string | null }> = [];
   // Name order is time order: markers young enough to be a create under way end the listing.

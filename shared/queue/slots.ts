@@ -127,11 +127,16 @@ async function isStaleNow(deps: QueueDeps, top: SlotTop): Promise<boolean> {
 
 /** Frees a slot: its generation is marked free. If someone took it over meanwhile, theirs is newer and stands. */
 export async function releaseSlot(deps: QueueDeps, hold: SlotHold): Promise<void> {
-  await deps.store.put(keys.slot(hold.scope, hold.slot, hold.gen, 'f'), JSON.stringify({ freedAt: new Date(deps.now()).toISOString() }), { contentType: 'application/json' });
+  await deps.store.put(keys.slot(hold.scope, hold.slot, hold.gen, 'f'), JSON.stringify({ freedAt: new Date(deps.now()).toISOString() }), {
+    contentType: 'application/json',
+  });
 }
 
 /** The slots a job's attempt needs (its owner's and the global one), or null if either cap is full. */
-export async function takeSlots(deps: QueueDeps, holder: SlotHolder & { ownerId: string | null }): Promise<{ holds: SlotHold[] } | { full: 'owner' | 'global' }> {
+export async function takeSlots(
+  deps: QueueDeps,
+  holder: SlotHolder & { ownerId: string | null },
+): Promise<{ holds: SlotHold[] } | { full: 'owner' | 'global' }> {
   const { maxRunning, maxRunningPerOwner } = deps.queue;
   const ref = { projectId: holder.projectId, jobId: holder.jobId, attempt: holder.attempt };
   const wanted: Array<['owner' | 'global', string, number]> = [];
@@ -152,6 +157,10 @@ export async function takeSlots(deps: QueueDeps, holder: SlotHolder & { ownerId:
 
 export async function releaseSlots(deps: QueueDeps, holds: SlotHold[]): Promise<void> {
   await Promise.all(
-    holds.map((h) => releaseSlot(deps, h).catch((err: unknown) => deps.log.warn({ err, scope: h.scope, slot: h.slot }, 'could not free a slot; it frees itself once its job is not running'))),
+    holds.map((h) =>
+      releaseSlot(deps, h).catch((err: unknown) =>
+        deps.log.warn({ err, scope: h.scope, slot: h.slot }, 'could not free a slot; it frees itself once its job is not running'),
+      ),
+    ),
   );
 }

@@ -14,7 +14,11 @@ import { keys } from '../store/keys.js';
 import { ownerScope } from '../queue/slots.js';
 import { storeResult } from './store-result.js';
 
-export async function runInline(deps: QueueDeps, request: RenderRequest, opts: { budgetMs: number; signedUrlTtlS: number; ownerId?: string | null; requestId?: string | null }): Promise<JobDocument> {
+export async function runInline(
+  deps: QueueDeps,
+  request: RenderRequest,
+  opts: { budgetMs: number; signedUrlTtlS: number; ownerId?: string | null; requestId?: string | null },
+): Promise<JobDocument> {
   const createdMs = deps.now();
   const pending = newJobDocument(deps, request, createdMs, { ownerId: opts.ownerId ?? null, requestId: opts.requestId ?? null });
   const kind = kindOf(pending.kind);

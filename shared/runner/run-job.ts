@@ -172,7 +172,16 @@ class ProgressWriter {
         message: p.message?.slice(0, 500) ?? d.message,
         ...(preview ? { previewKey: preview.key, previewUrl: preview.url } : {}),
         // A new stage is worth a line of history; a new percentage is not.
-        history: p.stage !== d.stage ? appendHistory(d.history, { at: new Date(this.holder.deps.now()).toISOString(), type: 'stage', message: p.message ?? p.stage, attempt: d.attempt, workerId: d.workerId }) : d.history,
+        history:
+          p.stage !== d.stage
+            ? appendHistory(d.history, {
+                at: new Date(this.holder.deps.now()).toISOString(),
+                type: 'stage',
+                message: p.message ?? p.stage,
+                attempt: d.attempt,
+                workerId: d.workerId,
+              })
+            : d.history,
       }));
       // A progress webhook when a quarter mark is passed, not on every write.
       if (Math.floor(written.progress / 25) > Math.floor(before / 25) && written.progress < 100) this.holder.deps.webhooks?.notify(written, 'progress');

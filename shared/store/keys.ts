@@ -126,5 +126,11 @@ export interface QueueMarkerName {
 export function parseQueueMarker(name: string): QueueMarkerName | null {
   const match = /^(\d{13})-([A-Za-z0-9][A-Za-z0-9_-]*)(?:\.([A-Za-z0-9][A-Za-z0-9_-]*)\.([pr])\.([0-9a-f]{16}|none))?$/.exec(name);
   if (!match) return null;
-  return { runAfterMs: Number(match[1]), jobId: match[2]!, projectId: match[3] ?? null, state: (match[4] as 'p' | 'r' | undefined) ?? null, owner: match[5] ?? null };
+  return {
+    runAfterMs: Number(match[1]),
+    jobId: match[2]!,
+    projectId: match[3] ?? null,
+    state: (match[4] as 'p' | 'r' | undefined) ?? null,
+    owner: match[5] ?? null,
+  };
 }

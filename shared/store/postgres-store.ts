@@ -68,7 +68,11 @@ export class PostgresObjectStore implements ObjectStore {
   async stat(key: string): Promise<{ bytes: number; contentType: string } | null> {
     assertValidKey(key);
     if (this.isAsset(key)) return this.opts.assets.stat(key);
-    const { rows } = await this.sql<{ bytes: number; content_type: string }>(`stat ${key}`, `select octet_length(body) as bytes, content_type from ${this.t} where key = $1`, [key]);
+    const { rows } = await this.sql<{ bytes: number; content_type: string }>(
+      `stat ${key}`,
+      `select octet_length(body) as bytes, content_type from ${this.t} where key = $1`,
+      [key],
+    );
     return rows[0] ? { bytes: rows[0].bytes, contentType: rows[0].content_type } : null;
   }
 
@@ -92,7 +96,8 @@ export class PostgresObjectStore implements ObjectStore {
     await this.retry(`create ${key}`, async () => {
       let inserted: number | null;
       try {
-        inserted = (await this.query(`insert into ${this.t} (key, body, content_type) values ($1, $2, $3) on conflict (key) do nothing`, [key, bytes, type])).rowCount;
+        inserted = (await this.query(`insert into ${this.t} (key, body, content_type) values ($1, $2, $3) on conflict (key) do nothing`, [key, bytes, type]))
+          .rowCount;
       } catch (err) {
         uncertain = true;
         throw err;
@@ -107,12 +112,16 @@ export class PostgresObjectStore implements ObjectStore {
     assertValidPrefix(prefix);
     if (this.isAsset(prefix)) return this.opts.assets.list(prefix, opts);
     const limit = pageSize(opts);
-    const { rows } = await this.sql<{ name: string }>(
-      `list ${prefix}`,
-      `select name from ${this.t} where parent = $1 and name > $2 order by name limit $3`,
-      [prefix, parseCursor(opts.cursor ?? opts.startAfter), limit + 1],
+    const { rows } = await this.sql<{ name: string }>(`list ${prefix}`, `select name from ${this.t} where parent = $1 and name > $2 order by name limit $3`, [
+      prefix,
+      parseCursor(opts.cursor ?? opts.startAfter),
+      limit + 1,
+    ]);
+    return page(
+      prefix,
+      rows.map((r) => r.name),
+      limit,
     );
-    return page(prefix, rows.map((r) => r.name), limit);
   }
 
   async listFolders(prefix: string, opts: ListOptions = {}): Promise<ListPage> {
@@ -135,7 +144,11 @@ export class PostgresObjectStore implements ObjectStore {
        select name from f where name is not null limit $4`,
       [`${mapped}${parseCursor(opts.cursor ?? opts.startAfter)}\u0002`, `${mapped.slice(0, -1)}\u0002`, mapped, limit + 1],
     );
-    return page(prefix, rows.map((r) => r.name), limit);
+    return page(
+      prefix,
+      rows.map((r) => r.name),
+      limit,
+    );
   }
 
   async delete(key: string): Promise<void> {
@@ -191,19 +204,22 @@ export class PostgresObjectStore implements ObjectStore {
   }
 
   private retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return pRetry(async () => {
-      try {
-        return await fn();
-      } catch (err) {
-        throw classifyPgError(err, what);
-      }
-    }, {
-      retries: this.opts.retries,
-      minTimeout: this.opts.retryBaseMs ?? 100,
-      maxTimeout: 5_000,
-      randomize: true,
-      shouldRetry: ({ error }) => (error as { retryable?: boolean }).retryable === true,
-    });
+    return pRetry(
+      async () => {
+        try {
+          return await fn();
+        } catch (err) {
+          throw classifyPgError(err, what);
+        }
+      },
+      {
+        retries: this.opts.retries,
+        minTimeout: this.opts.retryBaseMs ?? 100,
+        maxTimeout: 5_000,
+        randomize: true,
+        shouldRetry: ({ error }) => (error as { retryable?: boolean }).retryable === true,
+      },
+    );
   }
 }
 

@@ -161,11 +161,13 @@ export class SupabaseObjectStore implements ObjectStore {
     assertValidPrefix(prefix);
     const limit = Math.min(Math.max(1, opts.limit ?? 100), MAX_PAGE);
     const cursor = opts.cursor ?? (opts.startAfter ? startAfterToken(prefix + opts.startAfter) : undefined);
-    if (cursor !== undefined && !Buffer.from(cursor, 'base64').toString().startsWith(`l:${prefix}`)) throw new ValidationError('The cursor is not one this store handed out.');
+    if (cursor !== undefined && !Buffer.from(cursor, 'base64').toString().startsWith(`l:${prefix}`))
+      throw new ValidationError('The cursor is not one this store handed out.');
     return this.retry(`list ${prefix}`, async () => {
       const { data, error } = await (await this.files(prefix)).listV2({ prefix, limit, cursor, with_delimiter: want === 'folders' });
       if (error) throw classifyStorageError(error, `list ${prefix}`);
-      const names = want === 'folders' ? data.folders.map((f) => f.name.slice(prefix.length).replace(/\/$/, '')) : data.objects.map((o) => o.name.slice(prefix.length));
+      const names =
+        want === 'folders' ? data.folders.map((f) => f.name.slice(prefix.length).replace(/\/$/, '')) : data.objects.map((o) => o.name.slice(prefix.length));
       const items = names.filter((name) => name !== '' && !name.includes('/') && !name.startsWith('.')).map((name) => ({ name, key: prefix + name }));
       return { items, cursor: data.hasNext && data.nextCursor ? data.nextCursor : null };
     });
@@ -200,7 +202,9 @@ export class SupabaseObjectStore implements ObjectStore {
   }
 
   /** The buckets this store uses, as the server sees them (for `render-jobs doctor`). */
-  async buckets(): Promise<Array<{ name: string; role: 'jobs' | 'assets'; found: boolean; public?: boolean; fileSizeLimit?: number | null; error?: string; errorCode?: string }>> {
+  async buckets(): Promise<
+    Array<{ name: string; role: 'jobs' | 'assets'; found: boolean; public?: boolean; fileSizeLimit?: number | null; error?: string; errorCode?: string }>
+  > {
     const client = await (this.client ??= this.connect());
     const roles = [
       { name: this.opts.bucket, role: 'jobs' as const },

@@ -29,10 +29,14 @@ export function parseGrantName(name: string): UploadGrant | null {
 
 export class UploadQuotaError extends AppError {
   constructor(details: { quotaBytes: number; usedBytes: number; askedBytes: number; maxFiles: number }) {
-    super('upload_quota_exceeded', `Uploads in this project may hold at most ${details.quotaBytes} bytes (and ${details.maxFiles} files) per caller until older ones are pruned.`, {
-      status: 429,
-      details,
-    });
+    super(
+      'upload_quota_exceeded',
+      `Uploads in this project may hold at most ${details.quotaBytes} bytes (and ${details.maxFiles} files) per caller until older ones are pruned.`,
+      {
+        status: 429,
+        details,
+      },
+    );
   }
 }
 

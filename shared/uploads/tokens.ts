@@ -19,7 +19,9 @@ export interface UploadRef {
 /** `key`: config.uploads.signingKey, its own key (never WORKER_SECRET itself), or null locally. */
 export function uploadToken(ref: UploadRef, key: Buffer | null): string {
   const message = ['upload-v2', ref.projectId, ref.uploadId, ref.expiresMs, ref.bytes, ref.contentType].join('\n');
-  return createHmac('sha256', key ?? processKey).update(message).digest('base64url');
+  return createHmac('sha256', key ?? processKey)
+    .update(message)
+    .digest('base64url');
 }
 
 export function uploadTokenValid(ref: UploadRef, token: string, key: Buffer | null, now = Date.now()): boolean {

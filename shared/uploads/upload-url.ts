@@ -28,13 +28,20 @@ export function grantedUpload(
   if (!uploadTokenValid(ref, q.data.token, signingKey)) {
     throw new UnauthorizedError('This upload URL is invalid or has expired; ask POST /api/uploads for a new one.');
   }
-  const type = String(headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== ref.contentType) throw new AppError('unsupported_media_type', `This URL takes one ${ref.contentType} file; send it with that Content-Type.`, { status: 415 });
+  const type = String(headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
+  if (type !== ref.contentType)
+    throw new AppError('unsupported_media_type', `This URL takes one ${ref.contentType} file; send it with that Content-Type.`, { status: 415 });
   const length = Number(headers['content-length'] ?? NaN);
   if (Number.isFinite(length) && length > ref.bytes) throw uploadTooLarge(ref.bytes);
   return ref;
 }
 
 export function uploadTooLarge(declared: number): AppError {
-  return new AppError('upload_too_large', `This URL takes at most the ${declared} bytes declared when it was asked for.`, { status: 413, details: { maxBytes: declared } });
+  return new AppError('upload_too_large', `This URL takes at most the ${declared} bytes declared when it was asked for.`, {
+    status: 413,
+    details: { maxBytes: declared },
+  });
 }

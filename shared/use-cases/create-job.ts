@@ -35,7 +35,11 @@ export async function createJob(ctx: AppContext, caller: Caller, request: Render
   if (scope !== null && !replay) await takeCreateTicket(ctx.store, scope, ctx.config.createRatePerMinute, ctx.queue.now());
   if (kindOf(request.kind).inline) {
     const budgetMs = ctx.config.functionBudgetMs * INLINE_BUDGET_SHARE;
-    return { job: await runInline(ctx.queue, request, { budgetMs, signedUrlTtlS: ctx.config.signedUrlTtlS, ownerId, requestId: ctx.requestId }), inline: true, replayed: false };
+    return {
+      job: await runInline(ctx.queue, request, { budgetMs, signedUrlTtlS: ctx.config.signedUrlTtlS, ownerId, requestId: ctx.requestId }),
+      inline: true,
+      replayed: false,
+    };
   }
   const { job, replayed } = opts.idempotencyKey
     ? await createJobOnce(ctx.queue, request, { ownerId, idempotencyKey: opts.idempotencyKey, requestId: ctx.requestId })

@@ -36,7 +36,9 @@ export async function processJob(ctx: AppContext, ref: JobRef): Promise<Processi
     const { selectProvider } = await import('../providers/select.js');
     const provider = selectProvider(ctx.config);
     // The answer goes now; the render goes on for as long as the function may run (its maxDuration).
-    const run = runJob(outcome.holder, { provider, signedUrlTtlS: ctx.config.signedUrlTtlS }).catch((err) => ctx.log.error({ err, jobId }, 'inline run failed'));
+    const run = runJob(outcome.holder, { provider, signedUrlTtlS: ctx.config.signedUrlTtlS }).catch((err) =>
+      ctx.log.error({ err, jobId }, 'inline run failed'),
+    );
     waitUntil(run.then(() => ctx.queue.webhooks?.idle()));
     return { jobId, status: 'processing', handledBy: 'inline' };
   }

@@ -11,9 +11,7 @@ import { deliverOnce } from './deliver.js';
 import { type DeliveryRecord, readDeliveries, webhookLogKey } from './deliveries.js';
 import type { WebhookEvent } from './spec.js';
 
-
 const MAX_RECORDS = 100;
-
 
 export interface WebhookConfig {
   /** `whsec_…`; null: webhooks are off. */
@@ -42,7 +40,9 @@ export class WebhookNotifier {
     const payload = JSON.stringify({ type: `job.${event}`, timestamp: timestamp.toISOString(), data: { job: withoutInputs(doc) } });
     const msg = { id: `msg_${randomUUID()}`, timestamp, payload };
     const previous = this.chains.get(doc.jobId) ?? Promise.resolve();
-    const next = previous.then(() => this.deliver(doc.jobId, spec.url, event, msg)).catch((err) => this.log.warn({ err, jobId: doc.jobId }, 'webhook delivery failed'));
+    const next = previous
+      .then(() => this.deliver(doc.jobId, spec.url, event, msg))
+      .catch((err) => this.log.warn({ err, jobId: doc.jobId }, 'webhook delivery failed'));
     this.chains.set(doc.jobId, next);
     void next.finally(() => this.chains.get(doc.jobId) === next && this.chains.delete(doc.jobId));
   }
@@ -80,7 +80,6 @@ export class WebhookNotifier {
     }
   }
 }
-
 
 function withoutInputs(doc: JobDocument) {
   const { conceptInputs: _inputs, history: _history, ...rest } = doc;

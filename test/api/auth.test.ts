@@ -37,7 +37,11 @@ describe('auth', () => {
       CREATE_RATE_PER_MINUTE: '5',
     });
     [alice, bob] = await Promise.all([hsToken('alice'), hsToken('bob')]);
-    const res = await fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${alice}` }, body: JSON.stringify(body()) });
+    const res = await fetch(`${api.url}/api/jobs/render`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${alice}` },
+      body: JSON.stringify(body()),
+    });
     expect(res.status).toBe(202);
     jobId = ((await res.json()) as { jobId: string }).jobId;
   });
@@ -52,7 +56,14 @@ describe('auth', () => {
     { name: 'list', method: 'GET', path: '/api/jobs?projectId=authp', ok: 200, cred: 'caller' },
     { name: 'events', method: 'GET', path: `/api/jobs/${jobId}/events?projectId=authp`, ok: 200, cred: 'caller' },
     { name: 'image', method: 'GET', path: `/api/jobs/${jobId}/image?projectId=authp&variant=preview`, ok: 409, cred: 'caller' },
-    { name: 'uploads', method: 'POST', path: '/api/uploads', body: { projectId: 'authp', files: [{ contentType: 'image/png', bytes: 10 }] }, ok: 201, cred: 'caller' },
+    {
+      name: 'uploads',
+      method: 'POST',
+      path: '/api/uploads',
+      body: { projectId: 'authp', files: [{ contentType: 'image/png', bytes: 10 }] },
+      ok: 201,
+      cred: 'caller',
+    },
     { name: 'metrics', method: 'GET', path: '/api/metrics', ok: 200, cred: 'caller' },
     { name: 'process', method: 'POST', path: `/api/jobs/${jobId}/process?projectId=authp`, ok: 202, cred: 'worker' },
     { name: 'prune', method: 'GET', path: '/api/cron/prune', ok: 200, cred: 'cron' },
@@ -90,15 +101,23 @@ describe('auth', () => {
 
   it('refuses expired tokens, tokens for another audience and tokens signed with another secret', async () => {
     const status = routes().find((r) => r.name === 'status')!;
-    for (const token of [await hsToken('alice', { expiresInS: -60 }), await hsToken('alice', { audience: 'anon' }), await hsToken('alice', { secret: 'x'.repeat(40) })]) {
+    for (const token of [
+      await hsToken('alice', { expiresInS: -60 }),
+      await hsToken('alice', { audience: 'anon' }),
+      await hsToken('alice', { secret: 'x'.repeat(40) }),
+    ]) {
       const res = await fetch(api.url + status.path, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(401);
       expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/access token/);
     }
   });
 
-  it("binds a job to its user: another user gets 404 on every route and does not see it listed", async () => {
-    const res = await fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${alice}` }, body: JSON.stringify(body('owned')) });
+  it('binds a job to its user: another user gets 404 on every route and does not see it listed', async () => {
+    const res = await fetch(`${api.url}/api/jobs/render`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${alice}` },
+      body: JSON.stringify(body('owned')),
+    });
     const { jobId: own } = (await res.json()) as { jobId: string };
     const as = (token: string) => ({ authorization: `Bearer ${token}` });
     const status = await fetch(`${api.url}/api/jobs/${own}?projectId=owned`, { headers: as(alice) });
@@ -110,7 +129,10 @@ describe('auth', () => {
     }
     const cancel = await fetch(`${api.url}/api/jobs/${own}/cancel?projectId=owned`, { method: 'POST', headers: as(bob) });
     expect(cancel.status).toBe(404);
-    const list = async (token: string) => ((await (await fetch(`${api.url}/api/jobs?projectId=owned`, { headers: as(token) })).json()) as { jobs: Array<{ jobId: string }> }).jobs.map((j) => j.jobId);
+    const list = async (token: string) =>
+      ((await (await fetch(`${api.url}/api/jobs?projectId=owned`, { headers: as(token) })).json()) as { jobs: Array<{ jobId: string }> }).jobs.map(
+        (j) => j.jobId,
+      );
     expect(await list(alice)).toEqual([own]);
     expect(await list(bob)).toEqual([]);
     expect(await list(API_KEY)).toEqual([own]); // the trusted server sees every job
@@ -121,16 +143,32 @@ describe('auth', () => {
 
   it("fills a user's page with their own jobs, however many of others' are newer", async () => {
     const create = async (token: string) =>
-      ((await (await fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body('paged')) })).json()) as { jobId: string }).jobId;
+      (
+        (await (
+          await fetch(`${api.url}/api/jobs/render`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: JSON.stringify(body('paged')),
+          })
+        ).json()) as { jobId: string }
+      ).jobId;
     const mine = [await create(alice), await create(alice)];
     for (let i = 0; i < 3; i++) await create(bob); // newer than Alice's: a shared listing's first page
-    const page = (await (await fetch(`${api.url}/api/jobs?projectId=paged&limit=2`, { headers: { authorization: `Bearer ${alice}` } })).json()) as { jobs: Array<{ jobId: string }>; next: string | null };
+    const page = (await (await fetch(`${api.url}/api/jobs?projectId=paged&limit=2`, { headers: { authorization: `Bearer ${alice}` } })).json()) as {
+      jobs: Array<{ jobId: string }>;
+      next: string | null;
+    };
     expect(page.jobs.map((j) => j.jobId)).toEqual([mine[1], mine[0]]);
   });
 
   it('limits creates per user with 429 and Retry-After, and leaves other users alone', async () => {
     const carol = await hsToken('carol');
-    const create = (token: string) => fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body('rate')) });
+    const create = (token: string) =>
+      fetch(`${api.url}/api/jobs/render`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body('rate')),
+      });
     const statuses = [];
     for (let i = 0; i < 7; i++) statuses.push((await create(carol)).status);
     expect(statuses).toEqual([202, 202, 202, 202, 202, 429, 429]);
@@ -145,7 +183,9 @@ describe('auth', () => {
 
   it('makes one job of creates that share an Idempotency-Key, and refuses the key for another request', async () => {
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}`, 'idempotency-key': 'checkout-7f3a' };
-    const answers = await Promise.all(Array.from({ length: 6 }, () => fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers, body: JSON.stringify(body('idem')) })));
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers, body: JSON.stringify(body('idem')) })),
+    );
     const bodies = (await Promise.all(answers.map((r) => r.json()))) as Array<{ jobId: string }>;
     expect(new Set(bodies.map((b) => b.jobId)).size).toBe(1);
     expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 202]);
@@ -153,7 +193,11 @@ describe('auth', () => {
     const other = await fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers, body: JSON.stringify({ ...body('idem'), maxAttempts: 1 }) });
     expect(other.status).toBe(422);
     expect(await other.json()).toMatchObject({ error: { code: 'idempotency_key_reused' } });
-    const bad = await fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { ...headers, 'idempotency-key': 'has space' }, body: JSON.stringify(body('idem')) });
+    const bad = await fetch(`${api.url}/api/jobs/render`, {
+      method: 'POST',
+      headers: { ...headers, 'idempotency-key': 'has space' },
+      body: JSON.stringify(body('idem')),
+    });
     expect(bad.status).toBe(400);
   });
 });
@@ -163,10 +207,19 @@ describe('auth with a Supabase JWKS (asymmetric signing keys)', () => {
     const project = await jwksProject('https://abcdefghijklmnop.supabase.co');
     interceptWith(project.handlers);
     const tmp = await tempDir();
-    const api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', AUTH_JWKS_URL: project.jwksUrl, AUTH_JWT_ISSUER: 'https://abcdefghijklmnop.supabase.co/auth/v1' });
+    const api = await startApi({
+      JOBS_DIR: tmp.dir,
+      WORKER_URL: 'none',
+      AUTH_JWKS_URL: project.jwksUrl,
+      AUTH_JWT_ISSUER: 'https://abcdefghijklmnop.supabase.co/auth/v1',
+    });
     try {
       const token = await project.token('erin');
-      const created = await fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body('jwks')) });
+      const created = await fetch(`${api.url}/api/jobs/render`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body('jwks')),
+      });
       expect(created.status).toBe(202);
       const { jobId } = (await created.json()) as { jobId: string };
       const read = await fetch(`${api.url}/api/jobs/${jobId}?projectId=jwks`, { headers: { authorization: `Bearer ${token}` } });
@@ -191,7 +244,10 @@ describe('worker POST /process', () => {
     await new Promise<void>((r) => server.once('listening', () => r()));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/process`;
     try {
-      const post = (authorization?: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: '{}' }).then((r) => r.status);
+      const post = (authorization?: string) =>
+        fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: '{}' }).then(
+          (r) => r.status,
+        );
       expect([await post(), await post('Bearer wrong-secret-0123456789'), await post(`Bearer ${WORKER_SECRET}`)]).toEqual([401, 401, 202]);
     } finally {
       server.close();
@@ -219,12 +275,16 @@ describe('safe by default: who may call', () => {
     const api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', PUBLIC_API: 'true', CREATE_RATE_PER_MINUTE: '3', UPLOAD_RATE_PER_MINUTE: '2' });
     holdClockMidMinute(api);
     try {
-      const post = (path: string, b: unknown) => fetch(api.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) }).then((r) => r.status);
+      const post = (path: string, b: unknown) =>
+        fetch(api.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) }).then((r) => r.status);
       const creates = [];
       for (let i = 0; i < 5; i++) creates.push(await post('/api/jobs/render', body('public')));
       expect(creates).toEqual([202, 202, 202, 429, 429]); // before: 202 every time
       const file = { contentType: 'image/png', bytes: 10 };
-      expect([await post('/api/uploads', { projectId: 'public', files: [file, file] }), await post('/api/uploads', { projectId: 'public', files: [file] })]).toEqual([201, 429]);
+      expect([
+        await post('/api/uploads', { projectId: 'public', files: [file, file] }),
+        await post('/api/uploads', { projectId: 'public', files: [file] }),
+      ]).toEqual([201, 429]);
     } finally {
       await api.close();
       await tmp.cleanup();
@@ -235,13 +295,19 @@ describe('safe by default: who may call', () => {
     const tmp = await tempDir();
     const api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', API_KEY });
     try {
-      const created = await fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body: JSON.stringify(body('closed')) });
+      const created = await fetch(`${api.url}/api/jobs/render`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+        body: JSON.stringify(body('closed')),
+      });
       const { jobId } = (await created.json()) as { jobId: string };
       // Before: 202 with the job's status for anyone, and 200 from the cron for anyone.
       const process = await fetch(`${api.url}/api/jobs/${jobId}/process?projectId=closed`, { method: 'POST' });
       expect(process.status).toBe(401);
       expect(JSON.stringify(await process.json())).not.toMatch(/pending|processing|status/);
-      expect((await fetch(`${api.url}/api/jobs/${jobId}/process?projectId=closed`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` } })).status).toBe(401);
+      expect(
+        (await fetch(`${api.url}/api/jobs/${jobId}/process?projectId=closed`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` } })).status,
+      ).toBe(401);
       expect((await fetch(`${api.url}/api/cron/prune`)).status).toBe(401);
       expect((await fetch(`${api.url}/api/cron/prune`, { headers: { authorization: `Bearer ${API_KEY}` } })).status).toBe(401);
       // Nothing ran: the job is still waiting.
@@ -321,7 +387,11 @@ describe('safe by default: limits that count only real work', () => {
   it('answers replays of an idempotent create without taking a rate ticket', async () => {
     const token = await hsToken('kim');
     const create = (key?: string) =>
-      fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(key ? { 'idempotency-key': key } : {}) }, body: JSON.stringify(body('replays')) }).then((r) => r.status);
+      fetch(`${api.url}/api/jobs/render`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(key ? { 'idempotency-key': key } : {}) },
+        body: JSON.stringify(body('replays')),
+      }).then((r) => r.status);
     expect(await create('order-1')).toBe(202);
     const replays = [];
     for (let i = 0; i < 4; i++) replays.push(await create('order-1'));
@@ -331,7 +401,11 @@ describe('safe by default: limits that count only real work', () => {
 
   it('caps the event streams one user holds open (429), and frees a slot when one closes', async () => {
     const token = await hsToken('lee');
-    const res = await fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body('streams')) });
+    const res = await fetch(`${api.url}/api/jobs/render`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body('streams')),
+    });
     const { jobId } = (await res.json()) as { jobId: string };
     const open = () => {
       const ctl = new AbortController();

@@ -31,7 +31,8 @@ async function expectError(res: Response, status: number, code: string) {
 
 const render = (body: string, contentType = 'application/json') =>
   fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': contentType }, body });
-const withInputs = (patch: Record<string, unknown>) => JSON.stringify({ ...exampleBody, conceptInputs: { ...(exampleBody.conceptInputs as object), ...patch } });
+const withInputs = (patch: Record<string, unknown>) =>
+  JSON.stringify({ ...exampleBody, conceptInputs: { ...(exampleBody.conceptInputs as object), ...patch } });
 
 describe('POST /api/jobs/render rejects bad bodies', () => {
   it('malformed JSON → 400 invalid_json', async () => {
@@ -88,7 +89,12 @@ describe('POST /api/jobs/render rejects bad bodies', () => {
 describe('ids in paths and queries', () => {
   const hostile = ['..', '%2e%2e', '%2E%2E', '..%2f..%2fetc', '%2F', 'a%5Cb', '%5C..', '%00', 'a%00b', 'x'.repeat(65), '.hidden', '%zz'];
   it.each(hostile)('jobId %s → 4xx JSON on every job route', async (jobId) => {
-    for (const [method, suffix] of [['GET', ''], ['GET', '/image'], ['POST', '/cancel'], ['POST', '/process']] as const) {
+    for (const [method, suffix] of [
+      ['GET', ''],
+      ['GET', '/image'],
+      ['POST', '/cancel'],
+      ['POST', '/process'],
+    ] as const) {
       const res = await fetch(`${api.url}/api/jobs/${jobId}${suffix}?projectId=p`, { method });
       expect(res.status, `${method} ${suffix} ${jobId}`).toBeGreaterThanOrEqual(400);
       expect(res.status, `${method} ${suffix} ${jobId}`).toBeLessThan(500);

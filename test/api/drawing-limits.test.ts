@@ -7,7 +7,8 @@ import { UNBOUNDED_CONCEPT, worstCasePreviewBody } from '../helpers/concept.js';
 describe('drawing limits and the inline preview', () => {
   const fx = useInlineApi();
 
-  const post = (body: unknown) => fetch(`${fx.api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (body: unknown) =>
+    fetch(`${fx.api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const issues = async (res: Response) => ((await res.json()) as { error: { code: string; details: Array<{ path: unknown[]; message: string }> } }).error;
 
   it('refuses a concept that would cost too much to draw: 400, saying what and how to fix it', async () => {
@@ -15,17 +16,32 @@ describe('drawing limits and the inline preview', () => {
     expect(res.status).toBe(400);
     const err = await issues(res);
     expect(err.code).toBe('invalid_request');
-    expect(err.details).toContainEqual({ path: ['conceptInputs', 'volumes', 0, 'floorHeight'], message: expect.stringContaining('gives 500 floors; at most 200'), code: 'custom' });
-    expect(err.details).toContainEqual({ path: ['conceptInputs', 'volumes'], message: expect.stringContaining('too detailed to draw: 15968 floor lines at 2048 px; at most 1000 at this size'), code: 'custom' });
+    expect(err.details).toContainEqual({
+      path: ['conceptInputs', 'volumes', 0, 'floorHeight'],
+      message: expect.stringContaining('gives 500 floors; at most 200'),
+      code: 'custom',
+    });
+    expect(err.details).toContainEqual({
+      path: ['conceptInputs', 'volumes'],
+      message: expect.stringContaining('too detailed to draw: 15968 floor lines at 2048 px; at most 1000 at this size'),
+      code: 'custom',
+    });
 
     // The same floors at a quarter of the size are within the limit for lines per pixel.
-    const small = { ...UNBOUNDED_CONCEPT, volumes: UNBOUNDED_CONCEPT.volumes.slice(0, 4).map((v) => ({ ...v, floorHeight: 5 })), view: { width: 512, height: 512 } };
+    const small = {
+      ...UNBOUNDED_CONCEPT,
+      volumes: UNBOUNDED_CONCEPT.volumes.slice(0, 4).map((v) => ({ ...v, floorHeight: 5 })),
+      view: { width: 512, height: 512 },
+    };
     expect((await post({ projectId: 'limits', renderType: 'axonometric', conceptInputs: small })).status).toBe(202);
   });
 
   it('draws the costliest preview without holding other requests: the event loop never stalls > 100 ms', async () => {
     // Warm: the preview module and the draw thread load once per process; that is not measured.
-    const warm = await post({ ...worstCasePreviewBody('warm'), conceptInputs: { ...worstCasePreviewBody().conceptInputs, volumes: [{ footprint: { width: 100, depth: 100 }, floors: 2 }] } });
+    const warm = await post({
+      ...worstCasePreviewBody('warm'),
+      conceptInputs: { ...worstCasePreviewBody().conceptInputs, volumes: [{ footprint: { width: 100, depth: 100 }, floors: 2 }] },
+    });
     expect(warm.status).toBe(201);
     const { jobId } = (await warm.json()) as { jobId: string };
     const poll = `${fx.api.url}/api/jobs/${jobId}?projectId=warm`;

@@ -10,7 +10,9 @@ import { execFileSync } from 'node:child_process';
 
 describe('error codes', () => {
   it('lists every code thrown in the API, the worker and shared code', async () => {
-    const files = execFileSync('git', ['ls-files', 'api', 'shared', 'worker', 'server'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((f) => f.endsWith('.ts'));
+    const files = execFileSync('git', ['ls-files', 'api', 'shared', 'worker', 'server'], { cwd: ROOT, encoding: 'utf8' })
+      .split('\n')
+      .filter((f) => f.endsWith('.ts'));
     const thrown = new Set<string>();
     for (const file of files) {
       const source = await readFile(path.join(ROOT, file), 'utf8');

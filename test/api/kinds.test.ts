@@ -19,15 +19,24 @@ interceptWith(openai.handlers);
 const OPENAI_ENV = { OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: OPENAI_URL, WORKER_URL: 'none' };
 
 const backends: Array<[string, () => Promise<{ env: Record<string, string>; cleanup(): Promise<void> }>]> = [
-  ['fs', async () => {
-    const tmp = await tempDir();
-    return { env: { JOBS_DIR: tmp.dir, UPLOAD_MAX_BYTES: '4096' }, cleanup: tmp.cleanup };
-  }],
-  ['supabase', async () => {
-    const standIn = new SupabaseStorageStandIn({ buckets: { 'render-jobs': {}, 'render-assets': { fileSizeLimit: 1024 * 1024 } } });
-    interceptWith(standIn.handlers);
-    return { env: { STORE: 'supabase', SUPABASE_URL: standIn.origin, SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE_KEY, UPLOAD_MAX_BYTES: '4096' }, cleanup: async () => undefined };
-  }],
+  [
+    'fs',
+    async () => {
+      const tmp = await tempDir();
+      return { env: { JOBS_DIR: tmp.dir, UPLOAD_MAX_BYTES: '4096' }, cleanup: tmp.cleanup };
+    },
+  ],
+  [
+    'supabase',
+    async () => {
+      const standIn = new SupabaseStorageStandIn({ buckets: { 'render-jobs': {}, 'render-assets': { fileSizeLimit: 1024 * 1024 } } });
+      interceptWith(standIn.handlers);
+      return {
+        env: { STORE: 'supabase', SUPABASE_URL: standIn.origin, SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE_KEY, UPLOAD_MAX_BYTES: '4096' },
+        cleanup: async () => undefined,
+      };
+    },
+  ],
 ];
 
 for (const [name, make] of backends) {
@@ -69,7 +78,11 @@ for (const [name, make] of backends) {
       expect(body.job.result).toMatchObject({ width: 512, renderer: 'axonometric' });
       const image = await fetch(abs(body.imageUrl));
       expect(image.status).toBe(200);
-      expect(Buffer.from(await image.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
+      expect(
+        Buffer.from(await image.arrayBuffer())
+          .subarray(1, 4)
+          .toString(),
+      ).toBe('PNG');
     });
 
     it('renders an edit from uploaded reference images on the worker, through OpenAI images.edit', async () => {
@@ -154,7 +167,11 @@ describe('fs upload route', () => {
   });
 
   async function uploadUrl() {
-    const res = await fetch(`${api.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ projectId: 'up', files: [{ contentType: 'image/png', bytes: 100 }] }) });
+    const res = await fetch(`${api.url}/api/uploads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ projectId: 'up', files: [{ contentType: 'image/png', bytes: 100 }] }),
+    });
     return ((await res.json()) as { uploads: Array<{ url: string }> }).uploads[0]!.url;
   }
 

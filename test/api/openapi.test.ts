@@ -29,7 +29,10 @@ afterAll(async () => {
 
 /** Calls the API and checks the answer against the document's schema for its path, method and status. */
 async function conforms(method: string, docPath: string, url: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(api.url + url, { method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
+  const res = await fetch(api.url + url, {
+    method,
+    ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+  });
   const json = await res.json();
   const response = doc.paths[docPath]?.[method.toLowerCase()]?.responses[String(res.status)];
   expect(response, `${method} ${docPath} ${res.status} is documented`).toBeDefined();
@@ -69,7 +72,13 @@ describe('OpenAPI document', () => {
   });
 
   it("matches the event stream's real events: each event's data against the document's x-events schema for its name", async () => {
-    const created = (await (await fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...exampleBody, projectId: 'oa-sse' }) })).json()) as { jobId: string };
+    const created = (await (
+      await fetch(`${api.url}/api/jobs/render`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...exampleBody, projectId: 'oa-sse' }),
+      })
+    ).json()) as { jobId: string };
     const q = '?projectId=oa-sse';
     const stream = fetch(`${api.url}/api/jobs/${created.jobId}/events${q}`).then((r) => r.text());
     await fetch(`${api.url}/api/jobs/${created.jobId}/process${q}`, { method: 'POST' });

@@ -8,7 +8,13 @@ import { useWorkerAndApi, waitForJob } from '../helpers/api.js';
 import { exampleBody } from '../helpers/concept.js';
 import { until } from '../helpers/wait.js';
 
-const window = (p50: number | null) => ({ completed: p50 ? 10 : 0, failed: 0, cancelled: 0, waitMs: { n: 0, p50: null, p95: null }, renderMs: { n: p50 ? 10 : 0, p50, p95: p50 } });
+const window = (p50: number | null) => ({
+  completed: p50 ? 10 : 0,
+  failed: 0,
+  cancelled: 0,
+  waitMs: { n: 0, p50: null, p95: null },
+  renderMs: { n: p50 ? 10 : 0, p50, p95: p50 },
+});
 const metrics = (o: Partial<SystemMetrics> & { p50?: number | null }): SystemMetrics => ({
   at: '',
   workers: 1,
@@ -42,7 +48,13 @@ describe('outlookOf', () => {
   });
 
   it('estimates a running job from its own pace once it is a fifth done, and polls faster near the end', () => {
-    const running = { jobId: 'r', status: 'processing', progress: 80, startedAt: new Date(NOW - 8_000).toISOString(), attempts: [{ startedAt: new Date(NOW - 8_000).toISOString() }] } as unknown as JobDocument;
+    const running = {
+      jobId: 'r',
+      status: 'processing',
+      progress: 80,
+      startedAt: new Date(NOW - 8_000).toISOString(),
+      attempts: [{ startedAt: new Date(NOW - 8_000).toISOString() }],
+    } as unknown as JobDocument;
     const o = outlookOf(running, { waitingAhead: 0, metrics: metrics({ p50: 60_000 }) }, NOW, 3_000)!;
     expect(Date.parse(o.etaFinishAt!) - NOW).toBe(2_000);
     expect(pollHintMs(running, o, NOW)).toBe(667);
@@ -58,8 +70,19 @@ describe('status, history and metrics with a real worker', () => {
   const fx = useWorkerAndApi({ WORKER_CONCURRENCY: '1', RENDER_DELAY_MS: '4000', POLL_INTERVAL_MS: '100' });
 
   const create = async () =>
-    (await (await fetch(`${fx.api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...exampleBody, projectId: 'eta' }) })).json()) as { jobId: string };
-  const status = async (jobId: string) => (await (await fetch(`${fx.api.url}/api/jobs/${jobId}?projectId=eta`)).json()) as { job: JobDocument; pollAfterMs: number; queue: Record<string, any> | null };
+    (await (
+      await fetch(`${fx.api.url}/api/jobs/render`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...exampleBody, projectId: 'eta' }),
+      })
+    ).json()) as { jobId: string };
+  const status = async (jobId: string) =>
+    (await (await fetch(`${fx.api.url}/api/jobs/${jobId}?projectId=eta`)).json()) as {
+      job: JobDocument;
+      pollAfterMs: number;
+      queue: Record<string, any> | null;
+    };
 
   it('shows the queue position and an ETA while pending, then the history once done', async () => {
     // The worker reports itself on start; wait until the API can see it.
@@ -67,7 +90,11 @@ describe('status, history and metrics with a real worker', () => {
     const first = await create();
     await waitForJob(fx.api, 'eta', first.jobId, (j) => j.status === 'processing');
     // The worker publishes its activity within a second of a change.
-    await until(async () => ((await (await fetch(`${fx.api.url}/api/metrics`)).json()) as SystemMetrics).running === 1, 10_000, 'worker to report the running job');
+    await until(
+      async () => ((await (await fetch(`${fx.api.url}/api/metrics`)).json()) as SystemMetrics).running === 1,
+      10_000,
+      'worker to report the running job',
+    );
     await create(); // waits behind the first
     const third = await create();
     // The third job is behind the running first and the waiting second. The API's snapshot of the
@@ -88,10 +115,14 @@ describe('status, history and metrics with a real worker', () => {
 
   it('reports queue depth, capacity and measured render times at /api/metrics', async () => {
     let m: SystemMetrics | undefined;
-    await until(async () => {
-      m = (await (await fetch(`${fx.api.url}/api/metrics`)).json()) as SystemMetrics;
-      return m.windows['5m'].completed >= 3;
-    }, 20_000, 'metrics to show the completed jobs');
+    await until(
+      async () => {
+        m = (await (await fetch(`${fx.api.url}/api/metrics`)).json()) as SystemMetrics;
+        return m.windows['5m'].completed >= 3;
+      },
+      20_000,
+      'metrics to show the completed jobs',
+    );
     expect(m).toMatchObject({ workers: 1, capacity: 1, running: 0, pending: 0 });
     expect(m!.windows['5m'].renderMs.p50).toBeGreaterThanOrEqual(1400);
   });

@@ -7,7 +7,11 @@ import { exampleBody } from '../helpers/concept.js';
 describe('request ids', () => {
   const fx = useInlineApi();
   const create = (headers: Record<string, string> = {}) =>
-    fetch(`${fx.api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ ...exampleBody, projectId: 'rid' }) });
+    fetch(`${fx.api.url}/api/jobs/render`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ ...exampleBody, projectId: 'rid' }),
+    });
 
   it("echoes the caller's id and records it on the history entries the request causes", async () => {
     const created = await create({ 'x-request-id': 'req-create-1' });

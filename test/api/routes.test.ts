@@ -73,7 +73,10 @@ for (const [name, make] of selectedProcessStores()) {
       const page1 = (await (await fetch(`${api.url}/api/jobs?projectId=list-p&limit=2`)).json()) as { jobs: Array<{ jobId: string }>; next: string };
       expect(page1.jobs.map((j) => j.jobId)).toEqual([ids[2], ids[1]]);
       expect(page1.next).toBeTruthy();
-      const page2 = (await (await fetch(`${api.url}/api/jobs?projectId=list-p&limit=2&cursor=${page1.next}`)).json()) as { jobs: Array<{ jobId: string }>; next: string | null };
+      const page2 = (await (await fetch(`${api.url}/api/jobs?projectId=list-p&limit=2&cursor=${page1.next}`)).json()) as {
+        jobs: Array<{ jobId: string }>;
+        next: string | null;
+      };
       expect(page2.jobs.map((j) => j.jobId)).toEqual([ids[0]]);
       expect(page2.next).toBeNull();
       const bad = await fetch(`${api.url}/api/jobs?projectId=list-p&limit=2&cursor=bm90LWEtY3Vyc29y`);

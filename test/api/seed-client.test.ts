@@ -7,7 +7,13 @@ import { type ApiFixture, startApi, useWorkerAndApi, waitForJob } from '../helpe
 import { tempDir } from '../helpers/stores.js';
 
 /** The job pattern's client, as such apps ship it (only the base URL and poll interval are added). */
-async function renderWithJobs(base: string, projectId: string, conceptId: string, conceptInputs: unknown, pollMs = 200): Promise<{ jobId: string; imageUrl: string }> {
+async function renderWithJobs(
+  base: string,
+  projectId: string,
+  conceptId: string,
+  conceptInputs: unknown,
+  pollMs = 200,
+): Promise<{ jobId: string; imageUrl: string }> {
   const res = await fetch(`${base}/api/jobs/render`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -47,7 +53,11 @@ describe('the job pattern client, with a worker', () => {
     const { imageUrl } = await renderWithJobs(env.api.url, 'seed-worker', 'concept-a', conceptInputs);
     const image = await fetch(env.api.url + imageUrl);
     expect(image.status).toBe(200);
-    expect(Buffer.from(await image.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
+    expect(
+      Buffer.from(await image.arrayBuffer())
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
   }, 20_000);
 
   it('/process takes projectId from the body (202, handled by the worker)', async () => {
@@ -88,7 +98,10 @@ describe('the job pattern client, inline (WORKER_URL=none)', () => {
     for (const route of ['process', 'cancel']) {
       const differ = await fetch(`${api.url}/api/jobs/${jobId}/${route}?projectId=other`, json({ projectId: 'seed-inline' }));
       expect(differ.status, route).toBe(400);
-      expect(((await differ.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/query string and the JSON body/) });
+      expect(((await differ.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+        code: 'invalid_request',
+        message: expect.stringMatching(/query string and the JSON body/),
+      });
       const same = await fetch(`${api.url}/api/jobs/${jobId}/${route}?projectId=seed-inline`, json({ projectId: 'seed-inline' }));
       expect(same.status, route).toBeLessThan(300);
       const neither = await fetch(`${api.url}/api/jobs/${jobId}/${route}`, json({ conceptInputs }));

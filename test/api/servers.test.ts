@@ -64,7 +64,10 @@ describe('servers', () => {
   it('binds loopback locally and every interface (null) in production or on Railway; ALLOWED_HOSTS overrides the check', () => {
     expect(loadConfig({}).listen).toEqual({ host: '127.0.0.1', allowedHosts: ['localhost', '127.0.0.1', '[::1]'] });
     expect(loadConfig({ RAILWAY_ENVIRONMENT: 'production', PORT: '8080' }).listen).toEqual({ host: null, allowedHosts: null });
-    expect(loadConfig({ HOST: '0.0.0.0', ALLOWED_HOSTS: 'render.example.com, localhost' }).listen).toEqual({ host: '0.0.0.0', allowedHosts: ['render.example.com', 'localhost'] });
+    expect(loadConfig({ HOST: '0.0.0.0', ALLOWED_HOSTS: 'render.example.com, localhost' }).listen).toEqual({
+      host: '0.0.0.0',
+      allowedHosts: ['render.example.com', 'localhost'],
+    });
     expect(loadConfig({ ALLOWED_HOSTS: '*' }).listen.allowedHosts).toBeNull();
   });
 });
@@ -73,7 +76,10 @@ describe('worker server', () => {
   it('checks Host, sends the headers, and tells /healthz callers without the secret only whether it is up', async () => {
     const tmp = await tempDir();
     const loop = new ClaimLoop(testDeps(new FsObjectStore(tmp.dir)), { workerId: 'host-1234-ab', concurrency: 1, provider: new TimedProvider(10) });
-    const server = createWorkerApp({ loop, secret: 'worker-secret-0123456789', workerId: 'host-1234-ab', log: silentLog, allowedHosts: ['127.0.0.1'] }).listen(0, '127.0.0.1');
+    const server = createWorkerApp({ loop, secret: 'worker-secret-0123456789', workerId: 'host-1234-ab', log: silentLog, allowedHosts: ['127.0.0.1'] }).listen(
+      0,
+      '127.0.0.1',
+    );
     await new Promise((r) => server.once('listening', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
@@ -129,7 +135,9 @@ describe('the dashboard on Vercel', () => {
   it('is served with the same headers as the local server (vercel.json)', async () => {
     const { readFile } = await import('node:fs/promises');
     const { SECURITY_HEADERS } = await import('../../shared/http/guard.js');
-    const vercel = JSON.parse(await readFile(new URL('../../vercel.json', import.meta.url), 'utf8')) as { headers: Array<{ source: string; headers: Array<{ key: string; value: string }> }> };
+    const vercel = JSON.parse(await readFile(new URL('../../vercel.json', import.meta.url), 'utf8')) as {
+      headers: Array<{ source: string; headers: Array<{ key: string; value: string }> }>;
+    };
     const all = vercel.headers.find((h) => h.source === '/(.*)')!;
     expect(Object.fromEntries(all.headers.map((h) => [h.key, h.value]))).toEqual(SECURITY_HEADERS);
   });

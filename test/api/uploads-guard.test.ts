@@ -29,7 +29,15 @@ describe('uploads are bounded and bound', () => {
   let bob: string;
   beforeAll(async () => {
     tmp = await tempDir();
-    api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', AUTH_JWT_SECRET: JWT_SECRET, WORKER_SECRET, UPLOAD_RATE_PER_MINUTE: '6', UPLOAD_QUOTA_BYTES: '2000', UPLOAD_MAX_BYTES: '1500' });
+    api = await startApi({
+      JOBS_DIR: tmp.dir,
+      WORKER_URL: 'none',
+      AUTH_JWT_SECRET: JWT_SECRET,
+      WORKER_SECRET,
+      UPLOAD_RATE_PER_MINUTE: '6',
+      UPLOAD_QUOTA_BYTES: '2000',
+      UPLOAD_MAX_BYTES: '1500',
+    });
     holdClockMidMinute(api);
     [alice, bob] = await Promise.all([hsToken('alice'), hsToken('bob')]);
   });
@@ -39,13 +47,18 @@ describe('uploads are bounded and bound', () => {
   });
 
   const ask = (token: string, files: Array<{ contentType: string; bytes: number }>, projectId = 'up') =>
-    fetch(`${api.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ projectId, files }) });
+    fetch(`${api.url}/api/uploads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ projectId, files }),
+    });
   async function grant(token: string, bytes: number, contentType = 'image/png', projectId = 'up'): Promise<Granted> {
     const res = await ask(token, [{ contentType, bytes }], projectId);
     expect(res.status, await res.clone().text()).toBe(201);
     return ((await res.json()) as { uploads: Granted[] }).uploads[0]!;
   }
-  const put = (g: Granted, body: Buffer, headers: Record<string, string> = g.headers) => fetch(api.url + g.url, { method: 'PUT', headers, body: new Uint8Array(body) });
+  const put = (g: Granted, body: Buffer, headers: Record<string, string> = g.headers) =>
+    fetch(api.url + g.url, { method: 'PUT', headers, body: new Uint8Array(body) });
 
   it('limits upload URLs per user and minute (before: 320 URLs a minute for one user)', async () => {
     const carol = await hsToken('carol');
@@ -69,7 +82,11 @@ describe('uploads are bounded and bound', () => {
     const g = await grant(alice, PNG.length);
     expect((await put(g, PNG)).status).toBe(201);
     const edit = (token: string) =>
-      fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ ...exampleBody, projectId: 'up', kind: 'edit', references: [g.uploadId] }) });
+      fetch(`${api.url}/api/jobs/render`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ ...exampleBody, projectId: 'up', kind: 'edit', references: [g.uploadId] }),
+      });
     const bobs = await edit(bob);
     expect(bobs.status).toBe(400);
     expect(await bobs.json()).toMatchObject({ error: { code: 'upload_missing' } });
@@ -106,7 +123,10 @@ describe('uploads are bounded and bound', () => {
     const g = await grant(alice, PNG.length);
     const url = new URL(api.url + g.url);
     const p = url.searchParams;
-    for (const message of [`${p.get('projectId')}/${g.uploadId}/${p.get('expires')}`, ['upload-v2', p.get('projectId'), g.uploadId, p.get('expires'), p.get('bytes'), p.get('type')].join('\n')]) {
+    for (const message of [
+      `${p.get('projectId')}/${g.uploadId}/${p.get('expires')}`,
+      ['upload-v2', p.get('projectId'), g.uploadId, p.get('expires'), p.get('bytes'), p.get('type')].join('\n'),
+    ]) {
       p.set('token', createHmac('sha256', WORKER_SECRET).update(message).digest('base64url'));
       expect((await fetch(url, { method: 'PUT', headers: g.headers, body: new Uint8Array(PNG) })).status).toBe(401);
     }
@@ -133,11 +153,17 @@ describe('uploads are bounded and bound', () => {
     // The default UPLOAD_MAX_BYTES (10 MiB): before, the upload routes' larger cap let this through.
     const defaults = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', AUTH_JWT_SECRET: JWT_SECRET });
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${defaults.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${alice}`, 'transfer-encoding': 'chunked' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || (err as NodeJS.ErrnoException).code === 'EPIPE' ? undefined : reject(err)));
+      const req = request(
+        `${defaults.url}/api/uploads`,
+        { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${alice}`, 'transfer-encoding': 'chunked' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', (err) =>
+        (err as NodeJS.ErrnoException).code === 'ECONNRESET' || (err as NodeJS.ErrnoException).code === 'EPIPE' ? undefined : reject(err),
+      );
       const chunk = Buffer.alloc(64 * 1024, 0x20);
       for (let i = 0; i < 16; i++) req.write(chunk); // 1 MiB, more than MAX_BODY_BYTES (256 KiB)
       req.end();
@@ -152,11 +178,15 @@ describe('bodies of callers without a credential', () => {
     const api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', API_KEY: 'api-key-0123456789-abcdefghij' });
     try {
       const status = await new Promise<number>((resolve, reject) => {
-        const req = request(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(200 * 1024) } }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-          req.destroy();
-        });
+        const req = request(
+          `${api.url}/api/jobs/render`,
+          { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(200 * 1024) } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+            req.destroy();
+          },
+        );
         req.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(err)));
         req.write(Buffer.alloc(1024, 0x20)); // a first chunk, then nothing
       });

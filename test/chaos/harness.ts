@@ -100,11 +100,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       [{ kind: 'status', status: 503 }, { kind: 'status', status: 500 }, { kind: 'drop' }, { kind: 'drop-after' }, { kind: 'slow', ms: 200 }],
       seededRandom(o.seed + 1),
     );
-    fx = await servedSupabase({ atomicCreate: true, faults: (op) => {
-      const f = plan(op);
-      if (f) injected++;
-      return f;
-    } });
+    fx = await servedSupabase({
+      atomicCreate: true,
+      faults: (op) => {
+        const f = plan(op);
+        if (f) injected++;
+        return f;
+      },
+    });
   }
   const store = fx.store;
   const ledgerDir = await tempDir('render-jobs-ledger-');
@@ -208,10 +211,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       stopped.abort();
       await killing;
       await Promise.allSettled([...starting]);
-      await Promise.all([...live.values()].map(async (p) => {
-        p.child.kill('SIGKILL');
-        await p.exited;
-      }));
+      await Promise.all(
+        [...live.values()].map(async (p) => {
+          p.child.kill('SIGKILL');
+          await p.exited;
+        }),
+      );
       await fx.cleanup();
       throw new Error(`chaos: ${open} jobs still queued or running after ${o.timeoutMs} ms`);
     }
@@ -221,10 +226,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   stopped.abort();
   await killing;
   await Promise.allSettled([...starting]);
-  await Promise.all([...live.values()].map(async (p) => {
-    p.child.kill('SIGTERM');
-    await p.exited;
-  }));
+  await Promise.all(
+    [...live.values()].map(async (p) => {
+      p.child.kill('SIGTERM');
+      await p.exited;
+    }),
+  );
   if (fx.standIn) fx.standIn.faults = undefined; // the checks below read the store as it is
   say(`all terminal after ${Date.now() - started} ms; checking`);
 
@@ -265,7 +272,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     lostAttempts,
     maxStuckMs,
     stuckMs: stuck.sort((a, b) => a - b),
-    stuckLimitMs: o.leaseMs + CLOCK_SKEW_MS + POLL_MS + (o.faultRate > 0 ? SWEEP_ALLOWANCE_MS.faulty : o.store === 'supabase-real' ? SWEEP_ALLOWANCE_MS.real : SWEEP_ALLOWANCE_MS.clean),
+    stuckLimitMs:
+      o.leaseMs +
+      CLOCK_SKEW_MS +
+      POLL_MS +
+      (o.faultRate > 0 ? SWEEP_ALLOWANCE_MS.faulty : o.store === 'supabase-real' ? SWEEP_ALLOWANCE_MS.real : SWEEP_ALLOWANCE_MS.clean),
     doubleCharges: [...chargesPer.values()].filter((n) => n > 1).length,
     chargesOfUnfinished: docs.filter((d) => d.status !== 'completed' && chargesPer.has(d.jobId)).length,
     completedWithoutCharge,

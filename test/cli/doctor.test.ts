@@ -88,7 +88,10 @@ describe('render-jobs doctor', () => {
 
   it('a bad configuration is a list of bad variables, without a stack trace', async () => {
     const run = (args: string[]) =>
-      promisify(execFile)(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'cli', 'main.ts'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH, STORE: 'mongo', LEASE_MS: '-5' } }).then(
+      promisify(execFile)(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'cli', 'main.ts'), ...args], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, STORE: 'mongo', LEASE_MS: '-5' },
+      }).then(
         () => ({ code: 0, out: '', err: '' }),
         (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout, err: e.stderr }),
       );
@@ -116,7 +119,10 @@ describe('render-jobs doctor', () => {
         );
       const good = await cli({ SUPABASE_SERVICE_ROLE_KEY: SERVICE_ROLE_KEY });
       expect(good.code).toBe(0);
-      expect(JSON.parse(good.out)).toMatchObject({ ok: true, checks: expect.arrayContaining([expect.objectContaining({ name: 'create-only', status: 'warn' })]) });
+      expect(JSON.parse(good.out)).toMatchObject({
+        ok: true,
+        checks: expect.arrayContaining([expect.objectContaining({ name: 'create-only', status: 'warn' })]),
+      });
       const bad = await cli({ SUPABASE_SERVICE_ROLE_KEY: 'y'.repeat(30) });
       expect(bad.code).toBe(1);
       expect(JSON.parse(bad.out).ok).toBe(false);

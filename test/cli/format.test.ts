@@ -10,7 +10,14 @@ const view = (status: 'pending' | 'processing', progress: number, etaFinishInMs:
   ({
     job: { status, progress, stage: status === 'processing' ? 'rendering' : null },
     pollAfterMs: 500,
-    queue: { position, ahead: position, etaStartAt: null, etaFinishAt: etaFinishInMs === null ? null : new Date(NOW + etaFinishInMs).toISOString(), basis: 'measured', workers: 1 },
+    queue: {
+      position,
+      ahead: position,
+      etaStartAt: null,
+      etaFinishAt: etaFinishInMs === null ? null : new Date(NOW + etaFinishInMs).toISOString(),
+      basis: 'measured',
+      workers: 1,
+    },
   }) as unknown as JobView;
 
 describe('the progress line', () => {

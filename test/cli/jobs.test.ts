@@ -39,7 +39,12 @@ beforeAll(async () => {
   const served = await serveHandlers(() => openai!.handlers);
   openai = new OpenAIImagesStandIn(`${served.url}/v1`);
   closeOpenAI = served.close;
-  const failEnv = { JOBS_DIR: path.join(tmp.dir, 'jobs-fail'), OPENAI_API_KEY: 'sk-not-the-right-key-000', OPENAI_BASE_URL: `${served.url}/v1`, POLL_INTERVAL_MS: '100' };
+  const failEnv = {
+    JOBS_DIR: path.join(tmp.dir, 'jobs-fail'),
+    OPENAI_API_KEY: 'sk-not-the-right-key-000',
+    OPENAI_BASE_URL: `${served.url}/v1`,
+    POLL_INTERVAL_MS: '100',
+  };
   const failWorker = await startWorker(failEnv);
   failingApi = await startApiProcess({ ...failEnv, WORKER_URL: failWorker.url });
   procs.push(worker, api, failWorker, failingApi);
@@ -94,7 +99,9 @@ describe('render-jobs CLI', () => {
   }, 60_000); // eight CLI processes, each compiling TypeScript on start
 
   it('a refused concept lists each issue with its path, a volume by its id; --json errors are JSON', async () => {
-    const request = structuredClone({ ...exampleBody, projectId: 'cli' }) as unknown as { conceptInputs: { volumes: Array<{ id?: string; footprint: { width: number } }> } };
+    const request = structuredClone({ ...exampleBody, projectId: 'cli' }) as unknown as {
+      conceptInputs: { volumes: Array<{ id?: string; footprint: { width: number } }> };
+    };
     request.conceptInputs.volumes[1]!.footprint.width = -3; // "tower"
     delete request.conceptInputs.volumes[2]!.id;
     request.conceptInputs.volumes[2]!.footprint.width = 0;
@@ -108,7 +115,13 @@ describe('render-jobs CLI', () => {
     const j = await cli(['render', file, '--json']);
     expect(j.code).toBe(2);
     expect(JSON.parse(j.stdout)).toMatchObject({
-      error: { code: 'invalid_request', status: 400, issues: expect.arrayContaining([expect.objectContaining({ path: ['conceptInputs', 'volumes', 1, 'footprint', 'width'], at: 'conceptInputs.volumes["tower"].footprint.width' })]) },
+      error: {
+        code: 'invalid_request',
+        status: 400,
+        issues: expect.arrayContaining([
+          expect.objectContaining({ path: ['conceptInputs', 'volumes', 1, 'footprint', 'width'], at: 'conceptInputs.volumes["tower"].footprint.width' }),
+        ]),
+      },
     });
     const missing = await cli(['status', 'nosuchjob', '--json']);
     expect(missing.code).toBe(1);
@@ -140,7 +153,10 @@ describe('render-jobs CLI', () => {
   it('exits 4 when the wait times out, 3 when the job is cancelled, 1 when it fails', async () => {
     expect((await cli(['render', requestFile, '--timeout', '0.3'])).code).toBe(4);
     // Cancel the job while the CLI waits on it (it names the job on stderr as soon as it exists).
-    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'cli', 'main.ts'), 'render', requestFile, '--json'], { cwd: tmp.dir, env: { PATH: process.env.PATH, RENDER_JOBS_API: api.url } });
+    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'cli', 'main.ts'), 'render', requestFile, '--json'], {
+      cwd: tmp.dir,
+      env: { PATH: process.env.PATH, RENDER_JOBS_API: api.url },
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const jobId = await new Promise<string>((resolve) => {
       let err = '';

@@ -43,7 +43,8 @@ for (const [name, make] of selectedStores()) {
       expect((await store.get(moved!.previewKey!))?.body.toString()).toBe('png');
       expect(await store.get(keys.charge('Demo', legacy.jobId))).not.toBeNull();
       expect(await store.get(keys.upload('Demo', upload))).not.toBeNull();
-      for (const old of [`jobs/Demo/${legacy.jobId}.json`, oldPreview, `charges/Demo/${legacy.jobId}.json`, `uploads/Demo/${upload}`]) expect(await store.get(old)).toBeNull();
+      for (const old of [`jobs/Demo/${legacy.jobId}.json`, oldPreview, `charges/Demo/${legacy.jobId}.json`, `uploads/Demo/${upload}`])
+        expect(await store.get(old)).toBeNull();
       expect((await readJob(store, 'demo', plain.jobId))?.status).toBe('pending');
 
       expect(await migrateKeys(store)).toMatchObject({ moved: 0, legacyFolders: [] });

@@ -27,7 +27,11 @@ describe('doctor on a Postgres store', () => {
 
   it('listens on the session pooler when only the transaction pooler is configured', () => {
     const c = loadConfig({ STORE: 'postgres', DATABASE_URL: 'postgres://u:p@aws-0-eu-central-1.pooler.supabase.com:6543/postgres' });
-    expect(c.store).toMatchObject({ kind: 'postgres', listenUrl: 'postgres://u:p@aws-0-eu-central-1.pooler.supabase.com:5432/postgres', assets: { kind: 'fs' } });
+    expect(c.store).toMatchObject({
+      kind: 'postgres',
+      listenUrl: 'postgres://u:p@aws-0-eu-central-1.pooler.supabase.com:5432/postgres',
+      assets: { kind: 'fs' },
+    });
   });
 
   it('passes a migrated schema with a NOTIFY round trip, and fails an unmigrated one naming the fix', async () => {

@@ -122,7 +122,7 @@ describe('jobs.create with an idempotency key', () => {
     const listed = await client.jobs.list({ projectId: 'sdk-idem' });
     expect(listed.jobs.map((j) => j.jobId)).toEqual([created.jobId]);
     // Without a key, a lost answer is not retried: the caller cannot know whether a job exists.
-    const plain = createClient({ baseUrl: fx.api.url, fetch: (i, init) => (dropped = 0, losing(i, init)) });
+    const plain = createClient({ baseUrl: fx.api.url, fetch: (i, init) => ((dropped = 0), losing(i, init)) });
     await expect(plain.jobs.create({ ...request, projectId: 'sdk-idem' })).rejects.toMatchObject({ code: 'network' });
   });
 });

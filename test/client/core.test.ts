@@ -41,14 +41,23 @@ describe('client request core', () => {
     expect(err).toBeInstanceOf(RenderJobsError);
     expect(err).toMatchObject({ code: 'internal_error', status: 500 });
     expect(calls).toHaveLength(1);
-    answers = [() => HttpResponse.json({ error: { code: 'rate_limited', message: '' } }, { status: 429, headers: { 'retry-after': '0' } }), () => HttpResponse.json({ jobId: 'x' }, { status: 202 })];
+    answers = [
+      () => HttpResponse.json({ error: { code: 'rate_limited', message: '' } }, { status: 429, headers: { 'retry-after': '0' } }),
+      () => HttpResponse.json({ jobId: 'x' }, { status: 202 }),
+    ];
     expect(await client.jobs.create(unchecked({ renderType: 'axonometric' }))).toEqual({ jobId: 'x' });
   });
 
   it('gives the server’s code, message and details, and gives up after its retries', async () => {
-    answers = [() => HttpResponse.json({ error: { code: 'invalid_request', message: 'Invalid render request.', details: [{ path: ['site'] }] } }, { status: 400 })];
+    answers = [
+      () => HttpResponse.json({ error: { code: 'invalid_request', message: 'Invalid render request.', details: [{ path: ['site'] }] } }, { status: 400 }),
+    ];
     const client = createClient({ baseUrl: BASE, projectId: 'p', maxRetries: 1 });
-    expect(await client.jobs.create(unchecked({})).catch((e: unknown) => e)).toMatchObject({ code: 'invalid_request', status: 400, details: [{ path: ['site'] }] });
+    expect(await client.jobs.create(unchecked({})).catch((e: unknown) => e)).toMatchObject({
+      code: 'invalid_request',
+      status: 400,
+      details: [{ path: ['site'] }],
+    });
     calls.length = 0;
     answers = [() => HttpResponse.error(), () => HttpResponse.error()];
     expect(await client.jobs.retrieve('j').catch((e: unknown) => e)).toMatchObject({ code: 'network' });

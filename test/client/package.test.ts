@@ -52,7 +52,10 @@ async function du(dir: string): Promise<number> {
 /** Typechecks `files` in `dir` as a browser app would: DOM library, no Node types. */
 async function typecheck(dir: string, files: Record<string, string>): Promise<string> {
   for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
-  const tsconfig = { compilerOptions: { target: 'ES2022', lib: ['ES2022', 'DOM'], module: 'NodeNext', moduleResolution: 'NodeNext', types: [], strict: true, noEmit: true }, files: Object.keys(files) };
+  const tsconfig = {
+    compilerOptions: { target: 'ES2022', lib: ['ES2022', 'DOM'], module: 'NodeNext', moduleResolution: 'NodeNext', types: [], strict: true, noEmit: true },
+    files: Object.keys(files),
+  };
   await writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
   const result = await run(process.execPath, [TSC, '-p', dir], { cwd: dir }).catch((err: { stdout: string }) => ({ stdout: err.stdout }));
   return result.stdout.trim();
@@ -118,7 +121,11 @@ describe('@render-jobs/react, installed from its tarball', () => {
     const installed = await app('react-app', [client.tarball, react.tarball]);
     expect(installed.packages.sort()).toEqual(['@render-jobs/client', '@render-jobs/react', 'react']);
     console.log(`@render-jobs/react with its peers: ${installed.packages.join(', ')}, ${(installed.bytes / 1024).toFixed(1)} KiB in node_modules`);
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', "import { useRenderJob } from '@render-jobs/react'; console.log(typeof useRenderJob)"], { cwd: installed.dir });
+    const { stdout } = await run(
+      process.execPath,
+      ['--input-type=module', '-e', "import { useRenderJob } from '@render-jobs/react'; console.log(typeof useRenderJob)"],
+      { cwd: installed.dir },
+    );
     expect(stdout.trim()).toBe('function');
     const out = await typecheck(installed.dir, {
       'consumer.ts': `import { createClient } from '@render-jobs/client';

@@ -35,12 +35,42 @@ function tree(dir: string): string[] {
 }
 
 const ids = fc.oneof(
-  fc.constantFrom('zybqx36sbrkd6cr9b8zgn86kasyfqmw4c39p1g', 'p1', 'u0123456789abcdefghjkmnpqr', '', '.', '..', '../..', '..%2F..', '%2e%2e', '%00', 'a/b', 'a\\b', '~', 'CON', 'x'.repeat(300), '%E2%80%AE', '%ZZ'),
+  fc.constantFrom(
+    'zybqx36sbrkd6cr9b8zgn86kasyfqmw4c39p1g',
+    'p1',
+    'u0123456789abcdefghjkmnpqr',
+    '',
+    '.',
+    '..',
+    '../..',
+    '..%2F..',
+    '%2e%2e',
+    '%00',
+    'a/b',
+    'a\\b',
+    '~',
+    'CON',
+    'x'.repeat(300),
+    '%E2%80%AE',
+    '%ZZ',
+  ),
   fc.string({ maxLength: 80 }).map(encodeURIComponent),
   fc.stringMatching(/^[A-Za-z0-9_-]{1,70}$/),
 );
 const paths = fc.oneof(
-  fc.constantFrom('/api/jobs/render', '/api/jobs', '/api/uploads', '/api/metrics', '/api/cron/prune', '/api/openapi.json', '/process', '/healthz', '/', '/api', '/api/jobs/'),
+  fc.constantFrom(
+    '/api/jobs/render',
+    '/api/jobs',
+    '/api/uploads',
+    '/api/metrics',
+    '/api/cron/prune',
+    '/api/openapi.json',
+    '/process',
+    '/healthz',
+    '/',
+    '/api',
+    '/api/jobs/',
+  ),
   ids.map((id) => `/api/jobs/${id}`),
   fc.tuple(ids, fc.constantFrom('process', 'cancel', 'image', 'events', 'nope', '')).map(([id, sub]) => `/api/jobs/${id}/${sub}`),
   ids.map((id) => `/api/uploads/${id}`),
@@ -48,9 +78,13 @@ const paths = fc.oneof(
 );
 const queries = fc.oneof(
   fc.constant(''),
-  fc.dictionary(fc.constantFrom('projectId', 'limit', 'cursor', 'variant', 'token', 'expires', 'jobId', 'x'), fc.oneof(ids, fc.integer().map(String), fc.constant('')), { maxKeys: 4 }).map(
-    (q) => '?' + new URLSearchParams(q).toString(),
-  ),
+  fc
+    .dictionary(
+      fc.constantFrom('projectId', 'limit', 'cursor', 'variant', 'token', 'expires', 'jobId', 'x'),
+      fc.oneof(ids, fc.integer().map(String), fc.constant('')),
+      { maxKeys: 4 },
+    )
+    .map((q) => '?' + new URLSearchParams(q).toString()),
   fc.constant('?projectId=p1&projectId=p2'),
   fc.string({ maxLength: 100 }).map((s) => '?' + s),
 );
@@ -59,9 +93,9 @@ const bodies = fc.oneof(
   fc.constant(undefined),
   fc.json({ maxDepth: 4 }),
   fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify({ ...validBody, ...(typeof v === 'object' && v && !Array.isArray(v) ? v : { extra: v }) })),
-  fc.constantFrom('projectId', 'renderType', 'conceptInputs', 'kind', 'references', 'webhook', 'idempotencyKey', 'maxAttempts', 'startWithinMs').chain((k) =>
-    fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify({ ...validBody, [k]: v })),
-  ),
+  fc
+    .constantFrom('projectId', 'renderType', 'conceptInputs', 'kind', 'references', 'webhook', 'idempotencyKey', 'maxAttempts', 'startWithinMs')
+    .chain((k) => fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify({ ...validBody, [k]: v }))),
   fc.nat({ max: 400 }).map((n) => JSON.stringify(validBody).slice(0, n)), // truncated
   fc.constant(JSON.stringify({ ...validBody, conceptInputs: { ...(exampleBody.conceptInputs as object), title: 'x'.repeat(300_000) } })), // huge
   fc.uint8Array({ maxLength: 2000 }).map((b) => Buffer.from(b)),
@@ -69,8 +103,19 @@ const bodies = fc.oneof(
 );
 const headers = fc.record(
   {
-    'content-type': fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', 'image/png', ''),
-    authorization: fc.oneof(fc.constantFrom('Bearer ', 'Bearer x.y.z', 'Basic Zm9vOmJhcg=='), fc.string({ maxLength: 60 }).map((s) => `Bearer ${s.replace(/[\r\n]/g, '')}`)),
+    'content-type': fc.constantFrom(
+      'application/json',
+      'application/json; charset=utf-8',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data',
+      'image/png',
+      '',
+    ),
+    authorization: fc.oneof(
+      fc.constantFrom('Bearer ', 'Bearer x.y.z', 'Basic Zm9vOmJhcg=='),
+      fc.string({ maxLength: 60 }).map((s) => `Bearer ${s.replace(/[\r\n]/g, '')}`),
+    ),
     'idempotency-key': fc.string({ maxLength: 300 }).map((s) => s.replace(/[\r\n\0]/g, '')),
     'if-none-match': fc.constantFrom('"x"', '*', 'W/"1"'),
     'last-event-id': fc.string({ maxLength: 40 }).map((s) => s.replace(/[\r\n\0]/g, '')),
@@ -95,9 +140,20 @@ const nearValidCreate = fc.record({
   headers: headers.map((h) => ({ ...h, 'content-type': 'application/json' })),
   body: fc.oneof(
     fc.constant(JSON.stringify(validBody)),
-    fc.constantFrom('projectId', 'renderType', 'conceptInputs', 'kind', 'references', 'webhook', 'idempotencyKey', 'maxAttempts', 'startWithinMs', 'runWithinMs').chain((k) =>
-      fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify({ ...validBody, [k]: v })),
-    ),
+    fc
+      .constantFrom(
+        'projectId',
+        'renderType',
+        'conceptInputs',
+        'kind',
+        'references',
+        'webhook',
+        'idempotencyKey',
+        'maxAttempts',
+        'startWithinMs',
+        'runWithinMs',
+      )
+      .chain((k) => fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify({ ...validBody, [k]: v }))),
   ),
 });
 const requests = fc.oneof({ arbitrary: anyRequest, weight: 4 }, { arbitrary: nearValidCreate, weight: 1 });
@@ -171,7 +227,16 @@ describe('fuzzing the safe defaults', () => {
   let tmp: { dir: string; cleanup(): Promise<void> };
   beforeAll(async () => {
     tmp = await tempDir('render-jobs-fuzz-safe-');
-    api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', RENDERER: 'stub', AUTH_JWT_SECRET: JWT_SECRET, API_KEY: FUZZ_API_KEY, WORKER_SECRET: SIGNING, UPLOAD_RATE_PER_MINUTE: '0', UPLOAD_QUOTA_BYTES: '0' });
+    api = await startApi({
+      JOBS_DIR: tmp.dir,
+      WORKER_URL: 'none',
+      RENDERER: 'stub',
+      AUTH_JWT_SECRET: JWT_SECRET,
+      API_KEY: FUZZ_API_KEY,
+      WORKER_SECRET: SIGNING,
+      UPLOAD_RATE_PER_MINUTE: '0',
+      UPLOAD_QUOTA_BYTES: '0',
+    });
   });
   afterAll(async () => {
     await api.close();
@@ -215,9 +280,20 @@ describe('fuzzing the safe defaults', () => {
     const png = (n: number) => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(Math.max(0, n - 8), 1)]);
     const attempt = fc.record({
       which: fc.nat({ max: uploads.length - 1 }),
-      tamper: fc.option(fc.record({ key: fc.constantFrom('bytes', 'type', 'token', 'expires', 'projectId'), value: fc.oneof(fc.constantFrom('100000', 'image/jpeg', '', '1', 'fuzzup2'), fc.string({ maxLength: 30 })) }), { nil: undefined }),
+      tamper: fc.option(
+        fc.record({
+          key: fc.constantFrom('bytes', 'type', 'token', 'expires', 'projectId'),
+          value: fc.oneof(fc.constantFrom('100000', 'image/jpeg', '', '1', 'fuzzup2'), fc.string({ maxLength: 30 })),
+        }),
+        { nil: undefined },
+      ),
       contentType: fc.constantFrom('image/png', 'image/jpeg', 'application/json', 'text/plain', 'application/octet-stream', ''),
-      body: fc.oneof(fc.integer({ min: 1, max: 200 }).map(png), fc.constant(Buffer.from('{"a":1}')), fc.constant(Buffer.from('{bad')), fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b))),
+      body: fc.oneof(
+        fc.integer({ min: 1, max: 200 }).map(png),
+        fc.constant(Buffer.from('{"a":1}')),
+        fc.constant(Buffer.from('{bad')),
+        fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+      ),
     });
     await fc.assert(
       fc.asyncProperty(attempt, async (a) => {
@@ -245,21 +321,25 @@ describe('fuzzing the safe defaults', () => {
     );
     const hex = (a: number, b: number) => ((a << 8) | b).toString(16);
     fc.assert(
-      fc.property(privateV4, fc.constantFrom('compat', 'mapped', 'translated', 'nat64', 'nat64-local', '6to4', 'dotted-mapped', 'trailing-dot'), ([a, b, c, d], form) => {
-        const v4 = `${a}.${b}.${c}.${d}`;
-        const host = {
-          compat: `[::${v4}]`,
-          mapped: `[::ffff:${hex(a, b)}:${hex(c, d)}]`,
-          translated: `[::ffff:0:${v4}]`,
-          nat64: `[64:ff9b::${v4}]`,
-          'nat64-local': `[64:ff9b:1::${hex(a, b)}:${hex(c, d)}]`,
-          '6to4': `[2002:${hex(a, b)}:${hex(c, d)}::1]`,
-          'dotted-mapped': `[::ffff:${v4}]`,
-          'trailing-dot': `${v4}.`,
-        }[form];
-        const problem = urlProblem(`https://${host}/hook`, { requireHttps: true, allowPrivate: false });
-        expect([host, problem]).toEqual([host, expect.any(String)]);
-      }),
+      fc.property(
+        privateV4,
+        fc.constantFrom('compat', 'mapped', 'translated', 'nat64', 'nat64-local', '6to4', 'dotted-mapped', 'trailing-dot'),
+        ([a, b, c, d], form) => {
+          const v4 = `${a}.${b}.${c}.${d}`;
+          const host = {
+            compat: `[::${v4}]`,
+            mapped: `[::ffff:${hex(a, b)}:${hex(c, d)}]`,
+            translated: `[::ffff:0:${v4}]`,
+            nat64: `[64:ff9b::${v4}]`,
+            'nat64-local': `[64:ff9b:1::${hex(a, b)}:${hex(c, d)}]`,
+            '6to4': `[2002:${hex(a, b)}:${hex(c, d)}::1]`,
+            'dotted-mapped': `[::ffff:${v4}]`,
+            'trailing-dot': `${v4}.`,
+          }[form];
+          const problem = urlProblem(`https://${host}/hook`, { requireHttps: true, allowPrivate: false });
+          expect([host, problem]).toEqual([host, expect.any(String)]);
+        },
+      ),
       { numRuns: Math.max(200, RUNS), seed: Number(process.env.FUZZ_SEED ?? 20261123) },
     );
   });

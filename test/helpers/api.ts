@@ -24,7 +24,11 @@ export async function startApi(env: Record<string, string>): Promise<ApiFixture>
   return {
     url: `http://127.0.0.1:${port}`,
     ctx,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

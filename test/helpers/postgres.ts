@@ -38,7 +38,15 @@ export async function postgresFixture(opts: { poolMax?: number; retries?: number
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const parent = await mkdtemp(path.join(tmpdir(), 'render-jobs-pg-'));
   const assetsDir = path.join(parent, 'assets');
-  const store = new PostgresObjectStore({ url, schema, poolMax: opts.poolMax ?? 4, timeoutMs: 5_000, retries: opts.retries ?? 3, retryBaseMs: 5, assets: new FsObjectStore(assetsDir) });
+  const store = new PostgresObjectStore({
+    url,
+    schema,
+    poolMax: opts.poolMax ?? 4,
+    timeoutMs: 5_000,
+    retries: opts.retries ?? 3,
+    retryBaseMs: 5,
+    assets: new FsObjectStore(assetsDir),
+  });
   const client = await store.client();
   try {
     await migrate(client, schema);

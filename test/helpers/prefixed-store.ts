@@ -5,7 +5,10 @@ import { assertValidKey, assertValidPrefix } from '../../shared/store/keys.js';
 import { listAll, listAllFolders, type ListOptions, type ListPage, type ObjectStore, type PutOptions } from '../../shared/store/object-store.js';
 
 export class PrefixedStore implements ObjectStore {
-  constructor(private readonly inner: ObjectStore, private readonly prefix: string) {
+  constructor(
+    private readonly inner: ObjectStore,
+    private readonly prefix: string,
+  ) {
     assertValidPrefix(prefix);
   }
   get kind() {

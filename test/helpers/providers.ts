@@ -3,7 +3,6 @@ import { RenderError } from '../../shared/errors.js';
 import { StubRenderer } from '../../shared/providers/stub.js';
 import type { RenderContext, RenderInput, RenderOutput, RenderProvider } from '../../shared/providers/provider.js';
 
-
 /** The stub renderer, counting calls and aborts. */
 export class TimedProvider implements RenderProvider {
   readonly name = 'timed';

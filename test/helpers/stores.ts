@@ -176,7 +176,15 @@ async function realBuckets(): Promise<ProcessStoreFixture> {
     SUPABASE_ASSETS_BUCKET: buckets.assets,
     SUPABASE_ATOMIC_CREATE: String(server.atomicCreate),
   };
-  const store = new SupabaseObjectStore({ url: server.url, serviceRoleKey: server.key, bucket: buckets.jobs, assetsBucket: buckets.assets, atomicCreate: server.atomicCreate, requestTimeoutMs: 10_000, retries: 3 });
+  const store = new SupabaseObjectStore({
+    url: server.url,
+    serviceRoleKey: server.key,
+    bucket: buckets.jobs,
+    assetsBucket: buckets.assets,
+    atomicCreate: server.atomicCreate,
+    requestTimeoutMs: 10_000,
+    retries: 3,
+  });
   const cleanup = async () => {
     for (const name of Object.values(buckets)) {
       await api('POST', `/bucket/${name}/empty`);
@@ -198,7 +206,16 @@ export async function servedSupabase(opts: SupabaseStorageOptions = {}): Promise
     SUPABASE_ATOMIC_CREATE: String(standIn.atomicCreate),
     STORE_TIMEOUT_MS: '2000',
   };
-  const store = new SupabaseObjectStore({ url: served.url, serviceRoleKey: SERVICE_ROLE_KEY, bucket: 'render-jobs', assetsBucket: 'render-assets', atomicCreate: standIn.atomicCreate, requestTimeoutMs: 2_000, retries: 3, retryBaseMs: 5 });
+  const store = new SupabaseObjectStore({
+    url: served.url,
+    serviceRoleKey: SERVICE_ROLE_KEY,
+    bucket: 'render-jobs',
+    assetsBucket: 'render-assets',
+    atomicCreate: standIn.atomicCreate,
+    requestTimeoutMs: 2_000,
+    retries: 3,
+    retryBaseMs: 5,
+  });
   return { store, env, standIn, cleanup: () => served.close() };
 }
 

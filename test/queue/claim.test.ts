@@ -16,9 +16,7 @@ for (const [name, make] of selectedStores()) {
     it('lets exactly one of many concurrent claimers win an attempt', async () => {
       const deps = testDeps(fx.store);
       const job = await enqueueJob(deps, smallRequest('race'));
-      const outcomes = await Promise.all(
-        Array.from({ length: 16 }, (_, i) => claimJob(deps, job, { workerId: `w${i}` })),
-      );
+      const outcomes = await Promise.all(Array.from({ length: 16 }, (_, i) => claimJob(deps, job, { workerId: `w${i}` })));
       const winners = outcomes.filter((o) => o.kind === 'run');
       expect(winners).toHaveLength(1);
       expect(outcomes.filter((o) => o.kind !== 'run').every((o) => o.kind === 'busy')).toBe(true);
@@ -69,7 +67,11 @@ for (const [name, make] of selectedStores()) {
       const deps = testDeps(fx.store, { clock });
       const job = await enqueueJob(deps, smallRequest('half'));
       // A claimer created lease 1 and crashed before writing the document.
-      await fx.store.put(keys.lease(job.jobId, 1), JSON.stringify({ jobId: job.jobId, attempt: 1, workerId: 'ghost', token: 't', claimedAt: new Date(clock.now()).toISOString() }), { createOnly: true });
+      await fx.store.put(
+        keys.lease(job.jobId, 1),
+        JSON.stringify({ jobId: job.jobId, attempt: 1, workerId: 'ghost', token: 't', claimedAt: new Date(clock.now()).toISOString() }),
+        { createOnly: true },
+      );
       expect((await claimJob(deps, job, { workerId: 'w' })).kind).toBe('busy'); // could still be mid-claim
       clock.advance(deps.queue.leaseMs + 2000);
       const outcome = await claimJob(deps, job, { workerId: 'w' });
@@ -86,7 +88,9 @@ for (const [name, make] of selectedStores()) {
       // Four claimers took leases 2–5 and died before writing the document; the document says attempt 1.
       const old = new Date(clock.now()).toISOString();
       for (let n = 2; n <= 5; n++) {
-        await fx.store.put(keys.lease(job.jobId, n), JSON.stringify({ jobId: job.jobId, attempt: n, workerId: `ghost${n}`, token: `t${n}`, claimedAt: old }), { createOnly: true });
+        await fx.store.put(keys.lease(job.jobId, n), JSON.stringify({ jobId: job.jobId, attempt: n, workerId: `ghost${n}`, token: `t${n}`, claimedAt: old }), {
+          createOnly: true,
+        });
       }
       clock.advance(deps.queue.leaseMs + 2000);
       const outcome = await claimJob(deps, job, { workerId: 'w' });

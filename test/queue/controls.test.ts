@@ -84,7 +84,10 @@ for (const [name, make] of selectedStores()) {
         const deps = testDeps(store);
         const a = await createJobOnce(deps, smallRequest('idem-diff'), { ownerId: 'alice', idempotencyKey: 'k1' });
         const other = RenderRequest.parse({ ...smallRequest('idem-diff'), maxAttempts: 1 });
-        await expect(createJobOnce(deps, other, { ownerId: 'alice', idempotencyKey: 'k1' })).rejects.toMatchObject({ code: 'idempotency_key_reused', status: 422 });
+        await expect(createJobOnce(deps, other, { ownerId: 'alice', idempotencyKey: 'k1' })).rejects.toMatchObject({
+          code: 'idempotency_key_reused',
+          status: 422,
+        });
         const b = await createJobOnce(deps, smallRequest('idem-diff'), { ownerId: 'bob', idempotencyKey: 'k1' });
         expect(b.job.jobId).not.toBe(a.job.jobId);
         expect(b.job.ownerId).toBe('bob');
@@ -100,7 +103,10 @@ for (const [name, make] of selectedStores()) {
         await store.delete(keys.job('idem-crash', first.job.jobId));
         for (const n of await names(store, 'queue/')) if (parseQueueMarker(n)?.jobId === first.job.jobId) await store.delete(`queue/${n}`);
         // A retry right away waits for the first request, then says so…
-        await expect(createJobOnce(deps, request, { ownerId: null, idempotencyKey: 'crashy' })).rejects.toMatchObject({ code: 'idempotency_in_progress', status: 409 });
+        await expect(createJobOnce(deps, request, { ownerId: null, idempotencyKey: 'crashy' })).rejects.toMatchObject({
+          code: 'idempotency_in_progress',
+          status: 409,
+        });
         // …and once the first is clearly gone, finishes its work.
         clock.advance(6_000);
         const again = await createJobOnce(deps, request, { ownerId: null, idempotencyKey: 'crashy' });
@@ -117,15 +123,17 @@ for (const [name, make] of selectedStores()) {
         const deps = testDeps(store, { queue: { maxRunning: 3, maxRunningPerOwner: 1, pollIntervalMs: 30, claimSettleMs: 100 } });
         const provider = new IntervalProvider(400);
         const owners = ['ann', 'ben', 'cat', 'dan'];
-        const jobs = await Promise.all(
-          Array.from({ length: 12 }, (_, i) => enqueueJob(deps, smallRequest('caps'), { ownerId: owners[i % owners.length]! })),
-        );
+        const jobs = await Promise.all(Array.from({ length: 12 }, (_, i) => enqueueJob(deps, smallRequest('caps'), { ownerId: owners[i % owners.length]! })));
         const loops = ['w1', 'w2', 'w3'].map((id) => new ClaimLoop(deps, { workerId: id, concurrency: 4, provider }));
         for (const l of loops) l.start();
-        await until(async () => {
-          const docs = await Promise.all(jobs.map((j) => readJob(store, j.projectId, j.jobId)));
-          return docs.every((d) => d?.status === 'completed');
-        }, 30_000, 'every capped job completed');
+        await until(
+          async () => {
+            const docs = await Promise.all(jobs.map((j) => readJob(store, j.projectId, j.jobId)));
+            return docs.every((d) => d?.status === 'completed');
+          },
+          30_000,
+          'every capped job completed',
+        );
         await Promise.all(loops.map((l) => l.stop(1000)));
         const ownerOf = new Map(jobs.map((j) => [j.jobId, j.ownerId!]));
         // Over the cap they waited; none was dropped, and the cap was reached, not just respected.

@@ -35,7 +35,11 @@ for (const [name, make] of selectedStores()) {
       if (how === 'failed') return fail(claim.holder, 'x', 'broken');
       const key = keys.result(projectId, job.jobId, 'png');
       await deps.store.put(key, Buffer.from('png'), { contentType: 'image/png' });
-      return complete(claim.holder, { key, contentType: 'image/png', bytes: 3, width: 1, height: 1, renderer: 'stub', model: 'stub', timings: { queuedMs: 0, renderMs: 0, totalMs: 0 } }, { url: 'u', expiresAt: null });
+      return complete(
+        claim.holder,
+        { key, contentType: 'image/png', bytes: 3, width: 1, height: 1, renderer: 'stub', model: 'stub', timings: { queuedMs: 0, renderMs: 0, totalMs: 0 } },
+        { url: 'u', expiresAt: null },
+      );
     }
 
     it('prunes exactly, and lists exactly, in projects whose ids differ only in case', async () => {
@@ -119,7 +123,10 @@ for (const [name, make] of selectedStores()) {
       await createLease(deps, { projectId: 'orphans', jobId: goneId }, 1, 'w');
       // An idempotency record of a create that never finished, old; and one whose job exists.
       const abandoned = keys.idempotency('orphans', 'a'.repeat(64));
-      await store.put(abandoned, JSON.stringify({ token: 't', jobId: newJobId(oldMs), ownerId: null, createdAt: new Date(oldMs).toISOString(), requestHash: 'h', request: {} }));
+      await store.put(
+        abandoned,
+        JSON.stringify({ token: 't', jobId: newJobId(oldMs), ownerId: null, createdAt: new Date(oldMs).toISOString(), requestHash: 'h', request: {} }),
+      );
       const kept = await createJobOnce(deps, smallRequest('orphans'), { ownerId: null, idempotencyKey: 'keep-me' });
       // Uploads: one from before the retention time, one from today.
       const oldUpload = keys.upload('orphans', newUploadId(oldMs));
@@ -129,7 +136,7 @@ for (const [name, make] of selectedStores()) {
 
       const report = await pruneExpired(deps, { retentionMs: 7 * DAY, deadlineMs: Date.now() + 60_000 });
       expect(report.orphans).toBe(4);
-      const queue = (await names(store, 'queue/'));
+      const queue = await names(store, 'queue/');
       expect(queue.some((n) => parseQueueMarker(n)?.jobId === deadId)).toBe(false);
       expect(queue.filter((n) => parseQueueMarker(n)?.jobId === live.jobId)).toHaveLength(2);
       expect(await names(store, `leases/${goneId}/`)).toEqual([]);

@@ -28,11 +28,15 @@ describe.each([
     );
     const loops = ['w1', 'w2'].map((id) => new ClaimLoop(deps, { workerId: id, concurrency: 3, provider: new TimedProvider(50) }));
     for (const l of loops) l.start();
-    await until(async () => {
-      // The test reads around the faults: it is checking the queue, not the stand-in.
-      const docs = jobs.map((j) => standIn.file('render-jobs', `jobs/faults/${j.jobId}.json`));
-      return docs.every((f) => f && JSON.parse(f.body.toString()).status === 'completed');
-    }, 25_000, 'every job completed');
+    await until(
+      async () => {
+        // The test reads around the faults: it is checking the queue, not the stand-in.
+        const docs = jobs.map((j) => standIn.file('render-jobs', `jobs/faults/${j.jobId}.json`));
+        return docs.every((f) => f && JSON.parse(f.body.toString()).status === 'completed');
+      },
+      25_000,
+      'every job completed',
+    );
     await Promise.all(loops.map((l) => l.stop(2000)));
     standIn.faults = undefined;
     const total = standIn.totalRequests;

@@ -18,10 +18,13 @@ export default async function setup(project: TestProject): Promise<void> {
     process.stderr.write("dashboard test: no Chromium found; installing Debian's (apt-get install chromium), once…\n");
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     const update = spawnSync('apt-get', ['update', '-qq'], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-    const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' }) : update;
+    const install =
+      update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' }) : update;
     plan = browserPlan(findChromium(machine.search), { isRoot: false, hasApt: true });
     if (plan.kind !== 'use') {
-      throw new Error(`Installing Debian's chromium failed (apt-get exit ${install.status}): ${install.stderr?.trim() ?? ''}\nRun \`apt-get update && apt-get install -y chromium\`, or set CHROMIUM_PATH.`);
+      throw new Error(
+        `Installing Debian's chromium failed (apt-get exit ${install.status}): ${install.stderr?.trim() ?? ''}\nRun \`apt-get update && apt-get install -y chromium\`, or set CHROMIUM_PATH.`,
+      );
     }
   }
   if (plan.kind === 'fail') throw new Error(plan.message);

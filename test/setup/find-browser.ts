@@ -24,7 +24,10 @@ export function findChromium(s: BrowserSearch): { path: string | null; problem?:
   if (s.playwrightPath && s.exists(s.playwrightPath)) return { path: s.playwrightPath };
   if (s.playwrightCache) {
     // Newest revision first: chromium-1255/chrome-linux64/chrome, chromium-1140/chrome-linux/chrome, …
-    const revisions = s.listDir(s.playwrightCache).filter((d) => /^chromium-\d+$/.test(d)).sort((a, b) => Number(b.slice(9)) - Number(a.slice(9)));
+    const revisions = s
+      .listDir(s.playwrightCache)
+      .filter((d) => /^chromium-\d+$/.test(d))
+      .sort((a, b) => Number(b.slice(9)) - Number(a.slice(9)));
     for (const dir of revisions) {
       for (const exe of ['chrome-linux64/chrome', 'chrome-linux/chrome', 'chrome-mac/Chromium.app/Contents/MacOS/Chromium', 'chrome-win/chrome.exe']) {
         const file = path.join(s.playwrightCache, dir, exe);
@@ -40,10 +43,14 @@ export type BrowserPlan = { kind: 'use'; path: string } | { kind: 'install' } | 
 /** What the test setup does: use the browser found, install Debian's, or fail saying how to get one. */
 export function browserPlan(found: { path: string | null; problem?: string }, machine: { isRoot: boolean; hasApt: boolean }): BrowserPlan {
   if (found.path) return { kind: 'use', path: found.path };
-  if (found.problem) return { kind: 'fail', message: `The dashboard test needs Chromium, but ${found.problem}. Point CHROMIUM_PATH at a Chromium, or unset it.` };
+  if (found.problem)
+    return { kind: 'fail', message: `The dashboard test needs Chromium, but ${found.problem}. Point CHROMIUM_PATH at a Chromium, or unset it.` };
   if (machine.isRoot && machine.hasApt) return { kind: 'install' };
   const command = machine.hasApt ? 'sudo apt-get install -y chromium' : 'npx playwright-core install chromium';
-  return { kind: 'fail', message: `The dashboard test needs Chromium and none was found (CHROMIUM_PATH, ${DEBIAN_CHROMIUM}, Playwright's cache). Install one with:\n\n    ${command}\n\nthen run the tests again (or set CHROMIUM_PATH to a Chromium you have).` };
+  return {
+    kind: 'fail',
+    message: `The dashboard test needs Chromium and none was found (CHROMIUM_PATH, ${DEBIAN_CHROMIUM}, Playwright's cache). Install one with:\n\n    ${command}\n\nthen run the tests again (or set CHROMIUM_PATH to a Chromium you have).`,
+  };
 }
 
 /** This machine, as findChromium and browserPlan see it. */

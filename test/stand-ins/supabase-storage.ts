@@ -133,7 +133,8 @@ export class SupabaseStorageStandIn {
     const latency = this.latencyMs + Math.random() * this.latencyJitterMs;
     if (latency > 0) await delay(latency);
     const route = this.route(request.method, url.pathname.slice('/storage/v1'.length));
-    if (!route) return HttpResponse.json({ statusCode: '404', error: 'Not Found', message: `Route ${request.method}:${url.pathname} not found` }, { status: 404 });
+    if (!route)
+      return HttpResponse.json({ statusCode: '404', error: 'Not Found', message: `Route ${request.method}:${url.pathname} not found` }, { status: 404 });
     this.counts[route.op] = (this.counts[route.op] ?? 0) + 1;
     // The API gateway checks the apikey before storage-api sees the request (signed URLs carry their own token).
     const signed = route.op === 'signed-get' || route.op === 'signed-upload';
@@ -142,7 +143,11 @@ export class SupabaseStorageStandIn {
       return HttpResponse.json({ message: 'Invalid API key', hint: 'Double check your Supabase `anon` or `service_role` API key.' }, { status: 401 });
     }
     const role = request.headers.get('authorization') === `Bearer ${SERVICE_ROLE_KEY}` ? 'service' : 'anon';
-    return withFault(this.faults?.(route.op), () => route.run(request, url, role), (status) => this.statusFault(status));
+    return withFault(
+      this.faults?.(route.op),
+      () => route.run(request, url, role),
+      (status) => this.statusFault(status),
+    );
   }
 
   private route(method: string, path: string): { op: Op; run: (req: Request, url: URL, role: Role) => Promise<Response> } | undefined {
@@ -152,12 +157,18 @@ export class SupabaseStorageStandIn {
     if (method === 'POST' && (match = m(/^\/object\/list-v2\/([^/]+)$/))) return { op: 'list', run: (r, _u, role) => this.listV2(match![1]!, r, role) };
     if (method === 'POST' && m(/^\/object\/move$/)) return { op: 'move', run: (r, _u, role) => this.moveOrCopy(r, role, true) };
     if (method === 'POST' && m(/^\/object\/copy$/)) return { op: 'copy', run: (r, _u, role) => this.moveOrCopy(r, role, false) };
-    if (method === 'POST' && (match = m(/^\/object\/upload\/sign\/([^/]+)\/(.+)$/))) return { op: 'upload-sign', run: (r, _u, role) => this.signUpload(match![1]!, decode(match![2]!), r, role) };
-    if (method === 'PUT' && (match = m(/^\/object\/upload\/sign\/([^/]+)\/(.+)$/))) return { op: 'signed-upload', run: (r, u) => this.signedUpload(match![1]!, decode(match![2]!), r, u) };
-    if (method === 'POST' && (match = m(/^\/object\/sign\/([^/]+)\/(.+)$/))) return { op: 'sign', run: (r, _u, role) => this.sign(match![1]!, decode(match![2]!), r, role) };
-    if (method === 'GET' && (match = m(/^\/object\/sign\/([^/]+)\/(.+)$/))) return { op: 'signed-get', run: (_r, u) => this.signedGet(match![1]!, decode(match![2]!), u) };
-    if (method === 'GET' && (match = m(/^\/object\/info\/(?:authenticated\/)?([^/]+)\/(.+)$/))) return { op: 'info', run: async (_r, _u, role) => this.info(match![1]!, decode(match![2]!), role) };
-    if (method === 'GET' && (match = m(/^\/object\/(?:authenticated\/)?([^/]+)\/(.+)$/))) return { op: 'download', run: (r, _u, role) => this.download(match![1]!, decode(match![2]!), r, role) };
+    if (method === 'POST' && (match = m(/^\/object\/upload\/sign\/([^/]+)\/(.+)$/)))
+      return { op: 'upload-sign', run: (r, _u, role) => this.signUpload(match![1]!, decode(match![2]!), r, role) };
+    if (method === 'PUT' && (match = m(/^\/object\/upload\/sign\/([^/]+)\/(.+)$/)))
+      return { op: 'signed-upload', run: (r, u) => this.signedUpload(match![1]!, decode(match![2]!), r, u) };
+    if (method === 'POST' && (match = m(/^\/object\/sign\/([^/]+)\/(.+)$/)))
+      return { op: 'sign', run: (r, _u, role) => this.sign(match![1]!, decode(match![2]!), r, role) };
+    if (method === 'GET' && (match = m(/^\/object\/sign\/([^/]+)\/(.+)$/)))
+      return { op: 'signed-get', run: (_r, u) => this.signedGet(match![1]!, decode(match![2]!), u) };
+    if (method === 'GET' && (match = m(/^\/object\/info\/(?:authenticated\/)?([^/]+)\/(.+)$/)))
+      return { op: 'info', run: async (_r, _u, role) => this.info(match![1]!, decode(match![2]!), role) };
+    if (method === 'GET' && (match = m(/^\/object\/(?:authenticated\/)?([^/]+)\/(.+)$/)))
+      return { op: 'download', run: (r, _u, role) => this.download(match![1]!, decode(match![2]!), r, role) };
     if ((method === 'POST' || method === 'PUT') && (match = m(/^\/object\/([^/]+)\/(.+)$/))) {
       const op = method === 'POST' ? 'upload' : 'update';
       return { op, run: (r, _u, role) => this.upload(match![1]!, decode(match![2]!), r, role, op) };
@@ -291,7 +302,8 @@ export class SupabaseStorageStandIn {
     const rows = [...bucket.files].filter(([path]) => path.toLowerCase().startsWith(start));
     const offset = opts.offset ?? 0;
     const limit = opts.limit ?? 100;
-    if ((opts.sortBy?.column ?? 'name') !== 'name') return HttpResponse.json(this.listByColumn(rows, start, opts.sortBy?.order === 'desc').slice(offset, offset + limit));
+    if ((opts.sortBy?.column ?? 'name') !== 'name')
+      return HttpResponse.json(this.listByColumn(rows, start, opts.sortBy?.order === 'desc').slice(offset, offset + limit));
     const lower = (p: string) => p.toLowerCase();
     rows.sort(([a], [b]) => (lower(a) < lower(b) ? -1 : lower(a) > lower(b) ? 1 : 0));
     // A folder is named after its first row; its case variants collapse into it.
@@ -312,7 +324,15 @@ export class SupabaseStorageStandIn {
           updated_at: file.updatedAt,
           created_at: file.createdAt,
           last_accessed_at: file.updatedAt,
-          metadata: { eTag: file.etag, size: file.body.length, mimetype: file.contentType, cacheControl: file.cacheControl, lastModified: file.updatedAt, contentLength: file.body.length, httpStatusCode: 200 },
+          metadata: {
+            eTag: file.etag,
+            size: file.body.length,
+            mimetype: file.contentType,
+            cacheControl: file.cacheControl,
+            lastModified: file.updatedAt,
+            contentLength: file.body.length,
+            httpStatusCode: 200,
+          },
         });
       }
     }
@@ -341,7 +361,14 @@ export class SupabaseStorageStandIn {
     }
     return [
       ...folderNames.map((name) => ({ name, id: null, updated_at: null, created_at: null, last_accessed_at: null, metadata: null })),
-      ...files.map(([name, file]) => ({ name, id: file.id, updated_at: file.updatedAt, created_at: file.createdAt, last_accessed_at: file.updatedAt, metadata: { size: file.body.length, mimetype: file.contentType } })),
+      ...files.map(([name, file]) => ({
+        name,
+        id: file.id,
+        updated_at: file.updatedAt,
+        created_at: file.createdAt,
+        last_accessed_at: file.updatedAt,
+        metadata: { size: file.body.length, mimetype: file.contentType },
+      })),
     ];
   }
 
@@ -362,7 +389,8 @@ export class SupabaseStorageStandIn {
     if (opts.cursor) {
       const decoded = Buffer.from(opts.cursor, 'base64').toString();
       const match = /^l:(.*)$/s.exec(decoded);
-      if (!match) return this.error({ statusCode: '400', code: 'InvalidParameter', error: 'Bad Request', message: 'Invalid Parameter continuation token' } as never);
+      if (!match)
+        return this.error({ statusCode: '400', code: 'InvalidParameter', error: 'Bad Request', message: 'Invalid Parameter continuation token' } as never);
       startAfter = match[1]!;
     }
     const limit = Math.min(opts.limit ?? 1000, 1000);
@@ -382,16 +410,33 @@ export class SupabaseStorageStandIn {
     const page = names.slice(0, limit).map((n) => entries.get(n)!);
     const hasNext = names.length > limit;
     const last = page.at(-1)?.name;
-    const objects = page.filter((e) => e.id !== null).map(({ id, name, file }) => ({
-      id,
-      name,
-      updated_at: file!.updatedAt,
-      created_at: file!.createdAt,
-      last_accessed_at: file!.updatedAt,
-      metadata: { eTag: file!.etag, size: file!.body.length, mimetype: file!.contentType, cacheControl: file!.cacheControl, lastModified: file!.updatedAt, contentLength: file!.body.length, httpStatusCode: 200 },
-    }));
-    const folders = page.filter((e) => e.id === null).map(({ key, name }) => ({ key, name, id: null, updated_at: null, created_at: null, last_accessed_at: null, metadata: null }));
-    return HttpResponse.json({ hasNext, ...(hasNext && last ? { nextCursor: Buffer.from(`l:${last}`).toString('base64'), nextCursorKey: last } : {}), folders, objects });
+    const objects = page
+      .filter((e) => e.id !== null)
+      .map(({ id, name, file }) => ({
+        id,
+        name,
+        updated_at: file!.updatedAt,
+        created_at: file!.createdAt,
+        last_accessed_at: file!.updatedAt,
+        metadata: {
+          eTag: file!.etag,
+          size: file!.body.length,
+          mimetype: file!.contentType,
+          cacheControl: file!.cacheControl,
+          lastModified: file!.updatedAt,
+          contentLength: file!.body.length,
+          httpStatusCode: 200,
+        },
+      }));
+    const folders = page
+      .filter((e) => e.id === null)
+      .map(({ key, name }) => ({ key, name, id: null, updated_at: null, created_at: null, last_accessed_at: null, metadata: null }));
+    return HttpResponse.json({
+      hasNext,
+      ...(hasNext && last ? { nextCursor: Buffer.from(`l:${last}`).toString('base64'), nextCursorKey: last } : {}),
+      folders,
+      objects,
+    });
   }
 
   private async remove(bucketName: string, req: Request, role: Role): Promise<Response> {
@@ -404,7 +449,14 @@ export class SupabaseStorageStandIn {
       const file = bucket.files.get(path);
       if (!file) continue; // a missing key is no error
       bucket.files.delete(path);
-      removed.push({ bucket_id: bucketName, name: path, id: file.id, updated_at: file.updatedAt, created_at: file.createdAt, metadata: { size: file.body.length, mimetype: file.contentType } });
+      removed.push({
+        bucket_id: bucketName,
+        name: path,
+        id: file.id,
+        updated_at: file.updatedAt,
+        created_at: file.createdAt,
+        metadata: { size: file.body.length, mimetype: file.contentType },
+      });
     }
     return HttpResponse.json(removed);
   }
@@ -481,7 +533,17 @@ export class SupabaseStorageStandIn {
     const bucket = this.buckets.get(name);
     if (!bucket || role !== 'service') return this.error(ERRORS.noBucket);
     const at = '2026-01-01T00:00:00.000Z';
-    return HttpResponse.json({ id: name, name, owner: '', public: bucket.public, type: 'STANDARD', file_size_limit: bucket.fileSizeLimit, allowed_mime_types: null, created_at: at, updated_at: at });
+    return HttpResponse.json({
+      id: name,
+      name,
+      owner: '',
+      public: bucket.public,
+      type: 'STANDARD',
+      file_size_limit: bucket.fileSizeLimit,
+      allowed_mime_types: null,
+      created_at: at,
+      updated_at: at,
+    });
   }
 
   /** What is stored under a key, for assertions. */

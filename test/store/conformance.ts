@@ -129,7 +129,12 @@ export function describeObjectStore(name: string, make: () => Promise<StoreFixtu
       }
       const folders: string[] = [];
       for await (const f of listAllFolders(fx.store, 'jobs/')) folders.push(f.name);
-      expect(folders.map(idOfSegment).filter((id) => id !== null && /^demo$/i.test(id)).sort()).toEqual(['DEMO', 'Demo', 'demo']);
+      expect(
+        folders
+          .map(idOfSegment)
+          .filter((id) => id !== null && /^demo$/i.test(id))
+          .sort(),
+      ).toEqual(['DEMO', 'Demo', 'demo']);
     });
 
     it('lists a missing folder as empty', async () => {

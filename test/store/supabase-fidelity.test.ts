@@ -24,7 +24,12 @@ function standIn(): Server {
 
 // The stand-in in the main suite; the real server in the real-storage project (STORE=supabase-real).
 const servers: Array<[string, () => Server]> = onRealServer
-  ? [['real server', () => ({ url: process.env.SUPABASE_URL!, key: process.env.SUPABASE_SERVICE_ROLE_KEY!, racy: process.env.SUPABASE_ATOMIC_CREATE !== 'true' })]]
+  ? [
+      [
+        'real server',
+        () => ({ url: process.env.SUPABASE_URL!, key: process.env.SUPABASE_SERVICE_ROLE_KEY!, racy: process.env.SUPABASE_ATOMIC_CREATE !== 'true' }),
+      ],
+    ]
   : [['stand-in', standIn]];
 
 function client(server: Server) {
@@ -38,9 +43,17 @@ function client(server: Server) {
       fetch(`${base}/object/${bucket}/${key}`, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain', 'x-upsert': String(upsert) }, body }),
     get: (bucket: string, key: string) => fetch(`${base}/object/authenticated/${bucket}/${key}`, { headers }),
     list: (bucket: string, prefix: string, limit = 100) =>
-      fetch(`${base}/object/list/${bucket}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ prefix, limit, offset: 0, sortBy: { column: 'name', order: 'asc' } }) }),
+      fetch(`${base}/object/list/${bucket}`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ prefix, limit, offset: 0, sortBy: { column: 'name', order: 'asc' } }),
+      }),
     remove: (bucket: string, keys: string[]) =>
-      fetch(`${base}/object/${bucket}`, { method: 'DELETE', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ prefixes: keys }) }),
+      fetch(`${base}/object/${bucket}`, {
+        method: 'DELETE',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ prefixes: keys }),
+      }),
   };
 }
 
@@ -89,7 +102,15 @@ describe.each(servers)('Supabase Storage as the %s answers', (_label, make) => {
   });
 
   it('a store on a misnamed bucket fails its first listing, naming the bucket, instead of listing nothing', async () => {
-    const store = new SupabaseObjectStore({ url: server.url, serviceRoleKey: server.key, bucket: 'render-jobz', assetsBucket: 'render-assets', atomicCreate: false, requestTimeoutMs: 10_000, retries: 1 });
+    const store = new SupabaseObjectStore({
+      url: server.url,
+      serviceRoleKey: server.key,
+      bucket: 'render-jobz',
+      assetsBucket: 'render-assets',
+      atomicCreate: false,
+      requestTimeoutMs: 10_000,
+      retries: 1,
+    });
     const err = await store.list('queue/').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreMisconfiguredError);
     expect((err as Error).message).toMatch(/"render-jobz" \(SUPABASE_BUCKET\)/);
@@ -117,44 +138,47 @@ describe.each(servers)('Supabase Storage as the %s answers', (_label, make) => {
   });
 });
 
-if (!onRealServer) describe('the stand-in, on demand', () => {
-  it('varies the number of racing winners: not always 1, not always all', async () => {
-    const server = standIn();
-    const c = client(server);
-    const winners = new Set<number>();
-    for (let round = 0; round < 6; round++) {
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => c.put('render-jobs', `race/${round}`, `t${i}`, false)));
-      winners.add(results.filter((r) => r.status === 200).length);
-    }
-    expect([...winners].some((n) => n > 1 && n < 20)).toBe(true);
-  });
-
-  it('answers 500 to a read racing an overwrite, which the store retries', async () => {
-    const { store, standIn: s } = await supabaseFixture({ overwriteRace: true, retries: 5 });
-    await store.put('jobs/p/a.json', '{"v":0}');
-    let gets = 0;
-    for (let i = 1; i <= 5; i++) {
-      let done = false;
-      const write = store.put('jobs/p/a.json', `{"v":${i}}`).finally(() => (done = true));
-      // Reads for as long as the overwrite is in flight: each sees the old or the new bytes.
-      while (!done) {
-        expect((await store.get('jobs/p/a.json'))?.body.toString()).toMatch(/^\{"v":\d+\}$/);
-        gets++;
+if (!onRealServer)
+  describe('the stand-in, on demand', () => {
+    it('varies the number of racing winners: not always 1, not always all', async () => {
+      const server = standIn();
+      const c = client(server);
+      const winners = new Set<number>();
+      for (let round = 0; round < 6; round++) {
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => c.put('render-jobs', `race/${round}`, `t${i}`, false)));
+        winners.add(results.filter((r) => r.status === 200).length);
       }
-      await write;
-    }
-    expect(s.counts.download).toBeGreaterThan(gets); // some reads met a 500 and were retried
-    const raw = await fetch(`${s.origin}/storage/v1/object/authenticated/render-jobs/jobs/p/a.json`, { headers: { authorization: `Bearer ${SERVICE_ROLE_KEY}`, apikey: SERVICE_ROLE_KEY } });
-    expect(raw.status).toBe(200);
-  });
+      expect([...winners].some((n) => n > 1 && n < 20)).toBe(true);
+    });
 
-  it('drops the connection of a refused large upload; the store still tells a conflict from its own write', async () => {
-    const { store } = await supabaseFixture({ resetRefusedUploadsOver: 1024, retries: 2 });
-    const big = Buffer.alloc(4096, 1);
-    await store.put('leases/j/1', big, { createOnly: true });
-    await expect(store.put('leases/j/1', Buffer.alloc(4096, 2), { createOnly: true })).rejects.toBeInstanceOf(StoreConflictError);
-    await expect(store.put('leases/j/2', Buffer.alloc(10, 2), { createOnly: true })).resolves.toBeUndefined();
-    // A plain write is never refused: no reset.
-    await expect(store.put('leases/j/1', big)).resolves.toBeUndefined();
+    it('answers 500 to a read racing an overwrite, which the store retries', async () => {
+      const { store, standIn: s } = await supabaseFixture({ overwriteRace: true, retries: 5 });
+      await store.put('jobs/p/a.json', '{"v":0}');
+      let gets = 0;
+      for (let i = 1; i <= 5; i++) {
+        let done = false;
+        const write = store.put('jobs/p/a.json', `{"v":${i}}`).finally(() => (done = true));
+        // Reads for as long as the overwrite is in flight: each sees the old or the new bytes.
+        while (!done) {
+          expect((await store.get('jobs/p/a.json'))?.body.toString()).toMatch(/^\{"v":\d+\}$/);
+          gets++;
+        }
+        await write;
+      }
+      expect(s.counts.download).toBeGreaterThan(gets); // some reads met a 500 and were retried
+      const raw = await fetch(`${s.origin}/storage/v1/object/authenticated/render-jobs/jobs/p/a.json`, {
+        headers: { authorization: `Bearer ${SERVICE_ROLE_KEY}`, apikey: SERVICE_ROLE_KEY },
+      });
+      expect(raw.status).toBe(200);
+    });
+
+    it('drops the connection of a refused large upload; the store still tells a conflict from its own write', async () => {
+      const { store } = await supabaseFixture({ resetRefusedUploadsOver: 1024, retries: 2 });
+      const big = Buffer.alloc(4096, 1);
+      await store.put('leases/j/1', big, { createOnly: true });
+      await expect(store.put('leases/j/1', Buffer.alloc(4096, 2), { createOnly: true })).rejects.toBeInstanceOf(StoreConflictError);
+      await expect(store.put('leases/j/2', Buffer.alloc(10, 2), { createOnly: true })).resolves.toBeUndefined();
+      // A plain write is never refused: no reset.
+      await expect(store.put('leases/j/1', big)).resolves.toBeUndefined();
+    });
   });
-});

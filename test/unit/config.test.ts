@@ -62,8 +62,22 @@ describe('loadConfig', () => {
 
   it('needs the Supabase URL and key for STORE=supabase, and takes the buckets and timings', () => {
     expect(() => loadConfig({ STORE: 'supabase' })).toThrow(/SUPABASE_URL[\s\S]*SUPABASE_SERVICE_ROLE_KEY/);
-    const c = loadConfig({ STORE: 'supabase', SUPABASE_URL: 'https://abc.supabase.co/', SUPABASE_SERVICE_ROLE_KEY: 'x'.repeat(40), SUPABASE_ATOMIC_CREATE: 'true' });
-    expect(c.store).toEqual({ kind: 'supabase', url: 'https://abc.supabase.co', serviceRoleKey: 'x'.repeat(40), bucket: 'render-jobs', assetsBucket: 'render-assets', atomicCreate: true, timeoutMs: 10_000, retries: 3 });
+    const c = loadConfig({
+      STORE: 'supabase',
+      SUPABASE_URL: 'https://abc.supabase.co/',
+      SUPABASE_SERVICE_ROLE_KEY: 'x'.repeat(40),
+      SUPABASE_ATOMIC_CREATE: 'true',
+    });
+    expect(c.store).toEqual({
+      kind: 'supabase',
+      url: 'https://abc.supabase.co',
+      serviceRoleKey: 'x'.repeat(40),
+      bucket: 'render-jobs',
+      assetsBucket: 'render-assets',
+      atomicCreate: true,
+      timeoutMs: 10_000,
+      retries: 3,
+    });
   });
 
   it('refuses a production start without its secrets, naming each missing one', () => {

@@ -9,7 +9,10 @@ function machine(files: string[], env: Record<string, string> = {}): BrowserSear
     exists: (f) => set.has(f),
     playwrightPath: '/home/u/.cache/ms-playwright/chromium-1255/chrome-linux64/chrome',
     playwrightCache: '/home/u/.cache/ms-playwright',
-    listDir: (dir) => (dir === '/home/u/.cache/ms-playwright' ? [...new Set(files.filter((f) => f.startsWith(dir + '/')).map((f) => f.slice(dir.length + 1).split('/')[0]!))] : []),
+    listDir: (dir) =>
+      dir === '/home/u/.cache/ms-playwright'
+        ? [...new Set(files.filter((f) => f.startsWith(dir + '/')).map((f) => f.slice(dir.length + 1).split('/')[0]!))]
+        : [],
   };
 }
 
@@ -21,7 +24,9 @@ describe('finding Chromium', () => {
   });
 
   it('finds another revision in Playwright’s cache, newest first', () => {
-    const found = findChromium(machine(['/home/u/.cache/ms-playwright/chromium-1140/chrome-linux/chrome', '/home/u/.cache/ms-playwright/chromium-1200/chrome-linux/chrome']));
+    const found = findChromium(
+      machine(['/home/u/.cache/ms-playwright/chromium-1140/chrome-linux/chrome', '/home/u/.cache/ms-playwright/chromium-1200/chrome-linux/chrome']),
+    );
     expect(found.path).toBe('/home/u/.cache/ms-playwright/chromium-1200/chrome-linux/chrome');
   });
 
@@ -37,7 +42,13 @@ describe('a machine without Chromium', () => {
     expect(browserPlan(none, { isRoot: true, hasApt: true })).toEqual({ kind: 'install' });
   });
   it('otherwise: fails with the one command that fixes it', () => {
-    expect(browserPlan(none, { isRoot: false, hasApt: true })).toMatchObject({ kind: 'fail', message: expect.stringContaining('sudo apt-get install -y chromium') });
-    expect(browserPlan(none, { isRoot: false, hasApt: false })).toMatchObject({ kind: 'fail', message: expect.stringContaining('npx playwright-core install chromium') });
+    expect(browserPlan(none, { isRoot: false, hasApt: true })).toMatchObject({
+      kind: 'fail',
+      message: expect.stringContaining('sudo apt-get install -y chromium'),
+    });
+    expect(browserPlan(none, { isRoot: false, hasApt: false })).toMatchObject({
+      kind: 'fail',
+      message: expect.stringContaining('npx playwright-core install chromium'),
+    });
   });
 });

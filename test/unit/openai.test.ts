@@ -16,7 +16,15 @@ const standIn = new OpenAIImagesStandIn();
 interceptWith(standIn.handlers);
 
 function renderer(overrides: Partial<ConstructorParameters<typeof OpenAIRenderer>[0]> = {}) {
-  return new OpenAIRenderer({ apiKey: OPENAI_KEY, baseUrl: OPENAI_URL, model: 'gpt-image-1', timeoutMs: 5_000, partialImages: 2, quality: 'medium', ...overrides });
+  return new OpenAIRenderer({
+    apiKey: OPENAI_KEY,
+    baseUrl: OPENAI_URL,
+    model: 'gpt-image-1',
+    timeoutMs: 5_000,
+    partialImages: 2,
+    quality: 'medium',
+    ...overrides,
+  });
 }
 
 function input(extra: Partial<RenderInput> = {}): RenderInput {
@@ -128,7 +136,9 @@ describe('prompt builder', () => {
     const prompt = buildPrompt(concept);
     expect(prompt).toContain('40 m wide by 30 m deep');
     expect(prompt).toContain('tower: 10 × 12 m footprint at (2, 3), 8 floors (25.6 m), flat roof, brick');
-    expect(prompt).toContain('volume 2: 6 × 6 m footprint at (20, 10), 4 m tall, standing 3 m above the ground, gable roof pitched 35°, ridge along the depth, concrete');
+    expect(prompt).toContain(
+      'volume 2: 6 × 6 m footprint at (20, 10), 4 m tall, standing 3 m above the ground, gable roof pitched 35°, ridge along the depth, concrete',
+    );
     expect(prompt).toMatch(/Style: soft light$/);
     expect(buildPrompt(concept)).toBe(prompt);
   });

@@ -16,8 +16,24 @@ import { serveHandlers, type ServedHandlers } from '../stand-ins/serve.js';
 // Found (or installed) by test/setup/browser.ts: CHROMIUM_PATH, Debian's chromium, or Playwright's.
 const CHROMIUM = inject('chromiumPath');
 // The flags this machine needs: no sandbox as root, and no background connections to a closed network.
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
-const BASE_ENV = { RENDER_DELAY_MS: '3000', POLL_INTERVAL_MS: '100', HEARTBEAT_MS: '200', LEASE_MS: '3000', WORKER_CONCURRENCY: '2', CREATE_RATE_PER_MINUTE: '0' };
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+const BASE_ENV = {
+  RENDER_DELAY_MS: '3000',
+  POLL_INTERVAL_MS: '100',
+  HEARTBEAT_MS: '200',
+  LEASE_MS: '3000',
+  WORKER_CONCURRENCY: '2',
+  CREATE_RATE_PER_MINUTE: '0',
+};
 const TITLE = (exampleBody.conceptInputs as { title: string }).title;
 
 let browser: Browser;
@@ -74,10 +90,13 @@ describe('dashboard on an open API', () => {
     // Progress is seen strictly between 0 and 100 on the way.
     const seen = new Set<number>();
     await expect
-      .poll(async () => {
-        seen.add(Number(await card.locator('progress').getAttribute('aria-valuenow')));
-        return [...seen].some((p) => p > 0 && p < 100);
-      }, { timeout: 10_000, interval: 100 })
+      .poll(
+        async () => {
+          seen.add(Number(await card.locator('progress').getAttribute('aria-valuenow')));
+          return [...seen].some((p) => p > 0 && p < 100);
+        },
+        { timeout: 10_000, interval: 100 },
+      )
       .toBe(true);
     await card.locator('img[data-kind=result]').waitFor({ timeout: 15_000 });
     expect(await card.getAttribute('data-status')).toBe('completed');
@@ -127,7 +146,9 @@ describe('dashboard on an open API', () => {
     expect(await old.getByRole('button', { name: 'Retry' }).count()).toBe(0);
     // The old card still says so after a reload: the retry kept the concept's id.
     await page.reload();
-    await expect.poll(() => page.locator(`article[data-job-id="${oldId}"] [data-field=retried]`).textContent(), { timeout: 10_000 }).toBe(`Retried as ${newId.slice(0, 12)}…`);
+    await expect
+      .poll(() => page.locator(`article[data-job-id="${oldId}"] [data-field=retried]`).textContent(), { timeout: 10_000 })
+      .toBe(`Retried as ${newId.slice(0, 12)}…`);
     await expect.poll(() => newestCard().getAttribute('data-status'), { timeout: 15_000 }).toBe('completed');
   }, 45_000);
 
@@ -144,7 +165,12 @@ describe('dashboard on an open API', () => {
       const res = await fetch(`${fx.api.url}/api/jobs/render`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ ...exampleBody, projectId: 'many', kind: 'preview', conceptInputs: { ...(exampleBody.conceptInputs as object), title: `Variant ${i + 1}` } }),
+        body: JSON.stringify({
+          ...exampleBody,
+          projectId: 'many',
+          kind: 'preview',
+          conceptInputs: { ...(exampleBody.conceptInputs as object), title: `Variant ${i + 1}` },
+        }),
       });
       expect(res.status).toBe(201);
       ids.push(((await res.json()) as { jobId: string }).jobId);
@@ -155,7 +181,11 @@ describe('dashboard on an open API', () => {
     expect(await page.locator('article.job [data-field=title]').first().textContent()).toBe('Variant 23');
     await page.getByRole('button', { name: 'Load more jobs' }).click();
     await expect.poll(() => page.locator('article.job').count()).toBe(23);
-    expect(await page.locator('article.job').evaluateAll((cards) => cards.map((c) => (c as unknown as { getAttribute(name: string): string | null }).getAttribute('data-job-id')))).toEqual([...ids].reverse());
+    expect(
+      await page
+        .locator('article.job')
+        .evaluateAll((cards) => cards.map((c) => (c as unknown as { getAttribute(name: string): string | null }).getAttribute('data-job-id'))),
+    ).toEqual([...ids].reverse());
     expect(await page.getByRole('button', { name: 'Load more jobs' }).count()).toBe(0);
   }, 45_000);
 });

@@ -53,7 +53,11 @@ for (const [name, make] of selectedStores()) {
     const charge: ChargeHook = async (c) => void charged.push(c.jobId);
 
     function deps(clock?: TestClock, queue: Partial<QueueDeps['queue']> = {}): QueueDeps {
-      const webhooks = new WebhookNotifier(fx.store, { secret: SECRET, policy: { requireHttps: false, allowPrivate: true }, timeoutMs: 2_000, maxAttempts: 1, backoffMs: [10] }, silentLog);
+      const webhooks = new WebhookNotifier(
+        fx.store,
+        { secret: SECRET, policy: { requireHttps: false, allowPrivate: true }, timeoutMs: 2_000, maxAttempts: 1, backoffMs: [10] },
+        silentLog,
+      );
       return { ...testDeps(fx.store, { clock, queue }), webhooks, charge };
     }
     const hooked = (req: RenderRequest, extra: Partial<RenderRequest> = {}): RenderRequest => ({

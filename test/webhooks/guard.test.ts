@@ -29,7 +29,11 @@ async function tcpServer(onSocket: (socket: Socket) => void = () => undefined) {
   return {
     port: (server.address() as AddressInfo).port,
     received,
-    close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -49,7 +53,11 @@ describe('webhook guard', () => {
     const api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', WEBHOOK_SECRET: SECRET });
     try {
       for (const url of [...refusedLiterals.map((h) => `http://${h}/hook`), 'http://localhost./hook']) {
-        const res = await fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...exampleBody, projectId: 'hooks', webhook: { url } }) });
+        const res = await fetch(`${api.url}/api/jobs/render`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ...exampleBody, projectId: 'hooks', webhook: { url } }),
+        });
         expect([url, res.status]).toEqual([url, 400]);
       }
     } finally {
@@ -78,7 +86,11 @@ describe('webhook guard', () => {
     const server = await tcpServer();
     try {
       const byName = await deliverOnce(`http://no-such-host.invalid:${server.port}/hook`, msg(), { secret: SECRET, policy: strict, timeoutMs: 2_000 });
-      const byLoopbackName = await deliverOnce(`http://${(await import('node:os')).hostname()}:${server.port}/hook`, msg(), { secret: SECRET, policy: strict, timeoutMs: 2_000 });
+      const byLoopbackName = await deliverOnce(`http://${(await import('node:os')).hostname()}:${server.port}/hook`, msg(), {
+        secret: SECRET,
+        policy: strict,
+        timeoutMs: 2_000,
+      });
       // An unknown name and a name that resolves to loopback read the same in the log.
       expect(byName.error).toBe('could not reach the receiver');
       expect(byLoopbackName.error).toBe('could not reach the receiver');

@@ -33,14 +33,35 @@ async function receiver(answer: (n: number, res: ServerResponse) => void): Promi
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook`, got, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    got,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }
 
 const allow = { requireHttps: false, allowPrivate: true };
 const msg = () => ({ id: 'msg_1', timestamp: new Date(), payload: JSON.stringify({ type: 'job.completed' }) });
 
 describe('address guard', () => {
-  it.each(['127.0.0.1', '10.1.2.3', '172.16.0.9', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fd00::1', 'fe80::1', '::ffff:10.0.0.1', 'not-an-ip'])('refuses %s', (a) => {
+  it.each([
+    '127.0.0.1',
+    '10.1.2.3',
+    '172.16.0.9',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '::1',
+    'fd00::1',
+    'fe80::1',
+    '::ffff:10.0.0.1',
+    'not-an-ip',
+  ])('refuses %s', (a) => {
     expect(isPrivateAddress(a)).toBe(true);
   });
   it.each(['93.184.216.34', '8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8'])('lets %s through', (a) => {
@@ -87,7 +108,11 @@ describe('one delivery', () => {
     const r = await receiver((_n, res) => res.writeHead(200).end());
     const port = new URL(r.url).port;
     // This machine's own name resolves (through /etc/hosts) to a loopback address.
-    const result = await deliverOnce(`http://${hostname()}:${port}/hook`, msg(), { secret: SECRET, policy: { requireHttps: false, allowPrivate: false }, timeoutMs: 1_000 });
+    const result = await deliverOnce(`http://${hostname()}:${port}/hook`, msg(), {
+      secret: SECRET,
+      policy: { requireHttps: false, allowPrivate: false },
+      timeoutMs: 1_000,
+    });
     expect(result).toMatchObject({ ok: false, status: null });
     // The log says only that the receiver was not reached: not what the name resolves to.
     expect(result.error).toBe('could not reach the receiver');
@@ -97,9 +122,21 @@ describe('one delivery', () => {
 });
 
 describe('webhooks of a job, end to end', () => {
-  const fx = useWorkerAndApi({ RENDER_DELAY_MS: '1200', POLL_INTERVAL_MS: '100', WEBHOOK_SECRET: SECRET, WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_MAX_ATTEMPTS: '2', WEBHOOK_TIMEOUT_MS: '1000' });
+  const fx = useWorkerAndApi({
+    RENDER_DELAY_MS: '1200',
+    POLL_INTERVAL_MS: '100',
+    WEBHOOK_SECRET: SECRET,
+    WEBHOOK_ALLOW_PRIVATE: 'true',
+    WEBHOOK_MAX_ATTEMPTS: '2',
+    WEBHOOK_TIMEOUT_MS: '1000',
+  });
 
-  const create = (body: Record<string, unknown>) => fetch(`${fx.api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...exampleBody, projectId: 'hooks', ...body }) });
+  const create = (body: Record<string, unknown>) =>
+    fetch(`${fx.api.url}/api/jobs/render`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...exampleBody, projectId: 'hooks', ...body }),
+    });
 
   it('sends started, progress and completed, verifiably signed, and shows the deliveries on the job', async () => {
     const r = await receiver((_n, res) => res.writeHead(200).end('ok'));
@@ -112,7 +149,9 @@ describe('webhooks of a job, end to end', () => {
     expect(types).toContain('job.progress');
     const completed = JSON.parse(r.got.at(-1)!.body) as { data: { job: JobDocument } };
     expect(completed.data.job).toMatchObject({ jobId, status: 'completed' });
-    const status = (await (await fetch(`${fx.api.url}/api/jobs/${jobId}?projectId=hooks`)).json()) as { webhookDeliveries: Array<{ event: string; ok: boolean; status: number }> };
+    const status = (await (await fetch(`${fx.api.url}/api/jobs/${jobId}?projectId=hooks`)).json()) as {
+      webhookDeliveries: Array<{ event: string; ok: boolean; status: number }>;
+    };
     expect(status.webhookDeliveries.map((d) => [d.event, d.ok, d.status])).toEqual(types.map((t) => [t.slice(4), true, 200]));
     await r.close();
   });
@@ -132,10 +171,15 @@ describe('webhooks of a job, end to end', () => {
     const done = await waitForJob(fx.api, 'hooks', jobId, (j) => j.status === 'completed');
     expect(done.status).toBe('completed');
     let deliveries: Array<{ event: string; attempt: number; ok: boolean; error: string }> = [];
-    await until(async () => {
-      deliveries = ((await (await fetch(`${fx.api.url}/api/jobs/${jobId}?projectId=hooks`)).json()) as { webhookDeliveries: typeof deliveries }).webhookDeliveries;
-      return deliveries.length === 2;
-    }, 10_000, 'two recorded attempts');
+    await until(
+      async () => {
+        deliveries = ((await (await fetch(`${fx.api.url}/api/jobs/${jobId}?projectId=hooks`)).json()) as { webhookDeliveries: typeof deliveries })
+          .webhookDeliveries;
+        return deliveries.length === 2;
+      },
+      10_000,
+      'two recorded attempts',
+    );
     expect(deliveries.map((d) => [d.event, d.attempt, d.ok, d.error])).toEqual([
       ['completed', 1, false, 'HTTP 500'],
       ['completed', 2, false, 'HTTP 500'],
@@ -147,12 +191,20 @@ describe('webhooks of a job, end to end', () => {
 
   it('refuses a webhook at create time when the URL is not allowed or webhooks are off', async () => {
     const strict = await startApi({ JOBS_DIR: fx.dir, WEBHOOK_SECRET: SECRET, WORKER_URL: 'none' });
-    const bad = await fetch(`${strict.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...exampleBody, projectId: 'hooks', webhook: { url: 'http://localhost:9/x' } }) });
+    const bad = await fetch(`${strict.url}/api/jobs/render`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...exampleBody, projectId: 'hooks', webhook: { url: 'http://localhost:9/x' } }),
+    });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { code: 'invalid_webhook', message: expect.stringContaining('WEBHOOK_ALLOW_PRIVATE=true') } });
     await strict.close();
     const off = await startApi({ JOBS_DIR: fx.dir, WORKER_URL: 'none' });
-    const none = await fetch(`${off.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...exampleBody, projectId: 'hooks', webhook: { url: 'https://hooks.example.com/x' } }) });
+    const none = await fetch(`${off.url}/api/jobs/render`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...exampleBody, projectId: 'hooks', webhook: { url: 'https://hooks.example.com/x' } }),
+    });
     expect(await none.json()).toMatchObject({ error: { code: 'webhooks_disabled' } });
     await off.close();
   });

@@ -37,7 +37,11 @@ describe('worker HTTP', () => {
 
     // Without the secret, only the answer: no host, pid or load (SECURITY.md).
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ ok: true, stopping: false });
-    expect(await (await fetch(`${url}/healthz`, { headers: { authorization: `Bearer ${SECRET}` } })).json()).toMatchObject({ ok: true, workerId: 'w1', active: 0 });
+    expect(await (await fetch(`${url}/healthz`, { headers: { authorization: `Bearer ${SECRET}` } })).json()).toMatchObject({
+      ok: true,
+      workerId: 'w1',
+      active: 0,
+    });
     expect((await poke()).status).toBe(401);
     expect((await poke('Bearer wrong-secret-wrong-secret-xx')).status).toBe(401);
     expect((await poke(`Bearer ${SECRET}`)).status).toBe(202);
@@ -55,7 +59,11 @@ describe('the API and a worker that hangs', () => {
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t = performance.now();
-      const res = await fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(exampleBody) });
+      const res = await fetch(`${api.url}/api/jobs/render`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(exampleBody),
+      });
       times.push(performance.now() - t);
       expect(res.status).toBe(202);
     }
@@ -78,7 +86,9 @@ describe('the API with a secret-protected worker', () => {
     loop.start();
     const api = await startApi({ JOBS_DIR: dir, WORKER_URL: workerUrl, WORKER_SECRET: SECRET });
 
-    const created = (await (await fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(exampleBody) })).json()) as Record<string, string>;
+    const created = (await (
+      await fetch(`${api.url}/api/jobs/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(exampleBody) })
+    ).json()) as Record<string, string>;
     const done = await waitForJob(api, created.projectId!, created.jobId!, (j) => j.status === 'completed', 5000);
     expect(done.workerId).toBe('ws');
 

@@ -44,10 +44,14 @@ for (const [backend, make] of selectedProcessStores()) {
 
     async function waitFor(ref: { projectId: string; jobId: string }, done: (d: JobDocument) => boolean): Promise<JobDocument> {
       let doc: JobDocument | null = null;
-      await until(async () => {
-        doc = await readJob(store, ref.projectId, ref.jobId);
-        return doc !== null && done(doc);
-      }, 20_000, `job ${ref.jobId} state`);
+      await until(
+        async () => {
+          doc = await readJob(store, ref.projectId, ref.jobId);
+          return doc !== null && done(doc);
+        },
+        20_000,
+        `job ${ref.jobId} state`,
+      );
       return doc!;
     }
 
@@ -121,12 +125,19 @@ for (const [backend, make] of selectedProcessStores()) {
         const charging = { CHARGE_HOOK_MODULE: path.join(ROOT, 'test/chaos/charge-ledger.ts'), CHAOS_CHARGE_LEDGER: ledger };
         const old = await spawn({ WORKER_ID: 'old-release', WORKER_DRAIN_MS: '300', WORKER_CONCURRENCY: '4', ...charging });
         const jobs = await Promise.all(Array.from({ length: 6 }, () => enqueueJob(testDeps(store), smallRequest('overlap'))));
-        await until(async () => (await Promise.all(jobs.map((j) => readJob(store, j.projectId, j.jobId)))).filter((d) => d?.status === 'processing').length === 4, 20_000, 'four jobs running on the old worker');
+        await until(
+          async () => (await Promise.all(jobs.map((j) => readJob(store, j.projectId, j.jobId)))).filter((d) => d?.status === 'processing').length === 4,
+          20_000,
+          'four jobs running on the old worker',
+        );
         // Railway starts the new deployment and stops the old one at the same moment.
-        const [, next] = await Promise.all([(async () => {
-          old.child.kill('SIGTERM');
-          return old.exited;
-        })(), spawn({ WORKER_ID: 'new-release', RENDER_DELAY_MS: '300', ...charging })]);
+        const [, next] = await Promise.all([
+          (async () => {
+            old.child.kill('SIGTERM');
+            return old.exited;
+          })(),
+          spawn({ WORKER_ID: 'new-release', RENDER_DELAY_MS: '300', ...charging }),
+        ]);
         expect(await old.exited).toEqual({ code: 0, signal: null });
         const done = await Promise.all(jobs.map((j) => waitFor(j, (d) => d.status === 'completed')));
         for (const d of done) {
@@ -139,7 +150,10 @@ for (const [backend, make] of selectedProcessStores()) {
         expect((await names(store, 'results/overlap/')).sort()).toEqual(jobs.map((j) => `${j.jobId}.png`).sort());
         // The ledger may also hold jobs other tests left in this store; ours are each in it once.
         const ours = new Set(jobs.map((j) => j.jobId));
-        const charged = () => readFileSync(ledger, 'utf8').split('\n').filter((id) => ours.has(id));
+        const charged = () =>
+          readFileSync(ledger, 'utf8')
+            .split('\n')
+            .filter((id) => ours.has(id));
         await until(() => charged().length >= 6, 5_000, 'six charges');
         expect(charged().sort()).toEqual([...ours].sort());
         const all = readFileSync(ledger, 'utf8').split('\n').filter(Boolean);
@@ -155,7 +169,9 @@ for (const [backend, make] of selectedProcessStores()) {
         const jobs = await Promise.all(Array.from({ length: 30 }, () => enqueueJob(deps, smallRequest('shared'))));
         // No crash here, so no short lease: with 1.5 s, a worker starved of CPU on a busy CI machine
         // really does lose its lease, and a second claim (correctly finding the job done) is made.
-        await Promise.all(['w1', 'w2', 'w3'].map((id) => spawn({ WORKER_ID: id, RENDER_DELAY_MS: '100', WORKER_CONCURRENCY: '4', POLL_INTERVAL_MS: '20', LEASE_MS: '10000' })));
+        await Promise.all(
+          ['w1', 'w2', 'w3'].map((id) => spawn({ WORKER_ID: id, RENDER_DELAY_MS: '100', WORKER_CONCURRENCY: '4', POLL_INTERVAL_MS: '20', LEASE_MS: '10000' })),
+        );
         const docs = await Promise.all(jobs.map((j) => waitFor(j, (d) => d.status === 'completed')));
         for (const d of docs) {
           expect(d.attempts).toHaveLength(1);

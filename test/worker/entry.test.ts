@@ -53,27 +53,36 @@ const LAUNCHERS: Array<[string, string[]]> = [
 ];
 
 describe('one Ctrl-C is one graceful stop', () => {
-  it.each(LAUNCHERS)('%s: the render in flight completes, then the worker exits cleanly', async (name, command) => {
-    const dir = path.join(tmp.dir, name.replace(/\W+/g, '-'));
-    const store = new FsObjectStore(dir);
-    // LEASE_MS alone (no HEARTBEAT_MS): the heartbeat follows the lease.
-    const worker = launch(command, { JOBS_DIR: dir, WORKER_PORT: '0', RENDER_DELAY_MS: '2500', POLL_INTERVAL_MS: '100', LEASE_MS: '5000' });
-    await until(() => worker.output().includes('"worker listening"'), 20_000, `${name} listening`);
-    const job = await enqueueJob(testDeps(store), smallRequest('signals'));
-    await until(async () => (await readJob(store, job.projectId, job.jobId))?.status === 'processing', 10_000, 'job processing');
+  it.each(LAUNCHERS)(
+    '%s: the render in flight completes, then the worker exits cleanly',
+    async (name, command) => {
+      const dir = path.join(tmp.dir, name.replace(/\W+/g, '-'));
+      const store = new FsObjectStore(dir);
+      // LEASE_MS alone (no HEARTBEAT_MS): the heartbeat follows the lease.
+      const worker = launch(command, { JOBS_DIR: dir, WORKER_PORT: '0', RENDER_DELAY_MS: '2500', POLL_INTERVAL_MS: '100', LEASE_MS: '5000' });
+      await until(() => worker.output().includes('"worker listening"'), 20_000, `${name} listening`);
+      const job = await enqueueJob(testDeps(store), smallRequest('signals'));
+      await until(async () => (await readJob(store, job.projectId, job.jobId))?.status === 'processing', 10_000, 'job processing');
 
-    ctrlC(worker);
-    // npm, once its script is done, ends itself by the signal it was sent (as shells expect of an interrupted command).
-    expect(await worker.exited, worker.output()).toBe(name.startsWith('npm') ? 'SIGINT' : 0);
-    expect(worker.output()).toContain('"worker stopped"');
-    expect(worker.output()).not.toContain('second signal');
-    expect((await readJob(store, job.projectId, job.jobId))?.status).toBe('completed');
-  }, 40_000);
+      ctrlC(worker);
+      // npm, once its script is done, ends itself by the signal it was sent (as shells expect of an interrupted command).
+      expect(await worker.exited, worker.output()).toBe(name.startsWith('npm') ? 'SIGINT' : 0);
+      expect(worker.output()).toContain('"worker stopped"');
+      expect(worker.output()).not.toContain('second signal');
+      expect((await readJob(store, job.projectId, job.jobId))?.status).toBe('completed');
+    },
+    40_000,
+  );
 
   it('a second Ctrl-C pressed later still exits at once', async () => {
     const dir = path.join(tmp.dir, 'twice');
     const store = new FsObjectStore(dir);
-    const worker = launch([process.execPath, '--import', 'tsx', 'worker/main.ts'], { JOBS_DIR: dir, WORKER_PORT: '0', RENDER_DELAY_MS: '20000', POLL_INTERVAL_MS: '100' });
+    const worker = launch([process.execPath, '--import', 'tsx', 'worker/main.ts'], {
+      JOBS_DIR: dir,
+      WORKER_PORT: '0',
+      RENDER_DELAY_MS: '20000',
+      POLL_INTERVAL_MS: '100',
+    });
     await until(() => worker.output().includes('"worker listening"'), 20_000, 'listening');
     const job = await enqueueJob(testDeps(store), smallRequest('signals'));
     await until(async () => (await readJob(store, job.projectId, job.jobId))?.status === 'processing', 10_000, 'job processing');
@@ -107,14 +116,21 @@ describe('a start that cannot work says why and exits non-zero', () => {
     expect(worker.output()).not.toContain('listening');
   }, 40_000);
 
-  it.each([['api', 'server/main.ts'], ['worker', 'worker/main.ts']])('bad settings: the %s lists each bad variable, with no stack trace', async (_name, entry) => {
-    const p = launch([TSX, entry], { LEASE_MS: '-5', STORE: 'mongo', PORT: '0', WORKER_PORT: '0' });
-    expect(await p.exited).toBe(1);
-    const out = p.output();
-    expect(out).toMatch(/Invalid configuration:\n/);
-    expect(out).toMatch(/^\s+- STORE: .+$/m);
-    expect(out).toMatch(/^\s+- LEASE_MS: .+$/m);
-    expect(out).not.toMatch(/\n\s+at /); // no stack frames
-    expect(out).not.toContain('listening');
-  }, 30_000);
+  it.each([
+    ['api', 'server/main.ts'],
+    ['worker', 'worker/main.ts'],
+  ])(
+    'bad settings: the %s lists each bad variable, with no stack trace',
+    async (_name, entry) => {
+      const p = launch([TSX, entry], { LEASE_MS: '-5', STORE: 'mongo', PORT: '0', WORKER_PORT: '0' });
+      expect(await p.exited).toBe(1);
+      const out = p.output();
+      expect(out).toMatch(/Invalid configuration:\n/);
+      expect(out).toMatch(/^\s+- STORE: .+$/m);
+      expect(out).toMatch(/^\s+- LEASE_MS: .+$/m);
+      expect(out).not.toMatch(/\n\s+at /); // no stack frames
+      expect(out).not.toContain('listening');
+    },
+    30_000,
+  );
 });

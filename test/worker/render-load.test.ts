@@ -37,18 +37,21 @@ for (const [backend, make] of selectedProcessStores()) {
     });
 
     it('four in flight: event-loop delay p99 ≤ 100 ms, /healthz answers, every job completes on its first lease', async () => {
-      worker = await startWorker({
-        ...fx.env,
-        WORKER_ID: 'drawer',
-        WORKER_CONCURRENCY: '4',
-        MAX_RUNNING_PER_OWNER: '0',
-        RENDER_DELAY_MS: '0',
-        // Short leases: a loop held for 2 s loses them; four drawings take 3–4 s of CPU.
-        LEASE_MS: '3000',
-        HEARTBEAT_MS: '1000',
-        POLL_INTERVAL_MS: '100',
-        CLAIM_SETTLE_MS: '100',
-      }, bundle.worker);
+      worker = await startWorker(
+        {
+          ...fx.env,
+          WORKER_ID: 'drawer',
+          WORKER_CONCURRENCY: '4',
+          MAX_RUNNING_PER_OWNER: '0',
+          RENDER_DELAY_MS: '0',
+          // Short leases: a loop held for 2 s loses them; four drawings take 3–4 s of CPU.
+          LEASE_MS: '3000',
+          HEARTBEAT_MS: '1000',
+          POLL_INTERVAL_MS: '100',
+          CLAIM_SETTLE_MS: '100',
+        },
+        bundle.worker,
+      );
       const jobs = await Promise.all(Array.from({ length: 4 }, () => enqueueJob(testDeps(store), worstCaseRequest('worst'))));
 
       const samples: Array<{ ms: number; health: Health }> = [];

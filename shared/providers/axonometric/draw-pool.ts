@@ -109,7 +109,14 @@ export class DrawPool {
       slot.running = null;
       slot.thread.unref();
       if (done && done.task.id === reply.id) {
-        if (reply.ok) done.settle(undefined, { png: Buffer.from(reply.png.buffer, reply.png.byteOffset, reply.png.byteLength), width: reply.width, height: reply.height, faceCount: reply.faceCount, ms: reply.ms });
+        if (reply.ok)
+          done.settle(undefined, {
+            png: Buffer.from(reply.png.buffer, reply.png.byteOffset, reply.png.byteLength),
+            width: reply.width,
+            height: reply.height,
+            faceCount: reply.faceCount,
+            ms: reply.ms,
+          });
         else done.settle(new Error(`drawing failed: ${reply.message}`));
       }
       this.pump();
@@ -147,7 +154,10 @@ function startThread(): Worker {
   if (here.endsWith('.ts')) {
     // Node 20 loads a worker's entry before `--import tsx` hooks apply: register them first.
     const entry = new URL('./draw-thread.ts', here).href;
-    return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, { eval: true, workerData: DRAW_THREAD });
+    return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, {
+      eval: true,
+      workerData: DRAW_THREAD,
+    });
   }
   const candidates = [new URL('./draw-thread.js', here), new URL('./draw-thread.mjs', here)];
   const entry = candidates.find((u) => existsSync(u));

@@ -1,17 +1,6 @@
 // The drawing: site, volumes back to front, walls shaded by a fixed sun, floor lines, ink edges.
 import type { ConceptInputs } from '../../job/concept.js';
-import {
-  type Face,
-  type Vec3,
-  centroid,
-  depth,
-  facesViewer,
-  outwardNormal,
-  project,
-  viewOf,
-  volumeCentre,
-  volumeFaces,
-} from './geometry.js';
+import { type Face, type Vec3, centroid, depth, facesViewer, outwardNormal, project, viewOf, volumeCentre, volumeFaces } from './geometry.js';
 
 const MATERIAL_COLOURS: Record<string, string> = {
   concrete: '#b9b6ae',
@@ -47,7 +36,11 @@ export function drawConcept(c: ConceptInputs): Drawing {
   for (const { i } of order) {
     const vol = c.volumes[i]!;
     const centre = volumeCentre(vol);
-    const wallColour = vol.material ? MATERIAL_COLOURS[vol.material]! : i % 3 === 2 && c.materials.secondary ? MATERIAL_COLOURS[c.materials.secondary]! : primary;
+    const wallColour = vol.material
+      ? MATERIAL_COLOURS[vol.material]!
+      : i % 3 === 2 && c.materials.secondary
+        ? MATERIAL_COLOURS[c.materials.secondary]!
+        : primary;
     const visible = volumeFaces(vol, i, c.roof)
       .map((face) => ({ face, normal: outwardNormal(face.points, centre) }))
       .filter(({ normal }) => facesViewer(view, normal))
@@ -58,8 +51,17 @@ export function drawConcept(c: ConceptInputs): Drawing {
     }
   }
 
-  const site: Vec3[] = [[0, 0, 0], [c.site.width, 0, 0], [c.site.width, c.site.depth, 0], [0, c.site.depth, 0]];
-  const fit = fitToCanvas([...site, ...faces.flatMap((f) => f.face.points)].map((p) => project(view, p)), width, height);
+  const site: Vec3[] = [
+    [0, 0, 0],
+    [c.site.width, 0, 0],
+    [c.site.width, c.site.depth, 0],
+    [0, c.site.depth, 0],
+  ];
+  const fit = fitToCanvas(
+    [...site, ...faces.flatMap((f) => f.face.points)].map((p) => project(view, p)),
+    width,
+    height,
+  );
   const pts = (points: Vec3[]) => points.map((p) => fit(project(view, p)).map(fmt).join(',')).join(' ');
   const stroke = fmt(Math.max(0.8, Math.min(width, height) / 700));
 
@@ -72,8 +74,12 @@ export function drawConcept(c: ConceptInputs): Drawing {
     parts.push(`<polygon points="${pts(face.points)}" fill="${fill}" stroke="${INK}" stroke-width="${stroke}" stroke-linejoin="round"/>`);
     // One path per wall, not one per floor: resvg pays per path (its bounds are scanned each time),
     // so 499 floors cost like one outline instead of 499 (see bench/render.ts).
-    const segments = face.floorLines.map((z) => floorLine(face.points, z)).filter((l) => l !== null).map((l) => `M${pts(l).replace(' ', 'L')}`);
-    if (segments.length) parts.push(`<path d="${segments.join('')}" fill="none" stroke="${INK}" stroke-opacity="0.35" stroke-width="${fmt(Number(stroke) * 0.6)}"/>`);
+    const segments = face.floorLines
+      .map((z) => floorLine(face.points, z))
+      .filter((l) => l !== null)
+      .map((l) => `M${pts(l).replace(' ', 'L')}`);
+    if (segments.length)
+      parts.push(`<path d="${segments.join('')}" fill="none" stroke="${INK}" stroke-opacity="0.35" stroke-width="${fmt(Number(stroke) * 0.6)}"/>`);
   }
 
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${parts.join('')}</svg>`;
@@ -83,20 +89,42 @@ export function drawConcept(c: ConceptInputs): Drawing {
 /** An arrow pointing north (−y) on the ground, at the site corner nearest the viewer so no volume hides it. */
 function northArrow(c: ConceptInputs, view: ReturnType<typeof viewOf>): Vec3[] {
   const { width: w, depth: d } = c.site;
-  const corners: Vec3[] = [[0, 0, 0], [w, 0, 0], [w, d, 0], [0, d, 0]];
+  const corners: Vec3[] = [
+    [0, 0, 0],
+    [w, 0, 0],
+    [w, d, 0],
+    [0, d, 0],
+  ];
   const near = corners.reduce((best, p) => (depth(view, p) < depth(view, best) ? p : best));
   const size = Math.min(w, d) * 0.06;
   // Inset from the corner towards the site's middle.
   const x = near[0] + (near[0] === 0 ? 1 : -1) * size * 1.5;
   const y = near[1] + (near[1] === 0 ? 1 : -1) * size * 1.5;
-  return [[x, y - size, 0], [x - size / 2, y + size / 2, 0], [x, y + size / 6, 0], [x + size / 2, y + size / 2, 0]];
+  return [
+    [x, y - size, 0],
+    [x - size / 2, y + size / 2, 0],
+    [x, y + size / 6, 0],
+    [x + size / 2, y + size / 2, 0],
+  ];
 }
 
 function gridLines(c: ConceptInputs, pts: (p: Vec3[]) => string, stroke: string): string[] {
   const step = niceStep(Math.max(c.site.width, c.site.depth) / 12);
   const lines: string[] = [];
-  for (let x = step; x < c.site.width; x += step) lines.push(pts([[x, 0, 0], [x, c.site.depth, 0]]));
-  for (let y = step; y < c.site.depth; y += step) lines.push(pts([[0, y, 0], [c.site.width, y, 0]]));
+  for (let x = step; x < c.site.width; x += step)
+    lines.push(
+      pts([
+        [x, 0, 0],
+        [x, c.site.depth, 0],
+      ]),
+    );
+  for (let y = step; y < c.site.depth; y += step)
+    lines.push(
+      pts([
+        [0, y, 0],
+        [c.site.width, y, 0],
+      ]),
+    );
   return lines.map((p) => `<polyline points="${p}" fill="none" stroke="${INK}" stroke-opacity="0.12" stroke-width="${stroke}"/>`);
 }
 

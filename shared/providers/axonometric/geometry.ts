@@ -107,13 +107,25 @@ export function volumeFaces(vol: Volume, index: number, defaultRoof: Roof): Face
     kind: 'wall',
     volume: index,
     floorLines,
-    points: [[a[0], a[1], z0], [b[0], b[1], z0], [b[0], b[1], top(b[0], b[1])], [a[0], a[1], top(a[0], a[1])]],
+    points: [
+      [a[0], a[1], z0],
+      [b[0], b[1], z0],
+      [b[0], b[1], top(b[0], b[1])],
+      [a[0], a[1], top(a[0], a[1])],
+    ],
   });
   const faces: Face[] = [wall([x0, y0], [x1, y0]), wall([x1, y0], [x1, y1]), wall([x1, y1], [x0, y1]), wall([x0, y1], [x0, y0])];
   const roofFace = (points: Vec3[]): Face => ({ kind: 'roof', volume: index, floorLines: [], points });
 
   if (roof.form === 'flat' || roof.form === 'shed' || roof.pitchDeg === 0) {
-    faces.push(roofFace([[x0, y0, top(x0, y0)], [x1, y0, top(x1, y0)], [x1, y1, top(x1, y1)], [x0, y1, top(x0, y1)]]));
+    faces.push(
+      roofFace([
+        [x0, y0, top(x0, y0)],
+        [x1, y0, top(x1, y0)],
+        [x1, y1, top(x1, y1)],
+        [x0, y1, top(x0, y1)],
+      ]),
+    );
     return faces;
   }
   // Gable and hip, computed with the ridge along x; a ridge along y swaps the axes.

@@ -23,9 +23,9 @@ export class AxonometricRenderer implements RenderProvider {
     const c = input.conceptInputs;
     // Requests are refused at the edge; this catches jobs queued before a limit was lowered.
     const tooMuch = drawingLimitIssues(c);
-    if (tooMuch.length) throw new RenderError('drawing_too_complex', `The concept is too detailed to draw: ${tooMuch.map((i) => i.message).join('; ')}`, { retryable: false });
-    const wait = (share: number, from: number, to: number, stage: string) =>
-      spend(this.opts.delayMs * share, { from, to, stage, signal, onProgress });
+    if (tooMuch.length)
+      throw new RenderError('drawing_too_complex', `The concept is too detailed to draw: ${tooMuch.map((i) => i.message).join('; ')}`, { retryable: false });
+    const wait = (share: number, from: number, to: number, stage: string) => spend(this.opts.delayMs * share, { from, to, stage, signal, onProgress });
 
     onProgress({ progress: 5, stage: 'preparing', message: 'Reading the concept.' });
     await wait(0.2, 5, 25, 'preparing');
@@ -40,10 +40,7 @@ export class AxonometricRenderer implements RenderProvider {
   }
 }
 
-async function spend(
-  ms: number,
-  o: { from: number; to: number; stage: string; signal: AbortSignal; onProgress: RenderContext['onProgress'] },
-): Promise<void> {
+async function spend(ms: number, o: { from: number; to: number; stage: string; signal: AbortSignal; onProgress: RenderContext['onProgress'] }): Promise<void> {
   if (ms <= 0) return;
   const start = Date.now();
   for (let elapsed = 0; elapsed < ms; elapsed = Date.now() - start) {

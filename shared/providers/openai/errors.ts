@@ -44,7 +44,10 @@ export function classifyOpenAIError(err: unknown, signal: AbortSignal): unknown 
     return new RenderError('openai_auth', 'OpenAI refused the API key: check OPENAI_API_KEY on the worker.', { retryable: false, cause: err });
   }
   if (status === 403) {
-    return new RenderError('openai_forbidden', `OpenAI refused access (${detail}). Image models may need a verified organization.`, { retryable: false, cause: err });
+    return new RenderError('openai_forbidden', `OpenAI refused access (${detail}). Image models may need a verified organization.`, {
+      retryable: false,
+      cause: err,
+    });
   }
   if (status === 404) {
     return new RenderError('openai_model_not_found', `OpenAI does not know this model (${detail}): check OPENAI_MODEL.`, { retryable: false, cause: err });

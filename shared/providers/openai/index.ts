@@ -23,7 +23,10 @@ export class OpenAIRenderer implements RenderProvider {
   readonly name = 'openai';
   private readonly client: OpenAI;
 
-  constructor(private readonly cfg: OpenAIConfig, opts: { fetch?: typeof fetch } = {}) {
+  constructor(
+    private readonly cfg: OpenAIConfig,
+    opts: { fetch?: typeof fetch } = {},
+  ) {
     this.client = new OpenAI({
       apiKey: cfg.apiKey,
       baseURL: cfg.baseUrl,
@@ -79,7 +82,12 @@ export class OpenAIRenderer implements RenderProvider {
   }
 
   /** The image events of one call: streamed when partial images are wanted, else one result. */
-  private async call(input: RenderInput, references: NonNullable<RenderInput['references']>, size: string, signal: AbortSignal): Promise<AsyncIterable<ImageEvent>> {
+  private async call(
+    input: RenderInput,
+    references: NonNullable<RenderInput['references']>,
+    size: string,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<ImageEvent>> {
     const prompt = buildPrompt(input.conceptInputs, { references: references.length });
     const common = { model: this.cfg.model, prompt, size: size as '1024x1024', quality: this.cfg.quality, n: 1 } as const;
     const stream = this.cfg.partialImages > 0;

@@ -17,7 +17,9 @@ export function buildPrompt(concept: ConceptInputs, opts: { references?: number 
   const palette = Object.entries(concept.palette).filter(([, c]) => c !== undefined);
   if (palette.length > 0) lines.push(`Colours: ${palette.map(([part, c]) => `${part} ${c}`).join(', ')}.`);
   if (opts.references) {
-    lines.push(`Keep the design language, materials and mood of the ${opts.references} reference image${opts.references === 1 ? '' : 's'}, but follow the massing above exactly.`);
+    lines.push(
+      `Keep the design language, materials and mood of the ${opts.references} reference image${opts.references === 1 ? '' : 's'}, but follow the massing above exactly.`,
+    );
   }
   lines.push('Keep the proportions, positions and heights exactly as given; no people, no text, no labels.');
   if (concept.stylePrompt) lines.push(`Style: ${concept.stylePrompt.trim()}`);
@@ -31,7 +33,9 @@ function describeVolume(v: Volume, i: number, concept: ConceptInputs): string {
     v.floors ? `${v.floors} floor${v.floors === 1 ? '' : 's'} (${round(volumeHeight(v))} m)` : `${round(volumeHeight(v))} m tall`,
   ];
   if (v.elevation > 0) parts.push(`standing ${round(v.elevation)} m above the ground`);
-  parts.push(roof.form === 'flat' ? 'flat roof' : `${roof.form} roof pitched ${round(roof.pitchDeg)}°, ridge along ${roof.ridge === 'x' ? 'the width' : 'the depth'}`);
+  parts.push(
+    roof.form === 'flat' ? 'flat roof' : `${roof.form} roof pitched ${round(roof.pitchDeg)}°, ridge along ${roof.ridge === 'x' ? 'the width' : 'the depth'}`,
+  );
   parts.push(v.material ?? concept.materials.primary);
   return parts.join(', ');
 }

@@ -143,17 +143,20 @@ export class DueWatcher {
     const at = Math.min(...this.timed.keys());
     if (this.dueTimer && this.dueTimer.at <= at) return;
     if (this.dueTimer) clearTimeout(this.dueTimer.timer);
-    const timer = setTimeout(() => {
-      this.dueTimer = null;
-      const t = (this.opts.now ?? Date.now)();
-      for (const [x, jobs] of this.timed) {
-        if (x > t) continue;
-        this.timed.delete(x);
-        this.timedCount -= jobs.length;
-        for (const job of jobs) this.opts.onDue(job);
-      }
-      this.armTimer(t);
-    }, Math.max(0, at - now));
+    const timer = setTimeout(
+      () => {
+        this.dueTimer = null;
+        const t = (this.opts.now ?? Date.now)();
+        for (const [x, jobs] of this.timed) {
+          if (x > t) continue;
+          this.timed.delete(x);
+          this.timedCount -= jobs.length;
+          for (const job of jobs) this.opts.onDue(job);
+        }
+        this.armTimer(t);
+      },
+      Math.max(0, at - now),
+    );
     timer.unref();
     this.dueTimer = { at, timer };
   }
