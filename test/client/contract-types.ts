@@ -2,7 +2,14 @@
 // they match. Checked by `tsc --noEmit` and by contract-types.test.ts (which compiles it).
 import { expectTypeOf } from 'vitest';
 import type { z } from 'zod';
-import type { CancelResponse, CreatedResponse, JobStatusResponse, ListResponse, QueueOutlook as ZQueueOutlook } from '../../shared/api/contracts.js';
+import type {
+  CancelResponse,
+  CreatedResponse,
+  JobStatusResponse,
+  ListResponse,
+  StreamEvents,
+  QueueOutlook as ZQueueOutlook,
+} from '../../shared/api/contracts.js';
 import type { ConceptInputs as ZConceptInputs, Roof as ZRoof, Volume as ZVolume } from '../../shared/job/concept.js';
 import type { JobDocument } from '../../shared/job/document.js';
 import type { RenderRequest as ZRenderRequest } from '../../shared/job/request.js';
@@ -30,3 +37,7 @@ expectTypeOf<WithJob<JobView, JobDoc>>().toEqualTypeOf<Out<typeof JobStatusRespo
 expectTypeOf<WithJob<CreatedJob, JobDoc>>().toEqualTypeOf<Out<typeof CreatedResponse>>();
 expectTypeOf<WithJob<JobPage, JobDoc>>().toEqualTypeOf<Out<typeof ListResponse>>();
 expectTypeOf<WithJob<CancelResult, JobDoc>>().toEqualTypeOf<Out<typeof CancelResponse>>();
+
+// The event stream's status and done events are read as a JobView without its deliveries.
+expectTypeOf<WithJob<Omit<JobView, 'webhookDeliveries'>, JobDoc>>().toEqualTypeOf<Out<(typeof StreamEvents)['status']>>();
+expectTypeOf<WithJob<Omit<JobView, 'webhookDeliveries'>, JobDoc>>().toEqualTypeOf<Out<(typeof StreamEvents)['done']>>();
