@@ -11,12 +11,8 @@ import { PostgresObjectStore } from '../shared/store/postgres-store.js';
 import { SupabaseObjectStore } from '../shared/store/supabase-store.js';
 import { checkPostgres } from './postgres.js';
 
-export type CheckStatus = 'ok' | 'warn' | 'fail';
-export interface Check {
-  name: string;
-  status: CheckStatus;
-  detail: string;
-}
+export type { Check, CheckStatus } from './check.js';
+import type { Check } from './check.js';
 
 /** Concurrent create-only writes of one new key: more than one "success" means a racy server. */
 const RACERS = 20;

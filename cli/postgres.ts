@@ -5,7 +5,7 @@ import type { Config } from '../shared/config.js';
 import type { PostgresObjectStore } from '../shared/store/postgres-store.js';
 import { migrate, schemaVersion, SCHEMA_VERSION } from '../shared/store/postgres/schema.js';
 import { createSession } from '../shared/store/postgres/sql.js';
-import type { Check } from './doctor.js';
+import type { Check } from './check.js';
 
 type PostgresConfig = Extract<Config['store'], { kind: 'postgres' }>;
 

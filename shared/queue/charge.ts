@@ -25,19 +25,7 @@ export const ChargeRecord = z.object({
 });
 export type ChargeRecord = z.output<typeof ChargeRecord>;
 
-/**
- * Called once per completed job that costs credits. `idempotencyKey` (the job id) is for the
- * billing system: pass it on, so that even a hook retried by hand cannot bill twice.
- */
-export type ChargeHook = (charge: {
-  idempotencyKey: string;
-  jobId: string;
-  projectId: string;
-  ownerId: string | null;
-  kind: string;
-  credits: number;
-  completedAt: string;
-}) => Promise<void>;
+export type { ChargeHook } from './deps.js';
 
 export type ChargeOutcome = 'charged' | 'failed' | 'already' | 'free' | 'not_completed';
 

@@ -3,7 +3,6 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { WebhookNotifier } from '../webhooks/notifier.js';
-import type { ChargeHook } from './charge.js';
 
 export interface QueueDeps {
   store: ObjectStore;
@@ -19,3 +18,17 @@ export interface QueueDeps {
 
 /** Leeway for clocks that disagree between machines: a lease counts as expired only this long after its time. */
 export const CLOCK_SKEW_MS = 1000;
+
+/**
+ * Called once per completed job that costs credits. `idempotencyKey` (the job id) is for the
+ * billing system: pass it on, so that even a hook retried by hand cannot bill twice.
+ */
+export type ChargeHook = (charge: {
+  idempotencyKey: string;
+  jobId: string;
+  projectId: string;
+  ownerId: string | null;
+  kind: string;
+  credits: number;
+  completedAt: string;
+}) => Promise<void>;
