@@ -27,6 +27,8 @@ const BROKEN_JOB_BACKOFF_MS = 1 * MINUTE;
  * when a job of this worker's ends. Only another worker's job ending is noticed this late.
  */
 const CAPPED_RECHECK_MS = 5 * SECOND;
+/** A capped claim this soon after a job of the same owner ended here is tried once more at once. */
+const RECENTLY_FREED_MS = 2 * SECOND;
 /** Running markers of every owner form one group: a stall is checked whatever the owner's cap. */
 const STALLS = 'stalls';
 
@@ -60,6 +62,9 @@ export class ClaimLoop {
   private readonly blocked = new Map<string, number>();
   /** Owners found at their cap since they last started a job here: tried one claim at a time. */
   private readonly probing = new Set<string>();
+  /** When a job of each owner last ended here (its slots freed), and the poked jobs retried for it. */
+  private readonly freedAt = new Map<string, number>();
+  private readonly retried = new Set<string>();
   /** Poked jobs held back by their owner's cap: poked again when a job of that owner ends here. */
   private readonly afterOwnerEnds = new Map<string, { ref: Ref; group: string }>();
   /** The owner of each claim under way. */
@@ -262,8 +267,15 @@ export class ClaimLoop {
       // A poke's job that did not start is left to the listing, which finds its marker; one held
       // back by its owner's cap is tried again the moment a job of that owner ends here.
       if (entry) await this.settle(entry, outcome);
-      else if (outcome.kind === 'capped' && outcome.full === 'owner' && outcome.ownerTag && this.afterOwnerEnds.size < 200)
-        this.afterOwnerEnds.set(ref.jobId, { ref, group: outcome.ownerTag });
+      else if (outcome.kind === 'capped' && outcome.full === 'owner' && outcome.ownerTag) {
+        // A job of that owner that ended here a moment ago may have freed its slot while this claim
+        // looked (a client creating its next job on completion): try once more at once.
+        const freedMs = this.freedAt.get(outcome.ownerTag) ?? 0;
+        if (this.deps.now() - freedMs < RECENTLY_FREED_MS && !this.retried.has(ref.jobId)) {
+          this.retried.add(ref.jobId);
+          this.hints.push(ref);
+        } else if (this.afterOwnerEnds.size < 200) this.afterOwnerEnds.set(ref.jobId, { ref, group: outcome.ownerTag });
+      }
       this.poke(); // the slot this claim held is free for the next job (no listing: that waits its turn)
       return;
     }
@@ -279,6 +291,9 @@ export class ClaimLoop {
         // Slots of ours are free again: the owner and everyone at the global cap may go on.
         const group = ownerTag(holder.doc.ownerId);
         this.blocked.delete(group);
+        this.freedAt.set(group, this.deps.now());
+        if (this.freedAt.size > 1_000) this.freedAt.clear();
+        if (this.retried.size > 1_000) this.retried.clear();
         for (const [jobId, waiting] of this.afterOwnerEnds) {
           if (waiting.group !== group) continue;
           this.afterOwnerEnds.delete(jobId);
