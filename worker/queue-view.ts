@@ -37,6 +37,8 @@ export class QueueView {
   private lastFullMs = 0;
   /** Changes whenever the set of entries does. */
   version = 0;
+  private sorted: QueueEntry[] = [];
+  private sortedAt = -1;
 
   constructor(private readonly deps: QueueDeps) {}
 
@@ -44,9 +46,16 @@ export class QueueView {
     return this.entries.size;
   }
 
-  /** Entries in queue order (oldest first). */
+  /**
+   * Entries in queue order (oldest first). Sorted once per change of the set, not per call: the claim
+   * loop asks after every job that ends, and the view may hold tens of thousands of entries.
+   */
   all(): QueueEntry[] {
-    return [...this.entries.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if (this.sortedAt !== this.version) {
+      this.sorted = [...this.entries.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      this.sortedAt = this.version;
+    }
+    return this.sorted;
   }
 
   get(jobId: string): QueueEntry | undefined {
