@@ -23,6 +23,7 @@ import type { ObjectStore } from '../shared/store/object-store.js';
 import { SupabaseObjectStore } from '../shared/store/supabase-store.js';
 import { viewJob } from '../shared/use-cases/view-job.js';
 import { ClaimLoop } from '../worker/claim-loop.js';
+import { smallRequest } from '../test/helpers/concept.js';
 import { PrefixedStore } from '../test/helpers/prefixed-store.js';
 import { servedSupabase } from '../test/helpers/stores.js';
 import { benchDir } from './env.js';
@@ -34,16 +35,7 @@ const POLL_MS = 1000;
 const SETTLED_MS = 6_000;
 
 function request(projectId: string): RenderRequest {
-  return {
-    projectId,
-    kind: 'render',
-    renderType: 'axonometric',
-    conceptInputs: {
-      site: { width: 20, depth: 20 },
-      volumes: [{ footprint: { width: 10, depth: 8 }, offset: { x: 5, y: 5 }, floors: 3 }],
-      view: { width: 256, height: 256 },
-    },
-  } as RenderRequest;
+  return smallRequest(projectId);
 }
 
 function depsOf(store: ObjectStore): QueueDeps {

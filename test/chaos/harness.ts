@@ -189,6 +189,19 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       if (!stopKilling) void spawn().catch(() => undefined); // a failed start shows as fewer workers, and in the checks
     }
   })();
+  /** Stops the killing, lets workers still starting come up, then stops every live worker with `signal`. */
+  async function stopWorkers(signal: NodeJS.Signals): Promise<void> {
+    stopKilling = true;
+    stopped.abort();
+    await killing;
+    await Promise.allSettled([...starting]);
+    await Promise.all(
+      [...live.values()].map(async (p) => {
+        p.child.kill(signal);
+        await p.exited;
+      }),
+    );
+  }
 
   await creating;
   say(`${created.length} jobs created; ${kills} workers killed so far`);
@@ -207,31 +220,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     if (open === 0) break;
     if (Date.now() > deadline) {
       // Leave nothing running: orphaned workers would go on loading the machine and the store.
-      stopKilling = true;
-      stopped.abort();
-      await killing;
-      await Promise.allSettled([...starting]);
-      await Promise.all(
-        [...live.values()].map(async (p) => {
-          p.child.kill('SIGKILL');
-          await p.exited;
-        }),
-      );
+      await stopWorkers('SIGKILL');
       await fx.cleanup();
       throw new Error(`chaos: ${open} jobs still queued or running after ${o.timeoutMs} ms`);
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  stopKilling = true;
-  stopped.abort();
-  await killing;
-  await Promise.allSettled([...starting]);
-  await Promise.all(
-    [...live.values()].map(async (p) => {
-      p.child.kill('SIGTERM');
-      await p.exited;
-    }),
-  );
+  await stopWorkers('SIGTERM');
   if (fx.standIn) fx.standIn.faults = undefined; // the checks below read the store as it is
   say(`all terminal after ${Date.now() - started} ms; checking`);
 
