@@ -8,7 +8,8 @@ import { runChaos, type ChaosOptions } from './harness.js';
 const base: Omit<ChaosOptions, 'store' | 'faultRate' | 'seed'> = {
   jobs: 100,
   workers: 3,
-  renderMs: 300,
+  // Long enough that a run of 100 jobs lasts several kill intervals (300 ms runs took ~7 s: 4 kills at times).
+  renderMs: 500,
   killEveryMs: [800, 2000],
   leaseMs: 2_000,
   timeoutMs: 150_000,
