@@ -124,69 +124,89 @@ function pastStartDeadline(doc: JobDocument, nowMs: number, queue: QueueDeps['qu
   return doc.status === 'pending' && startBy + doc.maxAttempts * perAttempt <= nowMs;
 }
 
+/** A running attempt whose holder stopped renewing its lease is marked lost. */
+function markLost(d: JobDocument, now: string): JobDocument {
+  return {
+    ...d,
+    attempts: d.attempts.map((a) => (a.outcome === 'running' ? { ...a, outcome: 'lost' as const, endedAt: now, error: 'lease expired' } : a)),
+    history: appendHistory(d.history, { at: now, type: 'lost', message: 'The worker stopped renewing its lease.', attempt: d.attempt, workerId: d.workerId }),
+  };
+}
+
+/** Why a claimed job ends here instead of running, if it does. */
+function endingAtClaim(holder: JobHolder, deps: QueueDeps, opts: ClaimOptions): (() => Promise<JobDocument>) | null {
+  const { doc, lease } = holder;
+  if (opts.toCancel) return () => cancelled(holder, opts.requestId ?? null);
+  if (pastStartDeadline(doc, deps.now(), deps.queue)) {
+    const message =
+      doc.startedAt === null
+        ? `The job was not started before its start deadline (${doc.deadlines.startBy}); it was not rendered.`
+        : `The job kept going back to the queue past every deadline it could legitimately need; it was stopped.`;
+    return () => fail(holder, 'expired', message);
+  }
+  if (countedAttempts(doc) >= doc.maxAttempts) {
+    const message = `The worker running this job stopped responding, and all ${doc.maxAttempts} attempts are used.`;
+    return () => fail(holder, 'worker_lost', message);
+  }
+  if (lease.attempt > doc.maxAttempts + HAND_BACK_ALLOWANCE) return () => fail(holder, 'too_many_attempts', 'The job was handed back too many times.');
+  if (opts.toRequeue) return () => requeueLost(holder);
+  return null;
+}
+
 async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptions): Promise<ClaimOutcome> {
   const { lease } = holder;
   const before = holder.doc;
-  if (before.status === 'processing') {
-    // A takeover: the previous holder's attempt is lost (crashed, stalled or cut off).
-    await holder.write((d, now) => ({
-      ...d,
-      attempts: d.attempts.map((a) => (a.outcome === 'running' ? { ...a, outcome: 'lost' as const, endedAt: now, error: 'lease expired' } : a)),
-      history: appendHistory(d.history, { at: now, type: 'lost', message: 'The worker stopped renewing its lease.', attempt: d.attempt, workerId: d.workerId }),
-    }));
-    holder.log.warn({ previousWorker: before.workerId }, 'took over a job whose lease expired');
-  }
-  if (opts.toCancel || (await holder.cancelRequested())) return { kind: 'finished', doc: await cancelled(holder, opts.requestId ?? null) };
-  if (pastStartDeadline(holder.doc, deps.now(), deps.queue)) {
-    const message =
-      holder.doc.startedAt === null
-        ? `The job was not started before its start deadline (${holder.doc.deadlines.startBy}); it was not rendered.`
-        : `The job kept going back to the queue past every deadline it could legitimately need; it was stopped.`;
-    return { kind: 'finished', doc: await fail(holder, 'expired', message) };
+  // A takeover: the previous holder's attempt is lost (crashed, stalled or cut off).
+  const takeover = before.status === 'processing';
+  if (takeover) holder.log.warn({ previousWorker: before.workerId }, 'took over a job whose lease expired');
+  const ending = endingAtClaim(holder, deps, opts);
+  if (ending) {
+    if (takeover) await holder.write(markLost);
+    return { kind: 'finished', doc: await ending() };
   }
 
-  const used = countedAttempts(holder.doc);
-  if (used >= holder.doc.maxAttempts) {
-    const message = `The worker running this job stopped responding, and all ${holder.doc.maxAttempts} attempts are used.`;
-    return { kind: 'finished', doc: await fail(holder, 'worker_lost', message) };
-  }
-  if (lease.attempt > holder.doc.maxAttempts + HAND_BACK_ALLOWANCE) {
-    return { kind: 'finished', doc: await fail(holder, 'too_many_attempts', 'The job was handed back too many times.') };
-  }
-  if (opts.toRequeue) return { kind: 'finished', doc: await requeueLost(holder) };
-
+  // A cancel request is rare and the claim is not: it is looked for beside the claim's writes, not
+  // before them, and a job found cancelled ends right after its claim. A failed look is the
+  // heartbeat's to repeat.
+  const cancelAsked = holder.cancelRequested().catch(() => false);
   // The marker moves to when this lease would run out, flagged running: should this worker die, the
   // job shows up as a due marker of a running job, found by any scan with no listing of its own.
   // Written beside the document (the old marker still finds the job if we crash in between) and the
   // old one dropped after, off the claim's path.
-  const oldMarker = markerOf(holder.doc);
-  const marker = markerKeyOf(holder.doc, deps.now() + deps.queue.leaseMs, 'r');
-  const moved = putMarker(deps.store, marker, holder.doc.projectId);
-  await holder.write((d, now) => ({
-    ...d,
-    marker,
-    status: 'processing',
-    attempt: lease.attempt,
-    workerId: lease.workerId,
-    startedAt: d.startedAt ?? now,
-    progress: 0,
-    stage: 'claimed',
-    message: `Attempt ${used + 1} of ${d.maxAttempts} started.`,
-    attempts: [
-      ...d.attempts,
-      { attempt: lease.attempt, workerId: lease.workerId, startedAt: now, endedAt: null, outcome: 'running' as const, error: null },
-    ].slice(-40),
-    history: appendHistory(d.history, {
-      at: now,
-      type: 'claimed',
-      message: `Attempt ${used + 1} of ${d.maxAttempts}.`,
+  const used = countedAttempts(before);
+  const oldMarker = markerOf(before);
+  const marker = markerKeyOf(before, deps.now() + deps.queue.leaseMs, 'r');
+  const moved = putMarker(deps.store, marker, before.projectId);
+  moved.catch(() => undefined);
+  await holder.write((old, now) => {
+    const d = takeover ? markLost(old, now) : old;
+    return {
+      ...d,
+      marker,
+      status: 'processing',
       attempt: lease.attempt,
       workerId: lease.workerId,
-    }),
-  }));
+      startedAt: d.startedAt ?? now,
+      progress: 0,
+      stage: 'claimed',
+      message: `Attempt ${used + 1} of ${d.maxAttempts} started.`,
+      attempts: [
+        ...d.attempts,
+        { attempt: lease.attempt, workerId: lease.workerId, startedAt: now, endedAt: null, outcome: 'running' as const, error: null },
+      ].slice(-40),
+      history: appendHistory(d.history, {
+        at: now,
+        type: 'claimed',
+        message: `Attempt ${used + 1} of ${d.maxAttempts}.`,
+        attempt: lease.attempt,
+        workerId: lease.workerId,
+      }),
+    };
+  });
   await moved;
   if (oldMarker !== marker)
     void dropMarker(deps.store, oldMarker).catch((err: unknown) => holder.log.debug({ err }, 'old queue marker not dropped; a scan tidies it'));
+  if (await cancelAsked) return { kind: 'finished', doc: await cancelled(holder) };
   holder.log.info({ queuedMs: deps.now() - Date.parse(before.createdAt) }, `job claimed (attempt ${used + 1} of ${holder.doc.maxAttempts})`);
   return { kind: 'run', holder };
 }

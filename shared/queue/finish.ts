@@ -62,6 +62,11 @@ export function failedDoc(d: JobDocument, by: EndedBy, code: string, message: st
   };
 }
 
+/** The ending is written: its slots are free at once, beside the charge and the marker's removal. */
+async function ended(holder: JobHolder, doc: JobDocument): Promise<void> {
+  await Promise.all([holder.releaseSlots(), jobEnded(holder.deps, doc, { announce: true })]);
+}
+
 function endedBy(holder: JobHolder, now: string): EndedBy {
   return { attempt: holder.lease.attempt, workerId: holder.lease.workerId, now };
 }
@@ -69,14 +74,14 @@ function endedBy(holder: JobHolder, now: string): EndedBy {
 export async function complete(holder: JobHolder, result: JobResult, image: ImageLink): Promise<JobDocument> {
   const doc = await holder.write((d, now) => completedDoc(d, endedBy(holder, now), result, image));
   holder.log.info({ outcome: 'completed', totalMs: result.timings.totalMs }, `job completed (attempt ${holder.lease.attempt} of ${doc.maxAttempts})`);
-  await jobEnded(holder.deps, doc, { announce: true });
+  await ended(holder, doc);
   return doc;
 }
 
 export async function fail(holder: JobHolder, code: string, message: string): Promise<JobDocument> {
   const doc = await holder.write((d, now) => failedDoc(d, endedBy(holder, now), code, message));
   holder.log.warn({ outcome: 'failed', code }, `job failed: ${message}`);
-  await jobEnded(holder.deps, doc, { announce: true });
+  await ended(holder, doc);
   return doc;
 }
 
@@ -155,6 +160,6 @@ export async function cancelled(holder: JobHolder, requestId: string | null = nu
     history: appendHistory(d.history, { at: now, type: 'cancelled', attempt: holder.lease.attempt, workerId: holder.lease.workerId, requestId }),
   }));
   holder.log.info({ outcome: 'cancelled' }, 'job cancelled');
-  await jobEnded(holder.deps, doc, { announce: true });
+  await ended(holder, doc);
   return doc;
 }

@@ -61,8 +61,14 @@ async function readTops(deps: QueueDeps, scope: string): Promise<Map<number, Slo
 }
 
 /** One of `cap` slots for `holder`, or null when all are held by live jobs. */
-export async function takeSlot(deps: QueueDeps, scope: string, cap: number, holder: SlotHolder): Promise<SlotHold | null> {
-  const tops = await readTops(deps, scope);
+export async function takeSlot(
+  deps: QueueDeps,
+  scope: string,
+  cap: number,
+  holder: SlotHolder,
+  read: Promise<Map<number, SlotTop>> = readTops(deps, scope),
+): Promise<SlotHold | null> {
+  const tops = await read;
   // Free slots first, from a random place so that racing workers rarely pick the same one.
   const start = Math.floor(Math.random() * cap);
   const order = Array.from({ length: cap }, (_, i) => (start + i) % cap);
@@ -143,9 +149,12 @@ export async function takeSlots(
   if (holder.ownerId !== null && maxRunningPerOwner > 0) wanted.push(['owner', ownerScope(holder.ownerId), maxRunningPerOwner]);
   if (maxRunning > 0) wanted.push(['global', GLOBAL_SCOPE, maxRunning]);
   const holds: SlotHold[] = [];
-  // One after the other, owner first: a job over its owner's cap never occupies a global slot.
-  for (const [which, scope, cap] of wanted) {
-    const hold = await takeSlot(deps, scope, cap, ref);
+  // Both listed at once; taken one after the other, owner first: a job over its owner's cap never
+  // occupies a global slot.
+  const reads = wanted.map(([, scope]) => readTops(deps, scope));
+  for (const r of reads) r.catch(() => undefined);
+  for (const [i, [which, scope, cap]] of wanted.entries()) {
+    const hold = await takeSlot(deps, scope, cap, ref, reads[i]);
     if (!hold) {
       await releaseSlots(deps, holds);
       return { full: which };

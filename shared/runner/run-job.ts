@@ -15,6 +15,10 @@ import { keys } from '../store/keys.js';
  * lands, earlier ones may be skipped. Each write costs a fence check and a put. */
 const PROGRESS_EVERY_MS = 1000;
 
+/** The lease is renewed once a third of it has passed without a write: two thirds stay as slack
+ * for a slow store, and a short job needs no renewal at all (each costs a fence check and a put). */
+const RENEW_AFTER_SHARE = 1 / 3;
+
 export interface RunOptions {
   provider: RenderProvider;
   /** Lifetime of signed image URLs (stores that sign them). */
@@ -37,7 +41,7 @@ export async function runJob(holder: JobHolder, opts: RunOptions): Promise<JobDo
       try {
         if (await holder.cancelRequested()) abort.abort(new CancelledError());
         // A progress write renews the lease too; only beat when nothing else has lately.
-        else if (holder.msSinceWrite() >= deps.queue.heartbeatMs / 2) await holder.heartbeat();
+        else if (holder.msSinceWrite() >= deps.queue.leaseMs * RENEW_AFTER_SHARE) await holder.heartbeat();
       } catch (err) {
         if (err instanceof LeaseLostError) abort.abort(err);
         // A store hiccup: the lease has two heartbeats of slack, the next beat tries again.
@@ -66,13 +70,15 @@ export async function runJob(holder: JobHolder, opts: RunOptions): Promise<JobDo
     );
     abort.signal.throwIfAborted();
     const renderMs = deps.now() - startedMs;
-    // Replaces whatever the provider reported last: one write, not two.
+    // Shown if a progress write falls due while the image is stored; the ending replaces it anyway,
+    // so nothing waits for it.
     progress.report({ progress: 97, stage: 'storing', message: 'Saving the image.' });
-    await progress.flush();
     const createdMs = Date.parse(holder.doc.createdAt);
     const timings = { queuedMs: Math.max(0, startedMs - createdMs), renderMs, totalMs: Math.max(0, deps.now() - createdMs) };
+    holder.checkTokenAhead();
     const { result, link } = await storeResult(deps.store, holder.doc, out, { timings, ttlS });
     abort.signal.throwIfAborted();
+    await progress.stop();
     return await complete(holder, result, link);
   } catch (err) {
     const reason: unknown = abort.signal.aborted ? abort.signal.reason : err;
@@ -108,7 +114,8 @@ class ProgressWriter {
   private latestPreview: { key: string; url: string } | null = null;
   private previewing: Promise<void> | null = null;
   private nextPreview: { image: Buffer; contentType: string; ttlS: number } | null = null;
-  private lastWriteMs = 0;
+  /** Made right after the claim, which wrote progress 0: the first report waits an interval too. */
+  private lastWriteMs = Date.now();
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<unknown> = Promise.resolve();
 
@@ -145,6 +152,15 @@ class ProgressWriter {
         this.holder.log.debug({ err }, 'preview not stored');
       }
     }
+  }
+
+  /** Drops a write not yet made (the ending follows) and waits for one under way. */
+  async stop(): Promise<void> {
+    await this.previewing;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.latest = null;
+    await this.inFlight;
   }
 
   async flush(): Promise<void> {

@@ -123,7 +123,9 @@ describe('one delivery', () => {
 
 describe('webhooks of a job, end to end', () => {
   const fx = useWorkerAndApi({
-    RENDER_DELAY_MS: '1200',
+    // Progress is written at most once a second, the first a second after the claim: a render of
+    // 2.5 s has a progress write (and passes a quarter) at any machine speed.
+    RENDER_DELAY_MS: '2500',
     POLL_INTERVAL_MS: '100',
     WEBHOOK_SECRET: SECRET,
     WEBHOOK_ALLOW_PRIVATE: 'true',
