@@ -15,9 +15,14 @@ import { keys } from '../store/keys.js';
  * lands, earlier ones may be skipped. Each write costs a fence check and a put. */
 const PROGRESS_EVERY_MS = 1000;
 
-/** The lease is renewed once a third of it has passed without a write: two thirds stay as slack
- * for a slow store, and a short job needs no renewal at all (each costs a fence check and a put). */
-const RENEW_AFTER_SHARE = 1 / 3;
+/**
+ * How long the lease may go without a write before a heartbeat renews it: a third of it (each
+ * renewal costs a token check and a put, and a short job needs none), but never so late that the
+ * next beat would find less than two heartbeats left (the holder stops writing at one).
+ */
+export function renewAfterMs(queue: { leaseMs: number; heartbeatMs: number }): number {
+  return Math.max(0, Math.min(queue.leaseMs / 3, queue.leaseMs - 3 * queue.heartbeatMs));
+}
 
 export interface RunOptions {
   provider: RenderProvider;
@@ -41,10 +46,10 @@ export async function runJob(holder: JobHolder, opts: RunOptions): Promise<JobDo
       try {
         if (await holder.cancelRequested()) abort.abort(new CancelledError());
         // A progress write renews the lease too; only beat when nothing else has lately.
-        else if (holder.msSinceWrite() >= deps.queue.leaseMs * RENEW_AFTER_SHARE) await holder.heartbeat();
+        else if (holder.msSinceWrite() >= renewAfterMs(deps.queue)) await holder.heartbeat();
       } catch (err) {
         if (err instanceof LeaseLostError) abort.abort(err);
-        // A store hiccup: the lease has two heartbeats of slack, the next beat tries again.
+        // A store hiccup: the lease has at least two heartbeats of slack, the next beat tries again.
         else log.warn({ err }, 'heartbeat failed');
       }
     })();
