@@ -1,7 +1,9 @@
-// `npm run bench -- --only postgres`: the Postgres store beside the fs store, in one run, on a
+// `npm run bench -- --only postgres`: the Postgres store beside the fs store, the Supabase store
+// (its stand-in served on loopback), BullMQ on Redis and BullMQ 6 on PostgreSQL, in one run, on a
 // throwaway Debian PostgreSQL on loopback (scripts/postgres.sh; fsync off, so this measures the
-// queue and the round trips, not a disk). Pickup with no poke (notification only), no-op jobs/s
-// of one worker process, statements per job, connections per worker and per API instance.
+// queue and the round trips, not a disk). No-op jobs/s of one worker process at concurrency 50,
+// pickup with no poke, statements (requests) per job, connections per worker and per function
+// instance; then pickup with 20,000 jobs waiting.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,7 +18,14 @@ import { PostgresObjectStore } from '../shared/store/postgres-store.js';
 import { migrate } from '../shared/store/postgres/schema.js';
 import { startCluster } from '../scripts/postgres-cluster.js';
 import { startApiProcess, startWorker, stop } from '../scripts/processes.js';
+import { newJobDocument } from '../shared/queue/enqueue.js';
+import { markerOf } from '../shared/queue/markers.js';
+import { keys } from '../shared/store/keys.js';
+import { newJobId } from '../shared/ids.js';
+import { servedSupabase } from '../test/helpers/stores.js';
+import type { SupabaseStorageStandIn } from '../test/stand-ins/supabase-storage.js';
 import { benchDir, exampleBody, post } from './env.js';
+import { bullmqOnPostgres, bullmqOnRedis, type PeerRow } from './peers.js';
 import { ms, summarize, table } from './stats.js';
 
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -34,6 +43,7 @@ interface Backend {
   store: ObjectStore;
   env: Record<string, string>;
   pg?: PostgresObjectStore;
+  standIn?: SupabaseStorageStandIn;
   cleanup(): Promise<void>;
 }
 
@@ -54,6 +64,11 @@ async function postgresBackend(url: string): Promise<Backend> {
   await migrate(c, schema).finally(() => c.release());
   const env = { STORE: 'postgres', DATABASE_URL: url, DATABASE_SCHEMA: schema, JOBS_DIR: path.join(tmp.dir, 'assets') };
   return { name: 'postgres', schema, store: pg, pg, env, cleanup: async () => (await pg.close(), await tmp.cleanup()) };
+}
+
+async function supabaseBackend(): Promise<Backend> {
+  const fx = await servedSupabase({ atomicCreate: true });
+  return { name: 'supabase', store: fx.store, env: { ...fx.env, STORE_TIMEOUT_MS: '10000' }, standIn: fx.standIn, cleanup: fx.cleanup };
 }
 
 async function fsBackend(): Promise<Backend> {
@@ -139,6 +154,7 @@ async function enqueueMany(store: ObjectStore, n: number): Promise<void> {
 async function throughput(b: Backend, jobs: number, concurrency: number) {
   await enqueueMany(b.store, jobs);
   if (b.pg) await statements(b.pg, b.schema!); // from here on
+  const requestsBefore = b.standIn?.totalRequests ?? 0;
   // No global cap (its default, 20, would be the ceiling, not the store).
   const worker = await startWorker({ ...b.env, RENDERER: 'stub', WORKER_CONCURRENCY: String(concurrency), MAX_RUNNING: '0', MAX_RUNNING_PER_OWNER: '0' });
   const sampling = b.pg ? sampleConnections(b.pg) : null;
@@ -149,14 +165,17 @@ async function throughput(b: Backend, jobs: number, concurrency: number) {
   const connections = await sampling?.();
   const cpuS = cpuSeconds(worker.child.pid!);
   await stop(worker);
-  const sent = b.pg ? await statements(b.pg, b.schema!) : null;
+  const sent = b.pg ? await statements(b.pg, b.schema!) : b.standIn ? { requests: b.standIn.totalRequests - requestsBefore } : null;
   return { jobsPerSecond: jobs / seconds, seconds, cpu: cpuS / seconds, connections: connections?.peak ?? null, perJob: sent && perJob(sent, jobs) };
 }
 
-/** created → started with no poke: the worker's poll is 60 s, so only a notification starts a job in time. */
+/**
+ * created → started with no poke. On Postgres the worker's poll is 60 s, so only a notification
+ * starts a job in time; the other stores have none, so their default 1 s poll does.
+ */
 async function pickup(b: Backend, jobs: number) {
-  const worker = await startWorker({ ...b.env, RENDERER: 'stub', POLL_INTERVAL_MS: '60000' });
-  await worker.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('due notifications: on'), 10_000);
+  const worker = await startWorker({ ...b.env, RENDERER: 'stub', POLL_INTERVAL_MS: b.pg ? '60000' : '1000' });
+  if (b.pg) await worker.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('due notifications: on'), 10_000);
   const request = RenderRequest.parse(JSON.parse(await exampleBody()));
   const deps = { store: b.store, queue: loadConfig({}).queue, log, now: Date.now };
   const times: number[] = [];
@@ -201,68 +220,123 @@ async function creates(b: Backend, n: number) {
   return { ...summarize(times), connections: connections.peak, perJob: perJob(sent, n) };
 }
 
+/**
+ * `n` jobs waiting that are not yet due (scheduled an hour ahead: retries after a backoff, jobs
+ * created with a delay), written straight into the table in a few bulk inserts: markers and
+ * documents as enqueueJob writes them, before any worker listens (no notifications to deliver).
+ */
+async function seedWaiting(b: Backend, n: number): Promise<void> {
+  const request = RenderRequest.parse(JSON.parse(await exampleBody()));
+  const deps = { queue: loadConfig({}).queue };
+  const later = Date.now() + 3_600_000;
+  const c = await b.pg!.client();
+  try {
+    for (let i = 0; i < n; i += 2_000) {
+      const rows: Array<[string, string]> = [];
+      for (let j = i; j < Math.min(n, i + 2_000); j++) {
+        const doc = newJobDocument(deps, request, later + j, { jobId: newJobId(later + j) });
+        rows.push([markerOf(doc), JSON.stringify({ projectId: doc.projectId })], [keys.job(doc.projectId, doc.jobId), JSON.stringify(doc)]);
+      }
+      await c.query(
+        `insert into "${b.schema}".objects (key, body, content_type) select k, convert_to(v, 'UTF8'), 'application/json' from unnest($1::text[], $2::text[]) as t(k, v)`,
+        [rows.map((r) => r[0]), rows.map((r) => r[1])],
+      );
+    }
+  } finally {
+    c.release();
+  }
+}
+
 export async function postgresBench(quick: boolean): Promise<void> {
-  console.log('\n== Postgres store beside the fs store (same run; PostgreSQL 15 on loopback, fsync off) ==');
+  console.log(
+    '\n== render-jobs on Postgres beside the fs store, the Supabase store (stand-in), BullMQ 5 on Redis and BullMQ 6 on PostgreSQL (same run; PostgreSQL 15 on loopback, fsync off) ==',
+  );
   const given = process.env.BENCH_DATABASE_URL;
   const cluster = given ? null : await startCluster();
   const url = given ?? cluster!.url;
+  const jobs = quick ? 300 : 1000;
+  const picks = quick ? 20 : 50;
+  const request = RenderRequest.parse(JSON.parse(await exampleBody()));
   try {
-    const pg = await postgresBackend(url);
-    const p = await pickup(pg, quick ? 20 : 50);
-    console.log('Pickup with no poke (createdAt → startedAt; the worker polls every 60 s, so only NOTIFY starts a job)');
-    console.log(table([{ store: 'postgres (LISTEN/NOTIFY)', n: p.n, p50: ms(p.p50), p90: ms(p.p90), p99: ms(p.p99), max: ms(p.max) }]));
-    await pg.cleanup();
-
-    const jobs = quick ? 300 : 1000;
-    console.log(`\nNo-op jobs through one worker process, concurrency 50 (stub renderer, ${jobs} jobs queued beforehand, no global cap)`);
-    const rows = [];
-    let workerStatements: Record<string, number> = {};
-    const runs: Array<[string, () => Promise<Backend>]> = [
-      ['fs', fsBackend],
-      ['postgres (pool 4, the default)', () => postgresBackend(url)],
-      [
-        'postgres (DATABASE_POOL_MAX=10)',
-        async () => {
-          const b = await postgresBackend(url);
-          return { ...b, env: { ...b.env, DATABASE_POOL_MAX: '10' } };
-        },
-      ],
-    ];
-    for (const [name, make] of runs) {
-      const b = await make();
-      const r = await throughput(b, jobs, 50);
+    const rows: Array<Record<string, string | number>> = [];
+    const row = (queue: string, r: { jobsPerSecond: number; pickupP50: number; perJob: string | number; worker: string | number; fn: string | number }) =>
       rows.push({
-        store: name,
-        'jobs/s': round(r.jobsPerSecond),
-        seconds: round(r.seconds),
-        'worker CPU': `${Math.round(r.cpu * 100)}%`,
-        'statements/job (worker)': r.perJob?.total ?? '',
-        'connections (peak)': r.connections ?? '',
+        queue,
+        'no-op jobs/s (1 worker, conc. 50)': round(r.jobsPerSecond),
+        'create → started p50 (no poke)': ms(r.pickupP50),
+        'per job (worker)': r.perJob,
+        'connections: worker': r.worker,
+        'connections: function instance': r.fn,
       });
-      if (r.perJob) workerStatements = r.perJob;
-      await b.cleanup();
-    }
-    console.log(table(rows));
-    console.log(`Worker statements per job, by kind: ${fmtPerJob(workerStatements)}`);
 
+    let pg = await postgresBackend(url);
+    const emptyPickup = await pickup(pg, picks);
+    await pg.cleanup();
+    pg = await postgresBackend(url);
+    const pgRun = await throughput(pg, jobs, 50);
+    await pg.cleanup();
     const api = await postgresBackend(url);
     const c = await creates(api, quick ? 200 : 400);
-    console.log('\nCreates through one API process (one function instance), 16 in flight');
-    console.log(
-      table([
-        {
-          store: 'postgres',
-          n: c.n,
-          p50: ms(c.p50),
-          p90: ms(c.p90),
-          p99: ms(c.p99),
-          'statements/create': c.perJob.total!,
-          'connections (peak)': c.connections,
-        },
-      ]),
-    );
     await api.cleanup();
-    console.log(`Create statements by kind: ${fmtPerJob(c.perJob)} (counted by pg_stat_statements; each runs on its own, no transactions)`);
+    row('render-jobs, Postgres store', {
+      jobsPerSecond: pgRun.jobsPerSecond,
+      pickupP50: emptyPickup.p50,
+      perJob: `${pgRun.perJob!.total} statements`,
+      worker: pgRun.connections ?? '',
+      fn: c.connections,
+    });
+
+    for (const [name, make] of [
+      ['render-jobs, fs store', fsBackend],
+      ['render-jobs, Supabase store (stand-in)', supabaseBackend],
+    ] as const) {
+      let b = await make();
+      const p = await pickup(b, quick ? 8 : 20);
+      await b.cleanup();
+      b = await make();
+      const r = await throughput(b, jobs, 50);
+      await b.cleanup();
+      row(name, {
+        jobsPerSecond: r.jobsPerSecond,
+        pickupP50: p.p50,
+        perJob: r.perJob ? `${r.perJob.total} requests` : '— (files)',
+        worker: r.perJob ? '— (HTTP)' : '—',
+        fn: r.perJob ? '— (HTTP)' : '—',
+      });
+    }
+
+    const peer = (name: string, r: PeerRow | null, unit: string) =>
+      r
+        ? row(name, {
+            jobsPerSecond: r.jobsPerSecond,
+            pickupP50: r.pickupP50,
+            perJob: `${round(r.perJob)} ${unit}`,
+            worker: r.workerConnections,
+            fn: r.producerConnections,
+          })
+        : rows.push({ queue: `${name}: redis-server not installed (apt-get install -y redis-server)` });
+    peer('BullMQ 5.81, Redis 7', await bullmqOnRedis(quick, request), 'commands');
+    peer('BullMQ 6.7, its PostgreSQL backend', await bullmqOnPostgres(quick, request, url), 'statements');
+
+    console.log(table(rows.map((r) => ({ ...Object.fromEntries(Object.keys(rows[0]!).map((k) => [k, ''])), ...r }))));
+    console.log(
+      `No poke: render-jobs on Postgres is woken by NOTIFY (its poll set to 60 s); fs and Supabase have no notification, so their 1 s poll picks up; BullMQ waits in BZPOPMIN (Redis) or LISTEN (PostgreSQL).`,
+    );
+    console.log(`render-jobs Postgres worker statements per job, by kind: ${fmtPerJob(pgRun.perJob!)}`);
+    console.log(
+      `render-jobs Postgres creates (one API process, 16 in flight): ${c.perJob.total} statements each, p50 ${ms(c.p50)}; by kind: ${fmtPerJob(c.perJob)}`,
+    );
+
+    const waiting = quick ? 5_000 : 20_000;
+    const backlog = await postgresBackend(url);
+    const t = performance.now();
+    await seedWaiting(backlog, waiting);
+    const seeded = performance.now() - t;
+    const full = await pickup(backlog, picks);
+    await backlog.cleanup();
+    console.log(
+      `\nPickup with ${waiting.toLocaleString('en')} jobs waiting (not yet due; seeded in ${(seeded / 1000).toFixed(1)} s): p50 ${ms(full.p50)}, p90 ${ms(full.p90)} — empty queue p50 ${ms(emptyPickup.p50)} (${(full.p50 / emptyPickup.p50).toFixed(2)}×)`,
+    );
   } finally {
     cluster?.stop();
   }

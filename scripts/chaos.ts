@@ -55,6 +55,8 @@ console.log(
     `  outcomes: ${r.completed} completed, ${r.failed} failed, ${r.other} other`,
     `  jobs on killed workers: ${r.lostAttempts}; time on a dead worker before another took over: p50 ${pct(0.5)} ms, p90 ${pct(0.9)} ms, max ${r.maxStuckMs} ms (limit ${r.stuckLimitMs} ms)`,
     `  results: ${r.resultsMissing} missing, ${r.strayResults} stray; charges: ${r.doubleCharges} double, ${r.chargesOfUnfinished} of unfinished jobs, ${r.chargesLost} lost (worker died between marker and hook), ${r.chargeMarkersLeftCharging} markers left "charging"`,
+    `  workers up: mean ${r.liveWorkers.mean.toFixed(1)} of ${opts.workers}, at most one up ${Math.round(100 * r.liveWorkers.shareAtMostOne)}% of the time; a start (spawn → listening) took p50 ${r.liveWorkers.startMsP50} ms, max ${r.liveWorkers.startMsMax} ms`,
+    ...(r.slowest ? [`  longest takeover (job ${r.slowest.jobId}):`, ...r.slowest.timeline.map((l) => `    ${l}`)] : []),
     violations.length ? `  VIOLATIONS: ${violations.join('; ')}` : '  no violations',
   ].join('\n'),
 );

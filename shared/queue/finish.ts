@@ -130,6 +130,9 @@ async function requeue(holder: JobHolder, delayMs: number, outcome: Outcome, mes
   const doc = await holder.write((d, now) => ({
     ...d,
     status: 'pending',
+    // This lease's number: a sweep that requeues a dead worker's job holds the next lease without
+    // starting an attempt, and the next claim must take the number after it, not wait out a lease.
+    attempt: holder.lease.attempt,
     marker,
     stage: 'queued',
     message,

@@ -80,14 +80,29 @@ export async function takeSlot(
   // All held: a holder that died leaves its slot to whoever notices. Checked side by side: after a
   // crash several slots may be stale at once, and each check is two reads.
   const held = order.filter((slot) => tops.get(slot)?.held);
-  const stale = await Promise.all(held.map(async (slot) => ((await isStale(deps, tops.get(slot)!)) ? slot : null)));
-  for (const slot of stale) {
-    if (slot === null) continue;
+  const checked = await Promise.all(held.map(async (slot) => ((await isStale(deps, tops.get(slot)!)) ? slot : null)));
+  const stale = checked.filter((slot) => slot !== null);
+  for (const [i, slot] of stale.entries()) {
     deps.log.warn({ scope, slot }, 'taking over a slot whose job is no longer running');
     const hold = await tryTake(deps, scope, slot, tops.get(slot), holder);
-    if (hold) return hold;
+    if (!hold) continue;
+    // The other dead holders' slots are freed now: left held, each would cost every later claim this
+    // whole check again (a read of each held slot and of its job), one slot per claim — on a store
+    // with a round trip per read, claims of a second and more after a few workers died.
+    await freeStale(
+      deps,
+      stale.slice(i + 1).map((s) => tops.get(s)!),
+    );
+    return hold;
   }
   return null;
+}
+
+/** Marks slots found stale free, as their holders would have (a newer taker's generation still stands). */
+async function freeStale(deps: QueueDeps, tops: SlotTop[]): Promise<void> {
+  if (tops.length === 0) return;
+  deps.log.warn({ scope: tops[0]!.scope, slots: tops.map((t) => t.slot) }, 'freeing slots whose jobs are no longer running');
+  await Promise.all(tops.map((t) => releaseSlot(deps, { scope: t.scope, slot: t.slot, gen: t.gen }).catch(() => undefined)));
 }
 
 async function tryTake(deps: QueueDeps, scope: string, slot: number, top: SlotTop | undefined, holder: SlotHolder): Promise<SlotHold | null> {

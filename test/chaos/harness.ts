@@ -52,6 +52,13 @@ export interface ChaosReport {
   /** What the rules promise: lease + clock skew + one sweep interval, plus the sweep's own time. */
   stuckLimitMs: number;
   stuckMs: number[];
+  /**
+   * The longest takeover, step by step in ms after the kill: the job's history and every worker
+   * coming up or being killed meanwhile (a takeover needs a live worker; see liveWorkers).
+   */
+  slowest: { jobId: string; timeline: string[] } | null;
+  /** Workers up (started and not killed) over the run, sampled every 100 ms, and how long a start took. */
+  liveWorkers: { mean: number; shareAtMostOne: number; startMsP50: number; startMsMax: number };
   doubleCharges: number;
   chargesOfUnfinished: number;
   completedWithoutCharge: number;
@@ -138,12 +145,19 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
   const live = new Map<string, Proc>();
   const killedAt = new Map<string, number>();
+  /** When each worker was spawned and when it was up (listening), for the report's timelines. */
+  const spawnedAt = new Map<string, number>();
+  const upAt = new Map<string, number>();
+  const procs = new Map<string, Proc>();
   let generation = 0;
   const starting = new Set<Promise<void>>();
   const spawn = () => {
     const id = `chaos-${++generation}`;
+    spawnedAt.set(id, Date.now());
     const started = startWorker({ ...workerEnv, WORKER_ID: id }, bundle.worker).then((p) => {
+      upAt.set(id, Date.now());
       live.set(id, p);
+      procs.set(id, p);
       void p.exited.then(() => live.delete(id));
     });
     starting.add(started);
@@ -151,6 +165,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     return started;
   };
   await Promise.all(Array.from({ length: o.workers }, spawn));
+  const allUp = Date.now();
 
   // Jobs arrive over the run, each under an idempotency key: a create retried after a storage
   // fault returns the same job instead of making a second one.
@@ -178,6 +193,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     while (!stopKilling) {
       const [min, max] = o.killEveryMs;
       await sleep(min + random() * (max - min), undefined, { signal: stopped.signal }).catch(() => undefined);
+      // One worker down at a time: the next kill waits until the last victim's replacement is up.
+      // On a loaded machine a start took 3-7 s, so kills every 0.8-2 s left no worker up for
+      // seconds on end (a 1,000-job Postgres run: 1.7 of 4 up on average, none for up to 15 s),
+      // and a job then waits for a worker to exist, which no takeover rule can shorten.
+      while (starting.size > 0 && !stopKilling) await sleep(50);
       if (stopKilling) break;
       const ids = [...live.keys()];
       if (ids.length === 0) continue;
@@ -228,6 +248,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await new Promise((r) => setTimeout(r, 500));
   }
   await stopWorkers('SIGTERM');
+  const endedAt = Date.now();
+  // CHAOS_LOG=file: every worker's log lines, with when it was spawned, up and killed (diagnosis).
+  if (process.env.CHAOS_LOG) {
+    const out = [...procs].flatMap(([w, p]) =>
+      p.lines.map((l) => JSON.stringify({ w, spawnedAt: spawnedAt.get(w), upAt: upAt.get(w), killedAt: killedAt.get(w), ...l })),
+    );
+    writeFileSync(process.env.CHAOS_LOG, out.join('\n'));
+  }
   if (fx.standIn) fx.standIn.faults = undefined; // the checks below read the store as it is
   say(`all terminal after ${Date.now() - started} ms; checking`);
 
@@ -241,15 +269,44 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   let maxStuckMs = 0;
   let lostAttempts = 0;
   const stuck: number[] = [];
+  let slowest: ChaosReport['slowest'] = null;
+  const liveAt = (t: number) => [...upAt].filter(([w, up]) => up <= t && (killedAt.get(w) ?? Infinity) > t).length;
   for (const d of docs) {
     for (const a of d.attempts) {
       const killed = killedAt.get(a.workerId);
       if (a.outcome !== 'lost' || killed === undefined || !a.endedAt) continue;
       lostAttempts++;
-      maxStuckMs = Math.max(maxStuckMs, Date.parse(a.endedAt) - killed);
-      stuck.push(Date.parse(a.endedAt) - killed);
+      const ms = Date.parse(a.endedAt) - killed;
+      stuck.push(ms);
+      if (ms <= maxStuckMs) continue;
+      maxStuckMs = ms;
+      const until = Date.parse(a.endedAt);
+      const workers = [...upAt].flatMap(([w, up]) => {
+        const down = killedAt.get(w);
+        return [
+          ...(up > killed && up <= until ? [{ at: up, line: `${w} up` }] : []),
+          ...(down !== undefined && down > killed && down <= until ? [{ at: down, line: `${w} killed` }] : []),
+        ];
+      });
+      const history = d.history.map((h) => ({
+        at: Date.parse(h.at),
+        line: `${h.type}${h.workerId ? ` by ${h.workerId}` : ''}${h.attempt ? ` (attempt ${h.attempt})` : ''}`,
+      }));
+      slowest = {
+        jobId: d.jobId,
+        timeline: [
+          `attempt ${a.attempt} on ${a.workerId}, killed at 0 ms with ${liveAt(killed)} workers up after it`,
+          ...[...workers, ...history]
+            .filter((e) => e.at >= Date.parse(a.startedAt))
+            .sort((x, y) => x.at - y.at)
+            .map((e) => `${e.at - killed} ms: ${e.line} (${liveAt(e.at)} up)`),
+        ],
+      };
     }
   }
+  const samples: number[] = [];
+  for (let t = allUp; t < endedAt; t += 100) samples.push(liveAt(t));
+  const starts = [...upAt].map(([w, up]) => up - spawnedAt.get(w)!).sort((x, y) => x - y);
   let chargingLeft = 0;
   let completedWithoutCharge = 0;
   for (const d of docs.filter((x) => x.status === 'completed')) {
@@ -268,6 +325,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     lostAttempts,
     maxStuckMs,
     stuckMs: stuck.sort((a, b) => a - b),
+    slowest,
+    liveWorkers: {
+      mean: samples.reduce((x, y) => x + y, 0) / Math.max(1, samples.length),
+      shareAtMostOne: samples.filter((n) => n <= 1).length / Math.max(1, samples.length),
+      startMsP50: starts[Math.floor(starts.length / 2)] ?? 0,
+      startMsMax: starts.at(-1) ?? 0,
+    },
     stuckLimitMs:
       o.leaseMs +
       CLOCK_SKEW_MS +

@@ -48,6 +48,20 @@ for (const [name, make] of selectedStores()) {
       ]);
     });
 
+    it('lets the next claim start at once a job a sweep put back in the queue', async () => {
+      const clock = new TestClock();
+      const deps = testDeps(fx.store, { clock });
+      const job = await enqueueJob(deps, smallRequest('swept'));
+      expect((await claimJob(deps, job, { workerId: 'dead' })).kind).toBe('run');
+      clock.advance(deps.queue.leaseMs + 2000);
+      // A worker with no free slot requeues the dead worker's job (it holds lease 2 to do so)…
+      expect((await claimJob(deps, job, { workerId: 'sweeper', toRequeue: true })).kind).toBe('finished');
+      // …and the next worker starts it now, not a lease later.
+      const next = await claimJob(deps, job, { workerId: 'next' });
+      if (next.kind !== 'run') throw new Error(`expected run, got ${next.kind}`);
+      expect(next.holder.lease.attempt).toBe(3);
+    });
+
     it('fences an old holder by the newer lease even when its own clock says it is still valid', async () => {
       const takerClock = new TestClock();
       const job = await enqueueJob(testDeps(fx.store), smallRequest('fence'));

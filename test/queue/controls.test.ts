@@ -158,6 +158,25 @@ for (const [name, make] of selectedStores()) {
         const second = await claimJob(deps, b!, { workerId: 'w2' });
         expect(second.kind).toBe('run');
       });
+
+      it('frees every slot of dead holders at the first claim that finds them, not one per claim', async () => {
+        const store = await freshStore();
+        const clock = new TestClock();
+        const deps = testDeps(store, { clock, queue: { maxRunning: 3, maxRunningPerOwner: 0 } });
+        const jobs = [];
+        for (let i = 0; i < 4; i++) jobs.push(await enqueueJob(deps, smallRequest('cap-dead')));
+        // A worker running three jobs is killed: its three slots stay held.
+        for (const job of jobs.slice(0, 3)) expect((await claimJob(deps, job, { workerId: 'doomed' })).kind).toBe('run');
+        clock.advance(deps.queue.leaseMs + 2_000);
+        expect((await claimJob(deps, jobs[3]!, { workerId: 'w2' })).kind).toBe('run');
+        // One slot is the new job's; the dead worker's other two are free for the next claims, which
+        // then need no check of held slots (two reads each) to start.
+        const entries = await names(store, 'slots/all/');
+        const newest = new Map<string, string>();
+        for (const n of entries.sort()) newest.set(n.slice(0, 4), n);
+        const held = [...newest.values()].filter((n) => n.endsWith('-h') && !entries.includes(n.replace(/-h$/, '-f')));
+        expect(held).toHaveLength(1);
+      });
     });
 
     describe('deadlines', () => {
