@@ -24,7 +24,8 @@ await sleep(10_000);
 const idlePerSecond = ((await lines()).length - idleFrom) / 10;
 
 const before = (await lines()).length;
-const created = (await (await post(`${api.url}/api/jobs/render`, await exampleBody(`rq-${Date.now()}`))).json()) as { jobId: string; projectId: string };
+const created = await post(`${api.url}/api/jobs/render`, await exampleBody(`rq-${Date.now()}`));
+if (created.status !== 202) throw new Error(`create answered ${created.status}`);
 const afterCreate = (await lines()).length;
 const started = Date.now();
 // Waits on the request log, not on status polls (those would be the API's requests, not the
