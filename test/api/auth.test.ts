@@ -4,7 +4,7 @@
 // tickets, idempotency records) is tested on every backend.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiFixture, holdClockMidMinute, startApi, useInlineApi } from '../helpers/api.js';
-import { type ProcessStoreFixture, selectedProcessStores, tempDir } from '../helpers/stores.js';
+import { onRealServer, type ProcessStoreFixture, selectedProcessStores, tempDir } from '../helpers/stores.js';
 import { exampleBody } from '../helpers/concept.js';
 import { interceptWith } from '../stand-ins/msw.js';
 import { hsToken, JWT_SECRET, jwksProject } from '../stand-ins/supabase-auth.js';
@@ -204,60 +204,62 @@ for (const [name, make] of selectedProcessStores())
   });
 
 // Verifying a token does not depend on the store (the store-bound part, owners, is covered above).
-describe('auth with a Supabase JWKS (asymmetric signing keys)', () => {
-  it('verifies tokens against the published keys, fetching them once', async () => {
-    const project = await jwksProject('https://abcdefghijklmnop.supabase.co');
-    interceptWith(project.handlers);
-    const tmp = await tempDir();
-    const api = await startApi({
-      JOBS_DIR: tmp.dir,
-      WORKER_URL: 'none',
-      AUTH_JWKS_URL: project.jwksUrl,
-      AUTH_JWT_ISSUER: 'https://abcdefghijklmnop.supabase.co/auth/v1',
-    });
-    try {
-      const token = await project.token('erin');
-      const created = await fetch(`${api.url}/api/jobs/render`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify(body('jwks')),
+if (!onRealServer)
+  describe('auth with a Supabase JWKS (asymmetric signing keys)', () => {
+    it('verifies tokens against the published keys, fetching them once', async () => {
+      const project = await jwksProject('https://abcdefghijklmnop.supabase.co');
+      interceptWith(project.handlers);
+      const tmp = await tempDir();
+      const api = await startApi({
+        JOBS_DIR: tmp.dir,
+        WORKER_URL: 'none',
+        AUTH_JWKS_URL: project.jwksUrl,
+        AUTH_JWT_ISSUER: 'https://abcdefghijklmnop.supabase.co/auth/v1',
       });
-      expect(created.status).toBe(202);
-      const { jobId } = (await created.json()) as { jobId: string };
-      const read = await fetch(`${api.url}/api/jobs/${jobId}?projectId=jwks`, { headers: { authorization: `Bearer ${token}` } });
-      expect(((await read.json()) as { job: { ownerId: string } }).job.ownerId).toBe('erin');
-      expect(project.fetches).toBe(1);
-      const forged = await hsToken('erin'); // HS256 with some secret: not one of the project's keys
-      expect((await fetch(`${api.url}/api/jobs/${jobId}?projectId=jwks`, { headers: { authorization: `Bearer ${forged}` } })).status).toBe(401);
-    } finally {
-      await api.close();
-      await tmp.cleanup();
-    }
+      try {
+        const token = await project.token('erin');
+        const created = await fetch(`${api.url}/api/jobs/render`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify(body('jwks')),
+        });
+        expect(created.status).toBe(202);
+        const { jobId } = (await created.json()) as { jobId: string };
+        const read = await fetch(`${api.url}/api/jobs/${jobId}?projectId=jwks`, { headers: { authorization: `Bearer ${token}` } });
+        expect(((await read.json()) as { job: { ownerId: string } }).job.ownerId).toBe('erin');
+        expect(project.fetches).toBe(1);
+        const forged = await hsToken('erin'); // HS256 with some secret: not one of the project's keys
+        expect((await fetch(`${api.url}/api/jobs/${jobId}?projectId=jwks`, { headers: { authorization: `Bearer ${forged}` } })).status).toBe(401);
+      } finally {
+        await api.close();
+        await tmp.cleanup();
+      }
+    });
   });
-});
 
 // The worker's own HTTP server: its secret check does not depend on the store.
-describe('worker POST /process', () => {
-  it('answers 401 without and with a wrong secret, 202 with the right one', async () => {
-    const tmp = await tempDir();
-    const { FsObjectStore } = await import('../../shared/store/fs-store.js');
-    const loop = new ClaimLoop(testDeps(new FsObjectStore(tmp.dir)), { workerId: 'w', concurrency: 1, provider: new TimedProvider(10) });
-    const app = createWorkerApp({ loop, secret: WORKER_SECRET, workerId: 'w', log: silentLog });
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise<void>((r) => server.once('listening', () => r()));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/process`;
-    try {
-      const post = (authorization?: string) =>
-        fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: '{}' }).then(
-          (r) => r.status,
-        );
-      expect([await post(), await post('Bearer wrong-secret-0123456789'), await post(`Bearer ${WORKER_SECRET}`)]).toEqual([401, 401, 202]);
-    } finally {
-      server.close();
-      await tmp.cleanup();
-    }
+if (!onRealServer)
+  describe('worker POST /process', () => {
+    it('answers 401 without and with a wrong secret, 202 with the right one', async () => {
+      const tmp = await tempDir();
+      const { FsObjectStore } = await import('../../shared/store/fs-store.js');
+      const loop = new ClaimLoop(testDeps(new FsObjectStore(tmp.dir)), { workerId: 'w', concurrency: 1, provider: new TimedProvider(10) });
+      const app = createWorkerApp({ loop, secret: WORKER_SECRET, workerId: 'w', log: silentLog });
+      const server = app.listen(0, '127.0.0.1');
+      await new Promise<void>((r) => server.once('listening', () => r()));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/process`;
+      try {
+        const post = (authorization?: string) =>
+          fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: '{}' }).then(
+            (r) => r.status,
+          );
+        expect([await post(), await post('Bearer wrong-secret-0123456789'), await post(`Bearer ${WORKER_SECRET}`)]).toEqual([401, 401, 202]);
+      } finally {
+        server.close();
+        await tmp.cleanup();
+      }
+    });
   });
-});
 
 // Issue 12: a deployment that follows the README is closed and bounded. Each case was answered
 // openly before (noted per case) and is refused now.
@@ -285,98 +287,100 @@ for (const [name, make] of selectedProcessStores())
   });
 
 // Which routes are closed, decided before the store is read.
-describe('safe by default: who may call', () => {
-  const PROD = { NODE_ENV: 'production', WORKER_SECRET, CRON_SECRET };
+if (!onRealServer)
+  describe('safe by default: who may call', () => {
+    const PROD = { NODE_ENV: 'production', WORKER_SECRET, CRON_SECRET };
 
-  it('refuses a production start with no caller credential, unless PUBLIC_API=true says the API is public', async () => {
-    const { loadConfig } = await import('../../shared/config.js');
-    // Before: this started, and anyone could create jobs on the operator's OpenAI key.
-    expect(() => loadConfig(PROD)).toThrow(/API_KEY or AUTH_JWT_SECRET\/AUTH_JWKS_URL: production needs a caller credential/);
-    expect(loadConfig({ ...PROD, API_KEY }).auth.apiKey).toBe(API_KEY);
-    expect(loadConfig({ ...PROD, AUTH_JWT_SECRET: JWT_SECRET }).auth.jwt).not.toBeNull();
-    expect(loadConfig({ ...PROD, PUBLIC_API: 'true' }).auth.publicApi).toBe(true);
-  });
+    it('refuses a production start with no caller credential, unless PUBLIC_API=true says the API is public', async () => {
+      const { loadConfig } = await import('../../shared/config.js');
+      // Before: this started, and anyone could create jobs on the operator's OpenAI key.
+      expect(() => loadConfig(PROD)).toThrow(/API_KEY or AUTH_JWT_SECRET\/AUTH_JWKS_URL: production needs a caller credential/);
+      expect(loadConfig({ ...PROD, API_KEY }).auth.apiKey).toBe(API_KEY);
+      expect(loadConfig({ ...PROD, AUTH_JWT_SECRET: JWT_SECRET }).auth.jwt).not.toBeNull();
+      expect(loadConfig({ ...PROD, PUBLIC_API: 'true' }).auth.publicApi).toBe(true);
+    });
 
-  it('closes /process and the prune cron when caller auth is on and their secrets are unset, and /process reveals nothing', async () => {
-    const tmp = await tempDir();
-    const api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', API_KEY });
-    try {
-      const created = await fetch(`${api.url}/api/jobs/render`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
-        body: JSON.stringify(body('closed')),
-      });
-      const { jobId } = (await created.json()) as { jobId: string };
-      // Before: 202 with the job's status for anyone, and 200 from the cron for anyone.
-      const process = await fetch(`${api.url}/api/jobs/${jobId}/process?projectId=closed`, { method: 'POST' });
-      expect(process.status).toBe(401);
-      expect(JSON.stringify(await process.json())).not.toMatch(/pending|processing|status/);
-      expect(
-        (await fetch(`${api.url}/api/jobs/${jobId}/process?projectId=closed`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` } })).status,
-      ).toBe(401);
-      expect((await fetch(`${api.url}/api/cron/prune`)).status).toBe(401);
-      expect((await fetch(`${api.url}/api/cron/prune`, { headers: { authorization: `Bearer ${API_KEY}` } })).status).toBe(401);
-      // Nothing ran: the job is still waiting.
-      const status = await fetch(`${api.url}/api/jobs/${jobId}?projectId=closed`, { headers: { authorization: `Bearer ${API_KEY}` } });
-      expect(((await status.json()) as { job: { status: string } }).job.status).toBe('pending');
-    } finally {
-      await api.close();
-      await tmp.cleanup();
-    }
+    it('closes /process and the prune cron when caller auth is on and their secrets are unset, and /process reveals nothing', async () => {
+      const tmp = await tempDir();
+      const api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', API_KEY });
+      try {
+        const created = await fetch(`${api.url}/api/jobs/render`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+          body: JSON.stringify(body('closed')),
+        });
+        const { jobId } = (await created.json()) as { jobId: string };
+        // Before: 202 with the job's status for anyone, and 200 from the cron for anyone.
+        const process = await fetch(`${api.url}/api/jobs/${jobId}/process?projectId=closed`, { method: 'POST' });
+        expect(process.status).toBe(401);
+        expect(JSON.stringify(await process.json())).not.toMatch(/pending|processing|status/);
+        expect(
+          (await fetch(`${api.url}/api/jobs/${jobId}/process?projectId=closed`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` } })).status,
+        ).toBe(401);
+        expect((await fetch(`${api.url}/api/cron/prune`)).status).toBe(401);
+        expect((await fetch(`${api.url}/api/cron/prune`, { headers: { authorization: `Bearer ${API_KEY}` } })).status).toBe(401);
+        // Nothing ran: the job is still waiting.
+        const status = await fetch(`${api.url}/api/jobs/${jobId}?projectId=closed`, { headers: { authorization: `Bearer ${API_KEY}` } });
+        expect(((await status.json()) as { job: { status: string } }).job.status).toBe('pending');
+      } finally {
+        await api.close();
+        await tmp.cleanup();
+      }
+    });
   });
-});
 
 // Checking a token's claims does not depend on the store.
-describe('safe by default: access tokens', () => {
-  const ISSUER = 'https://abcdefghijklmnop.supabase.co/auth/v1';
-  let api: ApiFixture;
-  let tmp: { dir: string; cleanup(): Promise<void> };
-  beforeAll(async () => {
-    tmp = await tempDir();
-    api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', AUTH_JWT_SECRET: JWT_SECRET, AUTH_JWT_ISSUER: ISSUER });
-  });
-  afterAll(async () => {
-    await api.close();
-    await tmp.cleanup();
-  });
-  const statusWith = async (token: string) => {
-    const res = await fetch(`${api.url}/api/jobs?projectId=tokens`, { headers: { authorization: `Bearer ${token}` } });
-    return { status: res.status, message: ((await res.json()) as { error?: { message: string } }).error?.message };
-  };
+if (!onRealServer)
+  describe('safe by default: access tokens', () => {
+    const ISSUER = 'https://abcdefghijklmnop.supabase.co/auth/v1';
+    let api: ApiFixture;
+    let tmp: { dir: string; cleanup(): Promise<void> };
+    beforeAll(async () => {
+      tmp = await tempDir();
+      api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', AUTH_JWT_SECRET: JWT_SECRET, AUTH_JWT_ISSUER: ISSUER });
+    });
+    afterAll(async () => {
+      await api.close();
+      await tmp.cleanup();
+    });
+    const statusWith = async (token: string) => {
+      const res = await fetch(`${api.url}/api/jobs?projectId=tokens`, { headers: { authorization: `Bearer ${token}` } });
+      return { status: res.status, message: ((await res.json()) as { error?: { message: string } }).error?.message };
+    };
 
-  it('accepts a Supabase-shaped token: an hour, the configured issuer', async () => {
-    expect((await statusWith(await hsToken('hal', { issuer: ISSUER }))).status).toBe(200);
-  });
+    it('accepts a Supabase-shaped token: an hour, the configured issuer', async () => {
+      expect((await statusWith(await hsToken('hal', { issuer: ISSUER }))).status).toBe(200);
+    });
 
-  it.each([
-    ['no exp', { expiresInS: null }, /exp/],
-    ['an exp a century away', { expiresInS: 100 * 365 * 86_400 }, /lives longer than 86400 s/],
-    ['role anon (the anon key)', { claims: { role: 'anon' } }, /Anonymous/],
-    ['an anonymous sign-in', { claims: { is_anonymous: true } }, /Anonymous/],
-    // Refused before too once AUTH_JWT_ISSUER was set; while it is unset, doctor now says so (below).
-    ['another issuer', { issuer: 'https://evil.example/auth/v1' }, /iss/],
-  ] as const)('refuses a token with %s', async (_label, opts, message) => {
-    const { status, message: text } = await statusWith(await hsToken('ivy', { issuer: ISSUER, ...opts }));
-    expect(status).toBe(401);
-    expect(text).toMatch(message);
-  });
+    it.each([
+      ['no exp', { expiresInS: null }, /exp/],
+      ['an exp a century away', { expiresInS: 100 * 365 * 86_400 }, /lives longer than 86400 s/],
+      ['role anon (the anon key)', { claims: { role: 'anon' } }, /Anonymous/],
+      ['an anonymous sign-in', { claims: { is_anonymous: true } }, /Anonymous/],
+      // Refused before too once AUTH_JWT_ISSUER was set; while it is unset, doctor now says so (below).
+      ['another issuer', { issuer: 'https://evil.example/auth/v1' }, /iss/],
+    ] as const)('refuses a token with %s', async (_label, opts, message) => {
+      const { status, message: text } = await statusWith(await hsToken('ivy', { issuer: ISSUER, ...opts }));
+      expect(status).toBe(401);
+      expect(text).toMatch(message);
+    });
 
-  it('lets anonymous sign-ins in only when AUTH_ALLOW_ANONYMOUS=true, and doctor says when the issuer is unchecked', async () => {
-    const { loadConfig } = await import('../../shared/config.js');
-    const { runDoctor } = await import('../../cli/doctor.js');
-    const other = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', AUTH_JWT_SECRET: JWT_SECRET, AUTH_ALLOW_ANONYMOUS: 'true' });
-    try {
-      const token = await hsToken('jay', { claims: { is_anonymous: true } });
-      expect((await fetch(`${other.url}/api/jobs?projectId=tokens`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
-    } finally {
-      await other.close();
-    }
-    const checks = await runDoctor(loadConfig({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', AUTH_JWT_SECRET: JWT_SECRET }));
-    expect(checks.find((c) => c.name === 'jwt issuer')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/AUTH_JWT_ISSUER is not set/) });
-    const withIssuer = await runDoctor(loadConfig({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', AUTH_JWT_SECRET: JWT_SECRET, AUTH_JWT_ISSUER: ISSUER }));
-    expect(withIssuer.find((c) => c.name === 'jwt issuer')).toBeUndefined();
+    it('lets anonymous sign-ins in only when AUTH_ALLOW_ANONYMOUS=true, and doctor says when the issuer is unchecked', async () => {
+      const { loadConfig } = await import('../../shared/config.js');
+      const { runDoctor } = await import('../../cli/doctor.js');
+      const other = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', AUTH_JWT_SECRET: JWT_SECRET, AUTH_ALLOW_ANONYMOUS: 'true' });
+      try {
+        const token = await hsToken('jay', { claims: { is_anonymous: true } });
+        expect((await fetch(`${other.url}/api/jobs?projectId=tokens`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      } finally {
+        await other.close();
+      }
+      const checks = await runDoctor(loadConfig({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', AUTH_JWT_SECRET: JWT_SECRET }));
+      expect(checks.find((c) => c.name === 'jwt issuer')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/AUTH_JWT_ISSUER is not set/) });
+      const withIssuer = await runDoctor(loadConfig({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', AUTH_JWT_SECRET: JWT_SECRET, AUTH_JWT_ISSUER: ISSUER }));
+      expect(withIssuer.find((c) => c.name === 'jwt issuer')).toBeUndefined();
+    });
   });
-});
 
 for (const [name, make] of selectedProcessStores())
   describe(`safe by default: limits that count only real work (${name})`, () => {
