@@ -199,13 +199,21 @@ async function realBuckets(opts: ProcessStoreOptions = {}): Promise<ProcessStore
     requestTimeoutMs: 10_000,
     retries: 3,
   });
-  const cleanup = async () => {
-    for (const name of Object.values(buckets)) {
-      await api('POST', `/bucket/${name}/empty`);
-      // Emptying is queued on the server: the bucket goes once it is empty.
-      await until(async () => (await api('DELETE', `/bucket/${name}`)).ok, 30_000, `bucket ${name} deleted`).catch(() => undefined);
-    }
-  };
+  // Emptying is queued on the server, and a process may still write after its test ended (an inline
+  // run charges a job after the job reads as completed): empty again until each bucket goes.
+  const cleanup = () =>
+    Promise.all(
+      Object.values(buckets).map((name) =>
+        until(
+          async () => {
+            await api('POST', `/bucket/${name}/empty`);
+            return (await api('DELETE', `/bucket/${name}`)).ok;
+          },
+          20_000,
+          `bucket ${name} deleted`,
+        ).catch(() => undefined),
+      ),
+    ).then(() => undefined);
   return { store, env, cleanup };
 }
 
