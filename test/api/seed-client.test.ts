@@ -48,11 +48,10 @@ async function create(api: ApiFixture, projectId: string): Promise<string> {
 }
 
 for (const [name, make] of selectedProcessStores()) {
-  // Each backend's blocks run beside the others' (their tests in order): they mostly wait on polls.
-  describe.concurrent(`the job pattern client, with a worker (${name})`, () => {
+  describe(`the job pattern client, with a worker (${name})`, () => {
     const env = useWorkerAndApi({ POLL_INTERVAL_MS: '100', HEARTBEAT_MS: '200', LEASE_MS: '3000' }, make);
 
-    it.sequential('renders: create, /process with a JSON body, poll until completed', async () => {
+    it('renders: create, /process with a JSON body, poll until completed', async () => {
       const { imageUrl } = await renderWithJobs(env.api.url, 'seed-worker', 'concept-a', conceptInputs);
       const image = await fetch(new URL(imageUrl, env.api.url)); // a bucket's signed URL is absolute
       expect(image.status).toBe(200);
@@ -63,7 +62,7 @@ for (const [name, make] of selectedProcessStores()) {
       ).toBe('PNG');
     }, 20_000);
 
-    it.sequential('/process takes projectId from the body (202, handled by the worker)', async () => {
+    it('/process takes projectId from the body (202, handled by the worker)', async () => {
       const jobId = await create(env.api, 'seed-worker');
       const res = await fetch(`${env.api.url}/api/jobs/${jobId}/process`, json({ projectId: 'seed-worker', conceptInputs }));
       expect(res.status).toBe(202);
@@ -71,7 +70,7 @@ for (const [name, make] of selectedProcessStores()) {
     });
   });
 
-  describe.concurrent(`the job pattern client, inline (WORKER_URL=none) (${name})`, () => {
+  describe(`the job pattern client, inline (WORKER_URL=none) (${name})`, () => {
     let api: ApiFixture;
     let fx: ProcessStoreFixture;
     beforeAll(async () => {
@@ -83,20 +82,20 @@ for (const [name, make] of selectedProcessStores()) {
       await fx?.cleanup();
     });
 
-    it.sequential('renders: the body-only /process call runs the job', async () => {
+    it('renders: the body-only /process call runs the job', async () => {
       const { jobId, imageUrl } = await renderWithJobs(api.url, 'seed-inline', 'concept-a', conceptInputs);
       expect(imageUrl).toContain(jobId);
       expect((await fetch(new URL(imageUrl, api.url))).status).toBe(200);
     }, 20_000);
 
-    it.sequential('cancel takes projectId from the body: a pending job is cancelled at once', async () => {
+    it('cancel takes projectId from the body: a pending job is cancelled at once', async () => {
       const jobId = await create(api, 'seed-inline');
       const res = await fetch(`${api.url}/api/jobs/${jobId}/cancel`, json({ projectId: 'seed-inline' }));
       expect(res.status).toBe(200);
       expect(((await res.json()) as { job: { status: string } }).job.status).toBe('cancelled');
     });
 
-    it.sequential('query and body must name the same project; one of them must name it', async () => {
+    it('query and body must name the same project; one of them must name it', async () => {
       const jobId = await create(api, 'seed-inline');
       for (const route of ['process', 'cancel']) {
         const differ = await fetch(`${api.url}/api/jobs/${jobId}/${route}?projectId=other`, json({ projectId: 'seed-inline' }));
