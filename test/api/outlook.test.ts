@@ -68,10 +68,8 @@ describe('outlookOf', () => {
   });
 });
 
-// The backends' blocks run at once (their tests in order): each mostly waits for 4-second renders in
-// its own worker process, and one after another they would take a minute and more.
 for (const [name, make] of selectedProcessStores())
-  describe.concurrent(`status, history and metrics with a real worker (${name})`, () => {
+  describe(`status, history and metrics with a real worker (${name})`, () => {
     const fx = useWorkerAndApi({ WORKER_CONCURRENCY: '1', RENDER_DELAY_MS: '4000', POLL_INTERVAL_MS: '100' }, make);
 
     const create = async () =>
@@ -89,7 +87,7 @@ for (const [name, make] of selectedProcessStores())
         queue: Record<string, any> | null;
       };
 
-    it.sequential('shows the queue position and an ETA while pending, then the history once done', async () => {
+    it('shows the queue position and an ETA while pending, then the history once done', async () => {
       // The worker reports itself on start; wait until the API can see it.
       await until(async () => ((await (await fetch(`${fx.api.url}/api/metrics`)).json()) as SystemMetrics).workers === 1, 10_000, 'worker report');
       const first = await create();
@@ -118,7 +116,7 @@ for (const [name, make] of selectedProcessStores())
       expect((await status(third.jobId)).queue).toBeNull();
     });
 
-    it.sequential('reports queue depth, capacity and measured render times at /api/metrics', async () => {
+    it('reports queue depth, capacity and measured render times at /api/metrics', async () => {
       let m: SystemMetrics | undefined;
       await until(
         async () => {
