@@ -17,7 +17,7 @@ const realStorageSuites = [
   'test/store/supabase-fidelity.test.ts',
   'test/queue/{claim,controls,holder,outcomes,prune,requests-per-job}.test.ts',
   'test/worker/{claim-loop,crash,app}.test.ts',
-  'test/api/{routes,outlook,cron,kinds}.test.ts',
+  'test/api/{routes,outlook,cron,kinds,bad-input,openapi,auth,request-id,seed-client,uploads-guard}.test.ts',
   'test/cli/migrate-keys.test.ts',
   'test/chaos/chaos.test.ts',
 ];

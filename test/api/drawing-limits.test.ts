@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { useInlineApi } from '../helpers/api.js';
 import { UNBOUNDED_CONCEPT, worstCasePreviewBody } from '../helpers/concept.js';
 
+// On fs only: the schema's bounds and where the drawing runs do not depend on the store.
 describe('drawing limits and the inline preview', () => {
   const fx = useInlineApi();
 

@@ -1,11 +1,13 @@
 // Where a job stands: queue position and ETA while pending, a finish estimate while rendering, poll
-// hints that follow them, a history of what happened, and /api/metrics — with a real worker process.
+// hints that follow them, a history of what happened, and /api/metrics — with a real worker process,
+// on every backend.
 import { describe, expect, it } from 'vitest';
 import type { JobDocument } from '../../shared/job/document.js';
 import { outlookOf, pollHintMs } from '../../shared/job/eta.js';
 import type { SystemMetrics } from '../../shared/metrics/read.js';
 import { useWorkerAndApi, waitForJob } from '../helpers/api.js';
 import { exampleBody } from '../helpers/concept.js';
+import { selectedProcessStores } from '../helpers/stores.js';
 import { until } from '../helpers/wait.js';
 
 const window = (p50: number | null) => ({
@@ -66,64 +68,67 @@ describe('outlookOf', () => {
   });
 });
 
-describe('status, history and metrics with a real worker', () => {
-  const fx = useWorkerAndApi({ WORKER_CONCURRENCY: '1', RENDER_DELAY_MS: '4000', POLL_INTERVAL_MS: '100' });
+for (const [name, make] of selectedProcessStores())
+  describe(`status, history and metrics with a real worker (${name})`, () => {
+    const fx = useWorkerAndApi({ WORKER_CONCURRENCY: '1', RENDER_DELAY_MS: '4000', POLL_INTERVAL_MS: '100' }, make);
 
-  const create = async () =>
-    (await (
-      await fetch(`${fx.api.url}/api/jobs/render`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ ...exampleBody, projectId: 'eta' }),
-      })
-    ).json()) as { jobId: string };
-  const status = async (jobId: string) =>
-    (await (await fetch(`${fx.api.url}/api/jobs/${jobId}?projectId=eta`)).json()) as {
-      job: JobDocument;
-      pollAfterMs: number;
-      queue: Record<string, any> | null;
-    };
+    const create = async () =>
+      (await (
+        await fetch(`${fx.api.url}/api/jobs/render`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ...exampleBody, projectId: 'eta' }),
+        })
+      ).json()) as { jobId: string };
+    const status = async (jobId: string) =>
+      (await (await fetch(`${fx.api.url}/api/jobs/${jobId}?projectId=eta`)).json()) as {
+        job: JobDocument;
+        pollAfterMs: number;
+        queue: Record<string, any> | null;
+      };
 
-  it('shows the queue position and an ETA while pending, then the history once done', async () => {
-    // The worker reports itself on start; wait until the API can see it.
-    await until(async () => ((await (await fetch(`${fx.api.url}/api/metrics`)).json()) as SystemMetrics).workers === 1, 10_000, 'worker report');
-    const first = await create();
-    await waitForJob(fx.api, 'eta', first.jobId, (j) => j.status === 'processing');
-    // The worker publishes its activity within a second of a change.
-    await until(
-      async () => ((await (await fetch(`${fx.api.url}/api/metrics`)).json()) as SystemMetrics).running === 1,
-      10_000,
-      'worker to report the running job',
-    );
-    await create(); // waits behind the first
-    const third = await create();
-    // The third job is behind the running first and the waiting second. The API's snapshot of the
-    // workers' reports is shared for up to 2 s, so the running count may lag by that much.
-    let s = await status(third.jobId);
-    await until(async () => (s = await status(third.jobId)).queue?.ahead === 2, 5_000, 'the snapshot to count the running job');
-    expect(s.job.status).toBe('pending');
-    expect(s.queue).toMatchObject({ position: 2, ahead: 2, workers: 1 });
-    expect(Date.parse(s.queue!.etaStartAt)).toBeGreaterThan(Date.now());
-    expect(s.pollAfterMs).toBeGreaterThanOrEqual(500);
+    it('shows the queue position and an ETA while pending, then the history once done', async () => {
+      // The worker reports itself on start; wait until the API can see it.
+      await until(async () => ((await (await fetch(`${fx.api.url}/api/metrics`)).json()) as SystemMetrics).workers === 1, 10_000, 'worker report');
+      const first = await create();
+      await waitForJob(fx.api, 'eta', first.jobId, (j) => j.status === 'processing');
+      // The worker publishes its activity within a second of a change.
+      await until(
+        async () => ((await (await fetch(`${fx.api.url}/api/metrics`)).json()) as SystemMetrics).running === 1,
+        10_000,
+        'worker to report the running job',
+      );
+      await create(); // waits behind the first
+      const third = await create();
+      // The third job is behind the running first and the waiting second. The API's snapshot of the
+      // workers' reports is shared for up to 2 s, so the running count may lag by that much.
+      let s = await status(third.jobId);
+      await until(async () => (s = await status(third.jobId)).queue?.ahead === 2, 5_000, 'the snapshot to count the running job');
+      expect(s.job.status).toBe('pending');
+      expect(s.queue).toMatchObject({ position: 2, ahead: 2, workers: 1 });
+      expect(Date.parse(s.queue!.etaStartAt)).toBeGreaterThan(Date.now());
+      expect(s.pollAfterMs).toBeGreaterThanOrEqual(500);
 
-    const done = (await waitForJob(fx.api, 'eta', third.jobId, (j) => j.status === 'completed', 30_000)) as unknown as JobDocument;
-    expect(done.history.map((h) => h.type)).toEqual(expect.arrayContaining(['created', 'claimed', 'stage', 'completed']));
-    expect(done.history[0]!.type).toBe('created');
-    expect(done.history.at(-1)!.type).toBe('completed');
-    expect((await status(third.jobId)).queue).toBeNull();
+      const done = (await waitForJob(fx.api, 'eta', third.jobId, (j) => j.status === 'completed', 30_000)) as unknown as JobDocument;
+      expect(done.history.map((h) => h.type)).toEqual(expect.arrayContaining(['created', 'claimed', 'stage', 'completed']));
+      expect(done.history[0]!.type).toBe('created');
+      expect(done.history.at(-1)!.type).toBe('completed');
+      expect((await status(third.jobId)).queue).toBeNull();
+    });
+
+    it('reports queue depth, capacity and measured render times at /api/metrics', async () => {
+      let m: SystemMetrics | undefined;
+      await until(
+        async () => {
+          m = (await (await fetch(`${fx.api.url}/api/metrics`)).json()) as SystemMetrics;
+          // The worker publishes within a second of each change, its queue view from its own next
+          // listing: the last outcome can show a publish before the emptied queue does (seen on postgres).
+          return m.windows['5m'].completed >= 3 && m.pending === 0;
+        },
+        20_000,
+        'metrics to show the completed jobs and the emptied queue',
+      );
+      expect(m).toMatchObject({ workers: 1, capacity: 1, running: 0, pending: 0 });
+      expect(m!.windows['5m'].renderMs.p50).toBeGreaterThanOrEqual(1400);
+    });
   });
-
-  it('reports queue depth, capacity and measured render times at /api/metrics', async () => {
-    let m: SystemMetrics | undefined;
-    await until(
-      async () => {
-        m = (await (await fetch(`${fx.api.url}/api/metrics`)).json()) as SystemMetrics;
-        return m.windows['5m'].completed >= 3;
-      },
-      20_000,
-      'metrics to show the completed jobs',
-    );
-    expect(m).toMatchObject({ workers: 1, capacity: 1, running: 0, pending: 0 });
-    expect(m!.windows['5m'].renderMs.p50).toBeGreaterThanOrEqual(1400);
-  });
-});

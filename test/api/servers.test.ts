@@ -31,6 +31,7 @@ function getWithHost(url: string, host: string): Promise<number> {
   });
 }
 
+// On fs only: headers and Host checks come before any store is read (the symlink case below is the fs store's own).
 describe('servers', () => {
   let api: ApiFixture;
   let tmp: { dir: string; cleanup(): Promise<void> };

@@ -5,7 +5,7 @@ import { loadConfig } from '../../shared/config.js';
 import { afterAll, beforeAll } from 'vitest';
 import { type Proc, startWorker, stop } from '../../scripts/processes.js';
 import { createApiApp } from '../../server/app.js';
-import { tempDir } from './stores.js';
+import { type ProcessStoreFixture, processStoreFactory } from './stores.js';
 import { silentLog } from './deps.js';
 
 export interface ApiFixture {
@@ -59,52 +59,66 @@ export async function waitForJob(
   }
 }
 
-/**
- * For the enclosing block: a temp store folder, a real worker process on it, and the API in-process
- * poking that worker; all stopped after. `env` goes to both.
- */
-export function useWorkerAndApi(env: Record<string, string>): { readonly api: ApiFixture; readonly dir: string } {
-  let tmp: { dir: string; cleanup(): Promise<void> } | undefined;
-  let worker: Proc | undefined;
-  let api: ApiFixture | undefined;
-  beforeAll(async () => {
-    tmp = await tempDir();
-    worker = await startWorker({ JOBS_DIR: tmp.dir, ...env });
-    api = await startApi({ JOBS_DIR: tmp.dir, ...env, WORKER_URL: worker.url });
-  });
-  afterAll(async () => {
-    await api?.close();
-    if (worker) await stop(worker);
-    await tmp?.cleanup();
-  });
-  return {
-    get api() {
-      if (!api) throw new Error('used outside a test');
-      return api;
-    },
-    get dir() {
-      if (!tmp) throw new Error('used outside a test');
-      return tmp.dir;
-    },
-  };
+/** A backend of test/helpers/stores.ts, fs unless a test names another. */
+type Backend = () => Promise<ProcessStoreFixture>;
+const fsBackend: Backend = () => processStoreFactory('fs')();
+
+export interface BlockFixture {
+  readonly api: ApiFixture;
+  /** The backend's store, as the test process reads it, and what a process needs to open it. */
+  readonly fx: ProcessStoreFixture;
+  /** The store folder (fs). */
+  readonly dir: string;
 }
 
-/** For the enclosing block: the API in-process over a temp store folder, running jobs inline (no worker). */
-export function useInlineApi(env: Record<string, string> = {}): { readonly api: ApiFixture } {
-  let tmp: { dir: string; cleanup(): Promise<void> } | undefined;
+/**
+ * For the enclosing block: a fresh store of the backend, a real worker process on it, and the API
+ * in-process poking that worker; all stopped after. `env` goes to both.
+ */
+export function useWorkerAndApi(env: Record<string, string>, backend: Backend = fsBackend): BlockFixture {
+  let worker: Proc | undefined;
+  return useBlock(
+    backend,
+    async (fx) => {
+      worker = await startWorker({ ...fx.env, ...env });
+      return startApi({ ...fx.env, ...env, WORKER_URL: worker.url });
+    },
+    async () => {
+      if (worker) await stop(worker);
+    },
+  );
+}
+
+/** For the enclosing block: the API in-process over a fresh store of the backend, running jobs inline (no worker). */
+export function useInlineApi(env: Record<string, string> = {}, backend: Backend = fsBackend): BlockFixture {
+  return useBlock(backend, (fx) => startApi({ ...fx.env, WORKER_URL: 'none', ...env }));
+}
+
+function useBlock(backend: Backend, start: (fx: ProcessStoreFixture) => Promise<ApiFixture>, stopMore?: () => Promise<void>): BlockFixture {
+  let fx: ProcessStoreFixture | undefined;
   let api: ApiFixture | undefined;
   beforeAll(async () => {
-    tmp = await tempDir();
-    api = await startApi({ JOBS_DIR: tmp.dir, WORKER_URL: 'none', ...env });
+    fx = await backend();
+    api = await start(fx);
   });
   afterAll(async () => {
     await api?.close();
-    await tmp?.cleanup();
+    await stopMore?.();
+    await fx?.cleanup();
   });
+  const used = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('used outside a test');
+    return value;
+  };
   return {
     get api() {
-      if (!api) throw new Error('used outside a test');
-      return api;
+      return used(api);
+    },
+    get fx() {
+      return used(fx);
+    },
+    get dir() {
+      return used(used(fx).env.JOBS_DIR);
     },
   };
 }

@@ -132,29 +132,42 @@ export interface ProcessStoreFixture {
   cleanup(): Promise<void>;
 }
 
+/** What a test may ask of a process backend's setup. */
+export interface ProcessStoreOptions {
+  /**
+   * The assets bucket's own size limit, on backends whose uploads go straight to a bucket (Supabase):
+   * there the bucket, not our upload route, refuses an upload that is too large.
+   */
+  assetsFileSizeLimit?: number;
+}
+
 /**
  * Backends for tests with real worker and API processes: msw cannot reach into another process, so
  * the Supabase stand-in is served on a loopback port (the same handlers, over real HTTP).
  */
-const processFactories: Record<string, () => Promise<ProcessStoreFixture>> = {
+const processFactories: Record<string, (opts?: ProcessStoreOptions) => Promise<ProcessStoreFixture>> = {
   async fs() {
     const parent = await mkdtemp(path.join(tmpdir(), 'render-jobs-proc-'));
     const dir = path.join(parent, 'jobs');
     return { store: new FsObjectStore(dir), env: { STORE: 'fs', JOBS_DIR: dir }, cleanup: () => rm(parent, { recursive: true, force: true }) };
   },
-  supabase: () => servedSupabase({ atomicCreate: true }),
-  'supabase-racy': () => servedSupabase({ atomicCreate: false }),
+  supabase: (opts) => servedSupabase({ atomicCreate: true, buckets: standInBuckets(opts) }),
+  'supabase-racy': (opts) => servedSupabase({ atomicCreate: false, buckets: standInBuckets(opts) }),
   /** Postgres (a fresh schema in TEST_DATABASE_URL), images in a temp folder. */
   postgres: () => postgresFixture(),
   'supabase-real': realBuckets,
   'supabase-live': realBuckets,
 };
 
+function standInBuckets(opts: ProcessStoreOptions = {}): SupabaseStorageOptions['buckets'] {
+  return { 'render-jobs': {}, 'render-assets': { fileSizeLimit: opts.assetsFileSizeLimit } };
+}
+
 /**
  * The real server for processes: a child opens its store from env, so isolation is a fresh pair
  * of private buckets (SUPABASE_BUCKET / SUPABASE_ASSETS_BUCKET), emptied and deleted afterwards.
  */
-async function realBuckets(): Promise<ProcessStoreFixture> {
+async function realBuckets(opts: ProcessStoreOptions = {}): Promise<ProcessStoreFixture> {
   const server = realServer();
   const run = `rt-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
   const buckets = { jobs: run, assets: `${run}-assets` };
@@ -164,8 +177,9 @@ async function realBuckets(): Promise<ProcessStoreFixture> {
       headers: { authorization: `Bearer ${server.key}`, apikey: server.key, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
-  for (const name of Object.values(buckets)) {
-    const res = await api('POST', '/bucket', { id: name, name, public: false });
+  for (const [role, name] of Object.entries(buckets)) {
+    const limit = role === 'assets' && opts.assetsFileSizeLimit ? { file_size_limit: opts.assetsFileSizeLimit } : {};
+    const res = await api('POST', '/bucket', { id: name, name, public: false, ...limit });
     if (!res.ok) throw new Error(`could not create bucket ${name} on ${server.url}: ${res.status} ${await res.text()}`);
   }
   const env = {
@@ -185,13 +199,21 @@ async function realBuckets(): Promise<ProcessStoreFixture> {
     requestTimeoutMs: 10_000,
     retries: 3,
   });
-  const cleanup = async () => {
-    for (const name of Object.values(buckets)) {
-      await api('POST', `/bucket/${name}/empty`);
-      // Emptying is queued on the server: the bucket goes once it is empty.
-      await until(async () => (await api('DELETE', `/bucket/${name}`)).ok, 30_000, `bucket ${name} deleted`).catch(() => undefined);
-    }
-  };
+  // Emptying is queued on the server, and a process may still write after its test ended (an inline
+  // run charges a job after the job reads as completed): empty again until each bucket goes.
+  const cleanup = () =>
+    Promise.all(
+      Object.values(buckets).map((name) =>
+        until(
+          async () => {
+            await api('POST', `/bucket/${name}/empty`);
+            return (await api('DELETE', `/bucket/${name}`)).ok;
+          },
+          20_000,
+          `bucket ${name} deleted`,
+        ).catch(() => undefined),
+      ),
+    ).then(() => undefined);
   return { store, env, cleanup };
 }
 
@@ -219,11 +241,11 @@ export async function servedSupabase(opts: SupabaseStorageOptions = {}): Promise
   return { store, env, standIn, cleanup: () => served.close() };
 }
 
-export function selectedProcessStores(): Array<[string, () => Promise<ProcessStoreFixture>]> {
+export function selectedProcessStores(): Array<[string, (opts?: ProcessStoreOptions) => Promise<ProcessStoreFixture>]> {
   return selectedStores().map(([name]) => [name, processStoreFactory(name)]);
 }
 
-export function processStoreFactory(name: string): () => Promise<ProcessStoreFixture> {
+export function processStoreFactory(name: string): (opts?: ProcessStoreOptions) => Promise<ProcessStoreFixture> {
   const make = processFactories[name];
   if (!make) throw new Error(`STORE=${name}: no process backend`);
   return make;
