@@ -27,7 +27,9 @@ export class JobHolder {
     private slots: SlotHold[] = [],
   ) {
     this.current = doc;
-    this.expiresAtMs = deps.now() + deps.queue.leaseMs;
+    // Until the claim's write names the lease, its life counts from its creation, not from now:
+    // a claim that stalled in between must not write after others may take the lease for abandoned.
+    this.expiresAtMs = lease.claimedMs + deps.queue.leaseMs;
   }
 
   get doc(): JobDocument {

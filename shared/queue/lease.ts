@@ -24,7 +24,14 @@ export interface Lease {
   attempt: number;
   workerId: string;
   token: string;
+  /**
+   * When it was created, by this process's clock. Until the document names it, its life counts from
+   * here: others take a lease the document does not name for abandoned a lease (and the skew) after
+   * its `claimedAt`, so its claimer must have written the claim by then, however long the claim took.
+   */
+  claimedMs: number;
 }
+
 
 /**
  * Try to own `attempt`. Null when another claimer owns it. On a store without atomic create-only
@@ -32,16 +39,17 @@ export interface Lease {
  * stands only if our own token is still there once the writes have settled.
  */
 export async function createLease(deps: QueueDeps, ref: { projectId: string; jobId: string }, attempt: number, workerId: string): Promise<Lease | null> {
+  const claimedMs = deps.now();
   const record: LeaseRecord = {
     jobId: ref.jobId,
     projectId: ref.projectId,
     attempt,
     workerId,
     token: randomUUID(),
-    claimedAt: new Date(deps.now()).toISOString(),
+    claimedAt: new Date(claimedMs).toISOString(),
   };
   if (!(await createOnlyWins(deps, keys.lease(ref.jobId, attempt), record))) return null;
-  return { ...ref, attempt, workerId, token: record.token };
+  return { ...ref, attempt, workerId, token: record.token, claimedMs };
 }
 
 export async function readLease(deps: QueueDeps, jobId: string, attempt: number): Promise<LeaseRecord | null> {

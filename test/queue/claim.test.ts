@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { LeaseLostError } from '../../shared/errors.js';
 import { claimJob } from '../../shared/queue/claim.js';
+import { CLOCK_SKEW_MS } from '../../shared/queue/deps.js';
+import { JobHolder } from '../../shared/queue/holder.js';
+import { createLease } from '../../shared/queue/lease.js';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
 import { readJob } from '../../shared/job/job-docs.js';
 import { keys } from '../../shared/store/keys.js';
@@ -87,10 +90,23 @@ for (const [name, make] of selectedStores()) {
         { createOnly: true },
       );
       expect((await claimJob(deps, job, { workerId: 'w' })).kind).toBe('busy'); // could still be mid-claim
-      clock.advance(deps.queue.leaseMs + 2000);
+      clock.advance(deps.queue.leaseMs + CLOCK_SKEW_MS + 50);
       const outcome = await claimJob(deps, job, { workerId: 'w' });
       if (outcome.kind !== 'run') throw new Error(`expected run, got ${outcome.kind}`);
       expect(outcome.holder.lease.attempt).toBe(2);
+    });
+
+    it('refuses the claim write of a claimer that took so long others may take its lease for abandoned', async () => {
+      const clock = new TestClock();
+      const deps = testDeps(fx.store, { clock });
+      const job = await enqueueJob(deps, smallRequest('slow-claim'));
+      const lease = await createLease(deps, job, 1, 'slow');
+      if (!lease) throw new Error('lease not created');
+      // Stalled between its lease and its document write until a heartbeat before the lease ends.
+      clock.advance(deps.queue.leaseMs - deps.queue.heartbeatMs + 1);
+      const holder = new JobHolder(deps, lease, job);
+      await expect(holder.write((d) => ({ ...d, status: 'processing', attempt: 1 }))).rejects.toBeInstanceOf(LeaseLostError);
+      expect(await readJob(fx.store, job.projectId, job.jobId)).toMatchObject({ status: 'pending', attempt: 0 });
     });
 
     it('is never stuck pending behind leases its document does not know: document at attempt 1, leases 1 to 5', async () => {
