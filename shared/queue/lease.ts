@@ -32,7 +32,6 @@ export interface Lease {
   claimedMs: number;
 }
 
-
 /**
  * Try to own `attempt`. Null when another claimer owns it. On a store without atomic create-only
  * writes (old Supabase Storage lets concurrent creates all "succeed", last writer wins), the claim
