@@ -71,8 +71,14 @@ function endedBy(holder: JobHolder, now: string): EndedBy {
   return { attempt: holder.lease.attempt, workerId: holder.lease.workerId, now };
 }
 
-export async function complete(holder: JobHolder, result: JobResult, image: ImageLink): Promise<JobDocument> {
-  const doc = await holder.write((d, now) => completedDoc(d, endedBy(holder, now), result, image));
+/** `preview`: a partial image stored since the last progress write, shown with the result. */
+export async function complete(
+  holder: JobHolder,
+  result: JobResult,
+  image: ImageLink,
+  preview: { previewKey: string; previewUrl: string } | null = null,
+): Promise<JobDocument> {
+  const doc = await holder.write((d, now) => completedDoc({ ...d, ...preview }, endedBy(holder, now), result, image));
   holder.log.info({ outcome: 'completed', totalMs: result.timings.totalMs }, `job completed (attempt ${holder.lease.attempt} of ${doc.maxAttempts})`);
   await ended(holder, doc);
   return doc;

@@ -83,8 +83,7 @@ export async function runJob(holder: JobHolder, opts: RunOptions): Promise<JobDo
     holder.checkTokenAhead();
     const { result, link } = await storeResult(deps.store, holder.doc, out, { timings, ttlS });
     abort.signal.throwIfAborted();
-    await progress.stop();
-    return await complete(holder, result, link);
+    return await complete(holder, result, link, await progress.stop());
   } catch (err) {
     const reason: unknown = abort.signal.aborted ? abort.signal.reason : err;
     await progress.flush().catch(() => undefined);
@@ -159,13 +158,18 @@ class ProgressWriter {
     }
   }
 
-  /** Drops a write not yet made (the ending follows) and waits for one under way. */
-  async stop(): Promise<void> {
+  /**
+   * Drops a write not yet made (the ending follows) and waits for one under way; the newest
+   * preview not yet written is handed to the ending instead.
+   */
+  async stop(): Promise<{ previewKey: string; previewUrl: string } | null> {
     await this.previewing;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.latest = null;
     await this.inFlight;
+    const preview = this.latestPreview;
+    return preview ? { previewKey: preview.key, previewUrl: preview.url } : null;
   }
 
   async flush(): Promise<void> {
