@@ -2,8 +2,12 @@
 // storage requests a second, how soon a poked (and an un-poked) job of another owner starts, how
 // soon a restarted worker claims, and what a status poll of a waiting job costs. On the fs store, on
 // the Supabase stand-in with 40 ms added to every request, and on the real Supabase Storage server
-// when SUPABASE_URL is set. The waiting jobs are real: enqueued through the queue, their owner's one
-// slot held by a live claim.
+// when SUPABASE_URL is set. The waiting jobs are real: created as the API creates them (enqueueJob),
+// many in flight, their owner's one slot held by a live claim; one backlog per store, grown between
+// sizes. Then a burst drained by one worker, on any of the stores.
+//
+// Env: BACKLOG_STORES (fs,standin,real), BACKLOG_SIZES, BACKLOG_IDLE_S (the idle window, 60 s),
+// BACKLOG_SKIP, DRAIN_STORES (fs), DRAIN_SIZES, SEED_IN_FLIGHT (48), BACKLOG_DEBUG.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { loadConfig } from '../shared/config.js';
