@@ -334,9 +334,15 @@ async function drain(target: Target, jobs: number) {
   if (process.env.BACKLOG_DEBUG) {
     // What kept jobs from finishing, or made them run more than once: counted by outcome and error.
     const tally = (xs: string[]) => Object.entries(xs.reduce<Record<string, number>>((t, x) => ((t[x] = (t[x] ?? 0) + 1), t), {})).sort((x, y) => y[1] - x[1]);
-    console.log('unfinished', JSON.stringify(tally(docs.filter((d) => d?.status !== 'completed').map((d) => `${d?.status} ${d?.errorCode ?? ''} ${d?.history.at(-1)?.type ?? ''}`))));
+    console.log(
+      'unfinished',
+      JSON.stringify(tally(docs.filter((d) => d?.status !== 'completed').map((d) => `${d?.status} ${d?.errorCode ?? ''} ${d?.history.at(-1)?.type ?? ''}`))),
+    );
     const again = docs.flatMap((d) => (d && d.attempts.length > 1 ? d.attempts.slice(0, -1) : []));
-    console.log('attempts before the last', JSON.stringify(tally(again.map((x) => `${x.outcome}: ${(x.error ?? '').replace(/[0-9a-z]{30,}/g, '…').slice(0, 120)}`)).slice(0, 8)));
+    console.log(
+      'attempts before the last',
+      JSON.stringify(tally(again.map((x) => `${x.outcome}: ${(x.error ?? '').replace(/[0-9a-z]{30,}/g, '…').slice(0, 120)}`)).slice(0, 8)),
+    );
   }
   const done = docs.filter((d): d is JobDocument => d?.status === 'completed');
   // From the documents, not from when the bench looked: the last job's completion.
