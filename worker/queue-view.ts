@@ -86,73 +86,41 @@ export class QueueView {
       for (const [jobId, entry] of this.entries) if (!seen.has(jobId) && entry.runAfterMs <= now - OVERLAP_MS) this.forget(jobId);
       this.lastFullMs = now;
     } else {
-      await this.listDue({ startAfter: keys.queueTimeBefore(this.horizonMs - OVERLAP_MS) }, now + 1, now, (entry) => this.add(entry), onPage);
+      await this.listDue({ startAfter: keys.queueTimeBefore(this.horizonMs - OVERLAP_MS) }, now + 1, now, null, onPage);
     }
     this.horizonMs = now;
   }
 
   /**
    * Every due marker. The first page says where the queue begins; the rest is split by marker time
-   * into lanes listed side by side, so a worker starting behind 20,000 markers has them all in a few
-   * round trips rather than twenty. A lane's markers join the view only once every earlier lane is
-   * complete: the claim loop takes each owner's oldest known job, and a gap would make a later one
-   * look oldest.
+   * into lanes listed side by side, so a worker starting behind 20,000 markers has them all (the
+   * newest, another owner's claimable job among them) in a few round trips rather than twenty.
    */
   private async listAllDue(now: number, seen: Set<string>, onPage?: () => void): Promise<void> {
-    const keep = (entry: QueueEntry) => {
-      seen.add(entry.jobId);
-      this.add(entry);
-    };
     const first = await this.deps.store.list(keys.queueFolder, { limit: PAGE });
-    const ended = await this.take(first.items, now + 1, now, keep);
+    const ended = await this.take(first.items, now + 1, now, seen);
     onPage?.();
     if (ended || first.cursor === null) return;
     const fromMs = parseQueueMarker(first.items.at(-1)!.name)?.runAfterMs;
-    if (fromMs === undefined) return this.listDue({ cursor: first.cursor }, now + 1, now, keep, onPage);
+    if (fromMs === undefined) return this.listDue({ cursor: first.cursor }, now + 1, now, seen, onPage);
     // Lane i holds the markers due in [bounds[i], bounds[i + 1]); the first goes on from the page read.
     const bounds = Array.from({ length: LANES + 1 }, (_, i) => fromMs + Math.floor(((now + 1 - fromMs) * i) / LANES));
-    const held: QueueEntry[][] = bounds.slice(1).map(() => []);
-    const complete = held.map(() => false);
-    let head = 0; // the first lane not yet complete: its markers join the view as they come
-    const advance = () => {
-      for (; head < held.length; head++) {
-        for (const entry of held[head]!) keep(entry);
-        held[head] = [];
-        if (!complete[head]) return;
-      }
-    };
     await Promise.all(
-      held.map(async (_, i) => {
-        const [from, until] = [bounds[i]!, bounds[i + 1]!];
-        if (i === 0 || until > from) {
-          const at = i === 0 ? { cursor: first.cursor } : { startAfter: keys.queueTimeBefore(from) };
-          await this.listDue(
-            at,
-            until,
-            now,
-            (entry) => held[i]!.push(entry),
-            () => (advance(), onPage?.()),
-          );
-        }
-        complete[i] = true;
-        advance();
+      bounds.slice(0, -1).map((from, i) => {
+        const until = bounds[i + 1]!;
+        if (i > 0 && until <= from) return null;
+        return this.listDue(i === 0 ? { cursor: first.cursor } : { startAfter: keys.queueTimeBefore(from) }, until, now, seen, onPage);
       }),
     );
   }
 
   /** Lists on from `at` until a marker due at or after `untilMs`, or not yet due at `now`. */
-  private async listDue(
-    at: { cursor?: string | null; startAfter?: string },
-    untilMs: number,
-    now: number,
-    keep: (entry: QueueEntry) => void,
-    onPage?: () => void,
-  ): Promise<void> {
+  private async listDue(at: { cursor?: string | null; startAfter?: string }, untilMs: number, now: number, seen: Set<string> | null, onPage?: () => void) {
     let cursor = at.cursor ?? null;
     let startAfter = cursor === null ? at.startAfter : undefined;
     do {
       const page = await this.deps.store.list(keys.queueFolder, { limit: PAGE, cursor, startAfter });
-      const ended = await this.take(page.items, untilMs, now, keep);
+      const ended = await this.take(page.items, untilMs, now, seen);
       onPage?.();
       if (ended) return;
       cursor = page.cursor;
@@ -160,13 +128,14 @@ export class QueueView {
     } while (cursor !== null);
   }
 
-  /** Hands a page's markers to `keep`; true once one is due at or after `untilMs` or after `now` (names are in time order: the rest are too). */
-  private async take(items: ListEntry[], untilMs: number, now: number, keep: (entry: QueueEntry) => void): Promise<boolean> {
+  /** Adds a page's markers; true once one is due at or after `untilMs` or after `now` (names are in time order: the rest are too). */
+  private async take(items: ListEntry[], untilMs: number, now: number, seen: Set<string> | null): Promise<boolean> {
     for (const item of items) {
       const entry = await this.entryOf(item);
       if (!entry) continue;
       if (entry.runAfterMs >= untilMs || entry.runAfterMs > now) return true;
-      keep(entry);
+      seen?.add(entry.jobId);
+      this.add(entry);
     }
     return false;
   }
