@@ -14,8 +14,6 @@ const OVERLAP_MS = 5 * SECOND;
 /** How often the whole folder is listed again. */
 const FULL_EVERY_MS = 5 * MINUTE;
 const PAGE = 1000;
-/** Time ranges a full listing reads side by side (see listAllDue). */
-const LANES = 8;
 
 export interface QueueEntry {
   key: string;
@@ -79,65 +77,28 @@ export class QueueView {
    */
   async refresh(onPage?: () => void): Promise<void> {
     const now = this.deps.now();
-    if (this.lastFullMs === 0 || now - this.lastFullMs >= FULL_EVERY_MS) {
-      const seen = new Set<string>();
-      await this.listAllDue(now, seen, onPage);
+    const full = this.lastFullMs === 0 || now - this.lastFullMs >= FULL_EVERY_MS;
+    const seen = full ? new Set<string>() : null;
+    let cursor: string | null = null;
+    const startAfter = full ? undefined : keys.queueTimeBefore(this.horizonMs - OVERLAP_MS);
+    listing: do {
+      const page = await this.deps.store.list(keys.queueFolder, { limit: PAGE, cursor, startAfter });
+      for (const item of page.items) {
+        const entry = await this.entryOf(item);
+        if (!entry) continue;
+        if (entry.runAfterMs > now) break listing; // name order is time order: nothing later is due
+        seen?.add(entry.jobId);
+        this.add(entry);
+      }
+      onPage?.();
+      cursor = page.cursor;
+    } while (cursor !== null);
+    if (seen) {
       // Markers removed by others since the last full listing (their jobs ended elsewhere).
       for (const [jobId, entry] of this.entries) if (!seen.has(jobId) && entry.runAfterMs <= now - OVERLAP_MS) this.forget(jobId);
       this.lastFullMs = now;
-    } else {
-      await this.listDue({ startAfter: keys.queueTimeBefore(this.horizonMs - OVERLAP_MS) }, now + 1, now, null, onPage);
     }
     this.horizonMs = now;
-  }
-
-  /**
-   * Every due marker. The first page says where the queue begins; the rest is split by marker time
-   * into lanes listed side by side, so a worker starting behind 20,000 markers has them all (the
-   * newest, another owner's claimable job among them) in a few round trips rather than twenty.
-   */
-  private async listAllDue(now: number, seen: Set<string>, onPage?: () => void): Promise<void> {
-    const first = await this.deps.store.list(keys.queueFolder, { limit: PAGE });
-    const ended = await this.take(first.items, now + 1, now, seen);
-    onPage?.();
-    if (ended || first.cursor === null) return;
-    const fromMs = parseQueueMarker(first.items.at(-1)!.name)?.runAfterMs;
-    if (fromMs === undefined) return this.listDue({ cursor: first.cursor }, now + 1, now, seen, onPage);
-    // Lane i holds the markers due in [bounds[i], bounds[i + 1]); the first goes on from the page read.
-    const bounds = Array.from({ length: LANES + 1 }, (_, i) => fromMs + Math.floor(((now + 1 - fromMs) * i) / LANES));
-    await Promise.all(
-      bounds.slice(0, -1).map((from, i) => {
-        const until = bounds[i + 1]!;
-        if (i > 0 && until <= from) return null;
-        return this.listDue(i === 0 ? { cursor: first.cursor } : { startAfter: keys.queueTimeBefore(from) }, until, now, seen, onPage);
-      }),
-    );
-  }
-
-  /** Lists on from `at` until a marker due at or after `untilMs`, or not yet due at `now`. */
-  private async listDue(at: { cursor?: string | null; startAfter?: string }, untilMs: number, now: number, seen: Set<string> | null, onPage?: () => void) {
-    let cursor = at.cursor ?? null;
-    let startAfter = cursor === null ? at.startAfter : undefined;
-    do {
-      const page = await this.deps.store.list(keys.queueFolder, { limit: PAGE, cursor, startAfter });
-      const ended = await this.take(page.items, untilMs, now, seen);
-      onPage?.();
-      if (ended) return;
-      cursor = page.cursor;
-      startAfter = undefined;
-    } while (cursor !== null);
-  }
-
-  /** Adds a page's markers; true once one is due at or after `untilMs` or after `now` (names are in time order: the rest are too). */
-  private async take(items: ListEntry[], untilMs: number, now: number, seen: Set<string> | null): Promise<boolean> {
-    for (const item of items) {
-      const entry = await this.entryOf(item);
-      if (!entry) continue;
-      if (entry.runAfterMs >= untilMs || entry.runAfterMs > now) return true;
-      seen?.add(entry.jobId);
-      this.add(entry);
-    }
-    return false;
   }
 
   private add(entry: QueueEntry): void {
