@@ -85,12 +85,16 @@ export class SupabaseObjectStore implements ObjectStore {
     // the connection of a refused large upload instead of answering 409 (README of
     // ../shared/supabase-storage, difference 7). So the object decides: ours if it holds exactly our
     // bytes (lease tokens and job documents are unique), someone else's if it holds others, and
-    // only if there is none is the write tried again.
+    // only if there is none is the write tried again. An unanswered write can also land while it is
+    // tried again (it was slow, not lost): the retry's 409 is then decided by the object too.
+    let unanswered = false;
     return this.retry(`create ${key}`, async () => {
       try {
         await upload();
       } catch (err) {
-        if (!(err instanceof StoreUnavailableError)) throw err;
+        const conflict = err instanceof StoreConflictError;
+        if (!(err instanceof StoreUnavailableError) && !(conflict && unanswered)) throw err;
+        unanswered = true;
         const existing = await this.get(key);
         if (existing?.body.equals(bytes)) return;
         if (existing) throw new StoreConflictError(key);

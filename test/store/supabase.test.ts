@@ -60,6 +60,16 @@ describe('SupabaseObjectStore', () => {
     await expect(store.put('leases/k/1', 'mine', { createOnly: true })).rejects.toBeInstanceOf(StoreConflictError);
   });
 
+  it('knows its own create-only write that landed late, while it was being tried again', async () => {
+    const { store, standIn } = await supabaseFixture({ requestTimeoutMs: 200, retries: 2 });
+    // The first upload times out and lands at 300 ms, after the check for it found nothing; the
+    // retry answers after that: 409, for bytes that are ours.
+    let uploads = 0;
+    standIn.faults = (op) => (op !== 'upload' ? undefined : ++uploads === 1 ? { kind: 'slow', ms: 300 } : uploads === 2 ? { kind: 'slow', ms: 150 } : undefined);
+    await expect(store.put('leases/late/1', 'mine', { createOnly: true })).resolves.toBeUndefined();
+    expect(standIn.file('render-jobs', 'leases/late/1')?.body.toString()).toBe('mine');
+  });
+
   it('turns a slow answer into a timeout, retried', async () => {
     const { store, standIn } = await supabaseFixture({ requestTimeoutMs: 100, retries: 1 });
     standIn.faults = nextRequestsFail(1, { kind: 'slow', ms: 1_000 });
