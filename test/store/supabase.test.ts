@@ -65,7 +65,8 @@ describe('SupabaseObjectStore', () => {
     // The first upload times out and lands at 300 ms, after the check for it found nothing; the
     // retry answers after that: 409, for bytes that are ours.
     let uploads = 0;
-    standIn.faults = (op) => (op !== 'upload' ? undefined : ++uploads === 1 ? { kind: 'slow', ms: 300 } : uploads === 2 ? { kind: 'slow', ms: 150 } : undefined);
+    standIn.faults = (op) =>
+      op !== 'upload' ? undefined : ++uploads === 1 ? { kind: 'slow', ms: 300 } : uploads === 2 ? { kind: 'slow', ms: 150 } : undefined;
     await expect(store.put('leases/late/1', 'mine', { createOnly: true })).resolves.toBeUndefined();
     expect(standIn.file('render-jobs', 'leases/late/1')?.body.toString()).toBe('mine');
   });
