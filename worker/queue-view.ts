@@ -39,6 +39,13 @@ export class QueueView {
   version = 0;
   private sorted: QueueEntry[] = [];
   private sortedAt = -1;
+  /**
+   * Jobs forgotten lately, and when: a listing reaches back OVERLAP_MS and may still show the marker
+   * a job had before it was claimed (the claim drops it a moment later). Brought back, the job would
+   * count as waiting in this worker's report until a claim found it taken. Forgotten by marker: that
+   * marker only; forgotten whole (claimed here): every marker that fell due by then.
+   */
+  private readonly gone = new Map<string, { atMs: number; key: string | null }>();
 
   constructor(private readonly deps: QueueDeps) {}
 
@@ -65,6 +72,7 @@ export class QueueView {
   /** Forget a job (it ended, or its marker is gone); a newer marker of it is found by the next listing. */
   forget(jobId: string, key?: string): void {
     const entry = this.entries.get(jobId);
+    if (key === undefined || entry?.key === key) this.gone.set(jobId, { atMs: this.deps.now(), key: key ?? null });
     if (entry && (key === undefined || entry.key === key)) {
       this.entries.delete(jobId);
       this.version++;
@@ -99,9 +107,15 @@ export class QueueView {
       this.lastFullMs = now;
     }
     this.horizonMs = now;
+    // A marker older than its job's forgetting is listed again only while the claim drops it.
+    for (const [jobId, g] of this.gone) if (g.atMs < now - 2 * OVERLAP_MS) this.gone.delete(jobId);
   }
 
   private add(entry: QueueEntry): void {
+    // Markers are named by when they fall due; one written after the job was forgotten (a retry, a
+    // hand-back, a claim's running marker) falls due after that.
+    const gone = this.gone.get(entry.jobId);
+    if (gone && (gone.key === null ? entry.runAfterMs <= gone.atMs : entry.key === gone.key)) return;
     const known = this.entries.get(entry.jobId);
     // A job may briefly have two markers (one being replaced): the newer one says where it stands.
     if (known && known.name >= entry.name) return;

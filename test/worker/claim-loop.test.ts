@@ -46,11 +46,13 @@ for (const [name, make] of selectedStores()) {
     it('removes the stale marker of a job that already finished', async () => {
       const deps = testDeps(fx.store);
       const job = await enqueueJob(deps, smallRequest('stale'));
-      const marker = job.marker!;
       const loop = new ClaimLoop(deps, { workerId: 'w', concurrency: 1, provider: new TimedProvider(1) });
       loop.start();
       await until(async () => (await readJob(fx.store, job.projectId, job.jobId))?.status === 'completed');
-      // As if the worker had crashed between completing and deleting its marker.
+      // As if the worker had crashed between completing and deleting its marker: the running marker
+      // its claim wrote, due when the lease would have run out.
+      const marker = (await readJob(fx.store, job.projectId, job.jobId))!.marker!;
+      expect(marker).not.toBe(job.marker);
       await fx.store.put(marker, JSON.stringify({ projectId: job.projectId }));
       await until(async () => (await fx.store.get(marker)) === null);
       await loop.stop(1000);
