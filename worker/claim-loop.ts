@@ -143,7 +143,10 @@ export class ClaimLoop {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.deps.queue.pollIntervalMs);
+      // Until the next listing is due, not a whole interval from now: woken often (jobs ending,
+      // pokes), the loop would otherwise list a poll interval after its last wake, up to twice the
+      // interval apart, and an un-poked job would wait that long.
+      const timer = setTimeout(done, Math.max(0, this.lastRefreshMs + this.deps.queue.pollIntervalMs - this.deps.now()));
       const self = this;
       function done() {
         clearTimeout(timer);
