@@ -33,6 +33,15 @@ export interface Lease {
 }
 
 /**
+ * How long the lease may go without a write before a heartbeat renews it: a third of it (each
+ * renewal costs a token check and a put, and a short job needs none), but never so late that the
+ * next beat would find less than two heartbeats left (the holder stops writing at one).
+ */
+export function renewAfterMs(queue: { leaseMs: number; heartbeatMs: number }): number {
+  return Math.max(0, Math.min(queue.leaseMs / 3, queue.leaseMs - 3 * queue.heartbeatMs));
+}
+
+/**
  * Try to own `attempt`. Null when another claimer owns it. On a store without atomic create-only
  * writes (old Supabase Storage lets concurrent creates all "succeed", last writer wins), the claim
  * stands only if our own token is still there once the writes have settled.

@@ -8,21 +8,13 @@ import { kindOf } from '../kinds/index.js';
 import { storeResult } from './store-result.js';
 import { cancelled, complete, failOrRetry, handBack } from '../queue/finish.js';
 import type { JobHolder } from '../queue/holder.js';
+import { renewAfterMs } from '../queue/lease.js';
 import type { RenderProgress, RenderProvider } from '../providers/provider.js';
 import { keys } from '../store/keys.js';
 
 /** Progress is written at most once a second (clients poll every 1–2 s); the latest value always
  * lands, earlier ones may be skipped. Each write costs a fence check and a put. */
 const PROGRESS_EVERY_MS = 1000;
-
-/**
- * How long the lease may go without a write before a heartbeat renews it: a third of it (each
- * renewal costs a token check and a put, and a short job needs none), but never so late that the
- * next beat would find less than two heartbeats left (the holder stops writing at one).
- */
-export function renewAfterMs(queue: { leaseMs: number; heartbeatMs: number }): number {
-  return Math.max(0, Math.min(queue.leaseMs / 3, queue.leaseMs - 3 * queue.heartbeatMs));
-}
 
 export interface RunOptions {
   provider: RenderProvider;

@@ -2,7 +2,7 @@
 // late that its holder (which stops writing with one heartbeat left) could lose a live job.
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config.js';
-import { renewAfterMs } from '../../shared/runner/run-job.js';
+import { renewAfterMs } from '../../shared/queue/lease.js';
 
 describe('lease renewal', () => {
   it('waits a third of the default lease: a 5 s render needs no renewal', () => {
