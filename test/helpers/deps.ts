@@ -34,6 +34,14 @@ export class TestClock {
   }
 }
 
+/**
+ * A racy store (create-only not atomic) decides winners by reading back after the settle: a create
+ * that lands later than that makes a second winner. 20 ms holds for the stand-in on an idle machine,
+ * not on a loaded CI one (seen: a duplicate create waiting on a record that lost); 100 ms does.
+ */
+const RACY_STAND_IN_SETTLE_MS = 100;
+
 export function testDeps(store: ObjectStore, opts: { queue?: Partial<Config['queue']>; clock?: TestClock } = {}): QueueDeps {
-  return { store, queue: { ...testQueue, ...opts.queue }, log: silentLog, now: opts.clock?.now ?? Date.now };
+  const settle = store.capabilities.atomicCreate ? {} : { claimSettleMs: Math.max(testQueue.claimSettleMs, RACY_STAND_IN_SETTLE_MS) };
+  return { store, queue: { ...testQueue, ...settle, ...opts.queue }, log: silentLog, now: opts.clock?.now ?? Date.now };
 }
