@@ -13,6 +13,7 @@ import { ClaimLoop } from '../../worker/claim-loop.js';
 import { testDeps, silentLog } from '../helpers/deps.js';
 import { TimedProvider } from '../helpers/providers.js';
 import type { AddressInfo } from 'node:net';
+import { insideOneRateWindow } from '../helpers/wait.js';
 
 const API_KEY = 'api-key-0123456789-abcdefghij';
 const WORKER_SECRET = 'worker-secret-0123456789';
@@ -171,6 +172,7 @@ for (const [name, make] of selectedProcessStores())
           body: JSON.stringify(body('rate')),
         });
       const statuses = [];
+      await insideOneRateWindow();
       for (let i = 0; i < 7; i++) statuses.push((await create(carol)).status);
       expect(statuses).toEqual([202, 202, 202, 202, 202, 429, 429]);
       const limited = await create(carol);
@@ -404,6 +406,7 @@ for (const [name, make] of selectedProcessStores())
           headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(key ? { 'idempotency-key': key } : {}) },
           body: JSON.stringify(body('replays')),
         }).then((r) => r.status);
+      await insideOneRateWindow();
       expect(await create('order-1')).toBe(202);
       const replays = [];
       for (let i = 0; i < 4; i++) replays.push(await create('order-1'));
