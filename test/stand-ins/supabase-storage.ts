@@ -15,6 +15,7 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { delay, http, HttpResponse, type HttpHandler } from 'msw';
 import { type FaultPlan, withFault } from './faults.js';
+import { SortedMap } from './sorted-map.js';
 
 export const SERVICE_ROLE_KEY = 'stand-in-service-role-key';
 export const ANON_KEY = 'stand-in-anon-key';
@@ -30,7 +31,7 @@ interface StoredFile {
 }
 
 interface Bucket {
-  files: Map<string, StoredFile>;
+  files: SortedMap<StoredFile>;
   fileSizeLimit: number | null;
   public: boolean;
 }
@@ -99,7 +100,7 @@ export class SupabaseStorageStandIn {
   constructor(opts: SupabaseStorageOptions = {}) {
     this.origin = opts.origin ?? `http://supabase-${randomUUID().slice(0, 8)}.test`;
     for (const [name, b] of Object.entries(opts.buckets ?? { 'render-jobs': {}, 'render-assets': {} })) {
-      this.buckets.set(name, { files: new Map(), fileSizeLimit: b.fileSizeLimit ?? null, public: b.public ?? false });
+      this.buckets.set(name, { files: new SortedMap<StoredFile>(), fileSizeLimit: b.fileSizeLimit ?? null, public: b.public ?? false });
     }
     this.atomicCreate = opts.atomicCreate ?? true;
     this.realStatus = opts.realStatus ?? false;
@@ -394,21 +395,26 @@ export class SupabaseStorageStandIn {
       startAfter = match[1]!;
     }
     const limit = Math.min(opts.limit ?? 1000, 1000);
-    const entries = new Map<string, { id: string | null; name: string; key?: string; file?: StoredFile }>();
-    for (const [path, file] of bucket.files) {
-      if (!path.startsWith(prefix)) continue;
+    // Walk the keys in order from the prefix (or the cursor), one entry per object or sub-folder,
+    // until one more than a page is seen: the server's index scan, not a sort of the bucket.
+    const page: Array<{ id: string | null; name: string; key?: string; file?: StoredFile }> = [];
+    let hasNext = false;
+    let folder: string | null = null;
+    for (const path of startAfter > prefix ? bucket.files.keysAfter(startAfter) : bucket.files.keysFrom(prefix)) {
+      if (!path.startsWith(prefix)) break; // a prefix's keys are contiguous in this order
+      if (folder !== null && path.startsWith(folder)) continue;
       const slash = opts.with_delimiter ? path.indexOf('/', prefix.length) : -1;
-      if (slash >= 0) {
-        const name = path.slice(0, slash + 1);
-        entries.set(name, { id: null, name, key: path.slice(prefix.length, slash) });
-      } else {
-        entries.set(path, { id: file.id, name: path, file });
+      const name = slash >= 0 ? path.slice(0, slash + 1) : path;
+      if (slash >= 0) folder = name;
+      if (name <= startAfter) continue;
+      if (page.length === limit) {
+        hasNext = true;
+        break;
       }
+      page.push(
+        slash >= 0 ? { id: null, name, key: path.slice(prefix.length, slash) } : { id: bucket.files.get(path)!.id, name, file: bucket.files.get(path)! },
+      );
     }
-    // Keys are ASCII (the key grammar), so code-unit order is byte order.
-    const names = [...entries.keys()].filter((n) => n > startAfter).sort();
-    const page = names.slice(0, limit).map((n) => entries.get(n)!);
-    const hasNext = names.length > limit;
     const last = page.at(-1)?.name;
     const objects = page
       .filter((e) => e.id !== null)
