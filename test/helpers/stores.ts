@@ -52,16 +52,44 @@ function realServer(): { url: string; key: string; atomicCreate: boolean } {
   return { url, key, atomicCreate: process.env.SUPABASE_ATOMIC_CREATE === 'true' };
 }
 
-async function realFixture(): Promise<StoreFixture> {
-  const server = realServer();
-  const store = new SupabaseObjectStore({
+/** A store on the real server: a server's latency, so a longer timeout than the stand-ins'. */
+function realServerStore(server: ReturnType<typeof realServer>, buckets: { jobs: string; assets: string }): SupabaseObjectStore {
+  return new SupabaseObjectStore({
     url: server.url,
     serviceRoleKey: server.key,
-    bucket: process.env.SUPABASE_BUCKET ?? 'render-jobs',
-    assetsBucket: process.env.SUPABASE_ASSETS_BUCKET ?? 'render-assets',
+    bucket: buckets.jobs,
+    assetsBucket: buckets.assets,
     atomicCreate: server.atomicCreate,
     requestTimeoutMs: 10_000,
     retries: 3,
+  });
+}
+
+/**
+ * A store on a stand-in: over msw (the default `fetch`), over loopback (`url`), or calling its
+ * handler in-process (`fetch`: the same routes and state without HTTP, for benches seeding thousands).
+ */
+export function standInStore(
+  standIn: SupabaseStorageStandIn,
+  opts: { url?: string; fetch?: typeof fetch; requestTimeoutMs?: number; retries?: number; serviceRoleKey?: string; bucket?: string } = {},
+): SupabaseObjectStore {
+  return new SupabaseObjectStore({
+    url: opts.url ?? standIn.origin,
+    serviceRoleKey: opts.serviceRoleKey ?? SERVICE_ROLE_KEY,
+    bucket: opts.bucket ?? 'render-jobs',
+    assetsBucket: 'render-assets',
+    atomicCreate: standIn.atomicCreate,
+    requestTimeoutMs: opts.requestTimeoutMs ?? 2_000,
+    retries: opts.retries ?? 3,
+    retryBaseMs: 5,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+  });
+}
+
+async function realFixture(): Promise<StoreFixture> {
+  const store = realServerStore(realServer(), {
+    jobs: process.env.SUPABASE_BUCKET ?? 'render-jobs',
+    assets: process.env.SUPABASE_ASSETS_BUCKET ?? 'render-assets',
   });
   const scoped = new PrefixedStore(store, `test-runs/${Date.now()}-${randomUUID().slice(0, 8)}/`);
   return { store: scoped, cleanup: () => scoped.destroy() };
@@ -75,16 +103,7 @@ export async function supabaseFixture(
 ): Promise<StoreFixture & { standIn: SupabaseStorageStandIn; store: SupabaseObjectStore }> {
   const standIn = new SupabaseStorageStandIn(opts);
   interceptWith(standIn.handlers);
-  const store = new SupabaseObjectStore({
-    url: standIn.origin,
-    serviceRoleKey: opts.serviceRoleKey ?? SERVICE_ROLE_KEY,
-    bucket: opts.bucket ?? 'render-jobs',
-    assetsBucket: 'render-assets',
-    atomicCreate: standIn.atomicCreate,
-    requestTimeoutMs: opts.requestTimeoutMs ?? 2_000,
-    retries: opts.retries ?? 3,
-    retryBaseMs: 5,
-  });
+  const store = standInStore(standIn, opts);
   return { store, standIn, cleanup: async () => undefined };
 }
 
@@ -190,15 +209,7 @@ async function realBuckets(opts: ProcessStoreOptions = {}): Promise<ProcessStore
     SUPABASE_ASSETS_BUCKET: buckets.assets,
     SUPABASE_ATOMIC_CREATE: String(server.atomicCreate),
   };
-  const store = new SupabaseObjectStore({
-    url: server.url,
-    serviceRoleKey: server.key,
-    bucket: buckets.jobs,
-    assetsBucket: buckets.assets,
-    atomicCreate: server.atomicCreate,
-    requestTimeoutMs: 10_000,
-    retries: 3,
-  });
+  const store = realServerStore(server, buckets);
   // Emptying is queued on the server, and a process may still write after its test ended (an inline
   // run charges a job after the job reads as completed): empty again until each bucket goes.
   const cleanup = () =>
@@ -228,16 +239,7 @@ export async function servedSupabase(opts: SupabaseStorageOptions = {}): Promise
     SUPABASE_ATOMIC_CREATE: String(standIn.atomicCreate),
     STORE_TIMEOUT_MS: '2000',
   };
-  const store = new SupabaseObjectStore({
-    url: served.url,
-    serviceRoleKey: SERVICE_ROLE_KEY,
-    bucket: 'render-jobs',
-    assetsBucket: 'render-assets',
-    atomicCreate: standIn.atomicCreate,
-    requestTimeoutMs: 2_000,
-    retries: 3,
-    retryBaseMs: 5,
-  });
+  const store = standInStore(standIn, { url: served.url });
   return { store, env, standIn, cleanup: () => served.close() };
 }
 
