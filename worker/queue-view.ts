@@ -14,6 +14,8 @@ const OVERLAP_MS = 5 * SECOND;
 /** How often the whole folder is listed again. */
 const FULL_EVERY_MS = 5 * MINUTE;
 const PAGE = 1000;
+/** Time lanes listed side by side when more than a page is due. */
+const LANES = 4;
 
 export interface QueueEntry {
   key: string;
@@ -80,27 +82,46 @@ export class QueueView {
   }
 
   /**
-   * Brings the view up to date. `onPage` sees each page's new entries as they come, so a worker
+   * Brings the view up to date. `onPage` sees new entries as they come, in queue order, so a worker
    * that starts behind a long queue claims from the first page without waiting for the last.
    */
   async refresh(onPage?: () => void): Promise<void> {
     const now = this.deps.now();
     const full = this.lastFullMs === 0 || now - this.lastFullMs >= FULL_EVERY_MS;
     const seen = full ? new Set<string>() : null;
-    let cursor: string | null = null;
-    const startAfter = full ? undefined : keys.queueTimeBefore(this.horizonMs - OVERLAP_MS);
-    listing: do {
-      const page = await this.deps.store.list(keys.queueFolder, { limit: PAGE, cursor, startAfter });
-      for (const item of page.items) {
-        const entry = await this.entryOf(item);
-        if (!entry) continue;
-        if (entry.runAfterMs > now) break listing; // name order is time order: nothing later is due
+    const accept = (entries: QueueEntry[]) => {
+      for (const entry of entries) {
         seen?.add(entry.jobId);
         this.add(entry);
       }
       onPage?.();
-      cursor = page.cursor;
-    } while (cursor !== null);
+    };
+    const startAfter = full ? undefined : keys.queueTimeBefore(this.horizonMs - OVERLAP_MS);
+    const first = await this.listPage(startAfter, null, now, Number.POSITIVE_INFINITY);
+    accept(first.entries);
+    const lastMs = first.entries.at(-1)?.runAfterMs;
+    if (first.cursor !== null && lastMs !== undefined && now - lastMs > LANES) {
+      // More than a page is due: list the rest as time lanes side by side, not a page at a time
+      // (20,000 markers are 20 pages, 20 round trips before the newest is seen). Each lane holds the
+      // names from its start time up to the next lane's; entries join the view in lane order, so
+      // jobs are still taken oldest first.
+      const starts = Array.from({ length: LANES - 1 }, (_, i) => lastMs + Math.ceil(((now + 1 - lastMs) * (i + 1)) / LANES));
+      const lanes = [
+        this.listLane(null, first.cursor, now, starts[0]!),
+        ...starts.map((from, i) => this.listLane(keys.queueTimeBefore(from), null, now, starts[i + 1] ?? Number.POSITIVE_INFINITY)),
+      ];
+      // Accepted as each lane and all before it are done; a lane that fails fails the refresh when
+      // its turn comes (handled meanwhile, so an early failure is not an unhandled rejection).
+      for (const lane of lanes) lane.catch(() => undefined);
+      for (const lane of lanes) accept(await lane);
+    } else {
+      let cursor = first.cursor;
+      while (cursor !== null) {
+        const page = await this.listPage(undefined, cursor, now, Number.POSITIVE_INFINITY);
+        accept(page.entries);
+        cursor = page.cursor;
+      }
+    }
     if (seen) {
       // Markers removed by others since the last full listing (their jobs ended elsewhere).
       for (const [jobId, entry] of this.entries) if (!seen.has(jobId) && entry.runAfterMs <= now - OVERLAP_MS) this.forget(jobId);
@@ -109,6 +130,39 @@ export class QueueView {
     this.horizonMs = now;
     // A marker older than its job's forgetting is listed again only while the claim drops it.
     for (const [jobId, g] of this.gone) if (g.atMs < now - 2 * OVERLAP_MS) this.gone.delete(jobId);
+  }
+
+  /** Every due entry from `startAfter` (or `cursor`) up to markers due at `beforeMs`. */
+  private async listLane(startAfter: string | null, cursor: string | null, now: number, beforeMs: number): Promise<QueueEntry[]> {
+    const entries: QueueEntry[] = [];
+    let page = await this.listPage(startAfter ?? undefined, cursor, now, beforeMs);
+    entries.push(...page.entries);
+    while (page.cursor !== null) {
+      page = await this.listPage(undefined, page.cursor, now, beforeMs);
+      entries.push(...page.entries);
+    }
+    return entries;
+  }
+
+  /**
+   * One page of due entries. Name order is time order, so the listing ends (cursor null) at the first
+   * marker due at `beforeMs` or later, or not yet due at `now`.
+   */
+  private async listPage(
+    startAfter: string | undefined,
+    cursor: string | null,
+    now: number,
+    beforeMs: number,
+  ): Promise<{ entries: QueueEntry[]; cursor: string | null }> {
+    const page = await this.deps.store.list(keys.queueFolder, { limit: PAGE, cursor, startAfter });
+    const entries: QueueEntry[] = [];
+    for (const item of page.items) {
+      const atMs = parseQueueMarker(item.name)?.runAfterMs;
+      if (atMs !== undefined && (atMs >= beforeMs || atMs > now)) return { entries, cursor: null };
+      const entry = await this.entryOf(item);
+      if (entry) entries.push(entry);
+    }
+    return { entries, cursor: page.cursor };
   }
 
   private add(entry: QueueEntry): void {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
 import { markerKeyOf, putMarker } from '../../shared/queue/markers.js';
+import type { ObjectStore } from '../../shared/store/object-store.js';
 import { QueueView } from '../../worker/queue-view.js';
 import { smallRequest } from '../helpers/concept.js';
 import { testDeps } from '../helpers/deps.js';
@@ -32,6 +33,51 @@ for (const [name, make] of selectedStores()) {
       await putMarker(fx.store, requeued, job.projectId);
       await view.refresh();
       expect(view.get(job.jobId)?.key).toBe(requeued);
+    });
+
+    it('lists a queue of several pages side by side and hands it over oldest first, each due job once', async () => {
+      // 2,600 due markers over the last ten minutes (three pages and more), three not yet due.
+      const now = Date.now();
+      const ids = Array.from({ length: 2_600 }, (_, i) => `qvlane${String(i).padStart(5, '0')}`);
+      const atOf = (i: number) => now - 600_000 + i * 200;
+      const later = ['qvlate1', 'qvlate2', 'qvlate3'];
+      const made = [...ids.map((jobId, i) => ({ jobId, at: atOf(i) })), ...later.map((jobId, i) => ({ jobId, at: now + 60_000 + i }))];
+      for (let next = 0; next < made.length; next += 100) {
+        await Promise.all(
+          made
+            .slice(next, next + 100)
+            .map(({ jobId, at }) => putMarker(fx.store, markerKeyOf({ jobId, projectId: 'qv-lanes', ownerId: null }, at, 'p'), 'qv-lanes')),
+        );
+      }
+      let listing = 0;
+      let mostAtOnce = 0;
+      const store = fx.store;
+      const watched: ObjectStore = Object.assign(Object.create(store) as ObjectStore, {
+        list: async (...args: Parameters<ObjectStore['list']>) => {
+          mostAtOnce = Math.max(mostAtOnce, ++listing);
+          try {
+            return await store.list(...args);
+          } finally {
+            listing--;
+          }
+        },
+      });
+      const view = new QueueView({ ...testDeps(fx.store), store: watched, now: () => now });
+      const handedOver: string[][] = [];
+      // Earlier tests' jobs share the store: only this queue's are looked at.
+      const lanes = () =>
+        view
+          .all()
+          .filter((e) => e.projectId === 'qv-lanes')
+          .map((e) => e.jobId);
+      await view.refresh(() => handedOver.push(lanes()));
+
+      expect(lanes()).toEqual(ids);
+      // Each hand-over only adds behind what the last one held: a claim never sees a later job
+      // before an earlier one of the same queue.
+      for (const [i, seen] of handedOver.entries()) expect(seen, `hand-over ${i}`).toEqual(ids.slice(0, seen.length));
+      expect(handedOver.length).toBeGreaterThan(1);
+      expect(mostAtOnce).toBeGreaterThan(1);
     });
   });
 }
