@@ -1,0 +1,178 @@
+// Draining a burst: thousands of jobs from four owners, one sending half first, drained by one
+// worker; whether each owner's jobs start in creation order, no owner waits for another's, each runs
+// once, and what a user sees meanwhile (a poked job's pickup, a waiting job's status poll).
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../shared/config.js';
+import type { JobDocument } from '../shared/job/document.js';
+import { enqueueJob } from '../shared/queue/enqueue.js';
+import { viewJob } from '../shared/use-cases/view-job.js';
+import { type Proc, startWorker, stop } from '../scripts/processes.js';
+import { depsOf, log, POLL_MS, pickTargets, readAll, request, seed, startedAfterCreate, type Target, waitFor } from './backlog-targets.js';
+import { ms, summarize, table } from './stats.js';
+
+/**
+ * A burst of `jobs` from four owners — one sends half first, then three others — drained by one
+ * worker process (concurrency 50, no caps, 20 ms renders), as deployed: how long, how fast, whether
+ * each owner's jobs started in creation order, and when the three others' jobs began and finished
+ * starting (in creation order alone they would wait for the whole first half; taking turns, they
+ * start at once). Meanwhile the probes: a poked job of a new owner, against the same at an empty
+ * queue; the newest job's status poll, against the same with the burst standing and no worker.
+ */
+async function drain(target: Target, jobs: number) {
+  const owners = ['big', 'a', 'b', 'c'];
+  // The big owner's half first, then the three others': in creation order alone they would wait for all of it.
+  const ownerOf = (i: number) => (i < jobs / 2 ? 'big' : owners[1 + (i % 3)]!);
+  const env = {
+    ...target.env,
+    RENDERER: 'stub',
+    RENDER_DELAY_MS: '20',
+    WORKER_CONCURRENCY: '50',
+    MAX_RUNNING: '0',
+    MAX_RUNNING_PER_OWNER: '0',
+    POLL_INTERVAL_MS: String(POLL_MS),
+  };
+  target.latency?.(true);
+  const calm = await startWorker(env);
+  const calmProbes = new Probes(target, calm);
+  for (let i = 0; i < 5; i++) await calmProbes.pickup();
+  await stop(calm);
+
+  target.latency?.(false);
+  const seedFrom = Date.now();
+  const made = await seed(target.direct, jobs, ownerOf, 'burst');
+  const seedSeconds = (Date.now() - seedFrom) / 1000;
+  target.latency?.(true);
+  const newest = made.at(-1)!;
+  const standing = new Probes(target, null);
+  for (let i = 0; i < 10; i++) await standing.poll(newest);
+
+  const worker = await startWorker(env);
+  const started = Date.now();
+  const during = new Probes(target, worker);
+  let draining = true;
+  const probing = (async () => {
+    while (draining) {
+      if ((await during.poll(newest)) !== 'pending') break;
+      await during.pickup();
+      await sleep(500);
+    }
+  })();
+  // The newest job done, then every one (the bench's look costs the worker nothing, so rarely).
+  await waitFor(target.direct, newest, (d) => d.status === 'completed', 60 * 60_000, 500);
+  draining = false;
+  await probing;
+  let docs = await readAll(target.direct, made);
+  for (const deadline = Date.now() + 120_000; docs.some((d) => d?.status !== 'completed') && Date.now() < deadline; ) {
+    await sleep(1_000);
+    docs = await readAll(target.direct, made);
+  }
+  // What went wrong in the worker, if anything: the log's warnings and errors by message.
+  const trouble = tally(worker.lines.filter((l) => Number(l.level) >= 40).map((l) => String(l.msg)));
+  await stop(worker);
+  const unfinished = docs.filter((d) => d?.status !== 'completed').length;
+  if (process.env.BACKLOG_DEBUG) {
+    console.log('unfinished', JSON.stringify(tally(docs.filter((d) => d?.status !== 'completed').map((d) => `${d?.status} ${d?.errorCode ?? ''}`))));
+    const again = docs.flatMap((d) => (d && d.attempts.length > 1 ? d.attempts.slice(0, -1) : []));
+    console.log('attempts before the last', JSON.stringify(tally(again.map((x) => `${x.outcome}: ${(x.error ?? '').slice(0, 120)}`)).slice(0, 8)));
+  }
+  const done = docs.filter((d): d is JobDocument => d?.status === 'completed');
+  // From the documents, not from when the bench looked: the last job's completion.
+  const seconds = (Math.max(...done.map((d) => Date.parse(d.completedAt!))) - started) / 1000;
+  const starts = done.map((d) => ({ owner: d.ownerId!, started: Date.parse(d.attempts[0]!.startedAt), attempts: d.attempts.length }));
+  // In creation order per owner: started times never go backwards by more than a claim's spread.
+  let outOfOrder = 0;
+  for (const owner of owners) {
+    const mine = starts.filter((x) => x.owner === owner);
+    for (let i = 1; i < mine.length; i++) if (mine[i]!.started + 1_000 < mine[i - 1]!.started) outOfOrder++;
+  }
+  // Fairness: when the three others' first and last jobs started, as a share of the drain.
+  const others = starts.filter((x) => x.owner !== 'big');
+  const share = (ms: number) => Math.round(((ms - started) / (seconds * 1000)) * 100);
+  return {
+    seedSeconds,
+    seconds,
+    jobsPerSecond: jobs / seconds,
+    outOfOrder,
+    othersFirstPct: share(Math.min(...others.map((x) => x.started))),
+    othersLastPct: share(Math.max(...others.map((x) => x.started))),
+    onceEach: unfinished === 0 && starts.every((x) => x.attempts === 1),
+    unfinished,
+    trouble,
+    pickup: { calm: summarize(calmProbes.pickups), draining: summarize(during.pickups) },
+    poll: { standing: summarize(standing.polls), draining: summarize(during.polls) },
+  };
+}
+
+function tally(xs: string[]): Array<[string, number]> {
+  return Object.entries(xs.reduce<Record<string, number>>((t, x) => ((t[x] = (t[x] ?? 0) + 1), t), {})).sort((x, y) => y[1] - x[1]);
+}
+
+/**
+ * What a user of the queue sees while others' work runs: a poked job of an owner of its own, create
+ * → started, poked as the API pokes (`POST /process`); and a status poll (position and ETA) of a
+ * waiting job, as the API answers it over the measured store.
+ */
+class Probes {
+  readonly pickups: number[] = [];
+  readonly polls: number[] = [];
+  private owners = 0;
+  private readonly ctx;
+
+  constructor(
+    private readonly target: Target,
+    private readonly worker: Proc | null,
+  ) {
+    this.ctx = { config: loadConfig({ NODE_ENV: 'test' }), store: target.store, log, queue: depsOf(target.store) };
+  }
+
+  async pickup(): Promise<void> {
+    const job = await enqueueJob(depsOf(this.target.store), request('probe'), { ownerId: `probe${++this.owners}` });
+    const poked = await fetch(`${this.worker!.url}/process`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ projectId: job.projectId, jobId: job.jobId }),
+    });
+    if (poked.status !== 202) throw new Error(`the worker refused a poke: ${poked.status}`);
+    this.pickups.push(startedAfterCreate(await waitFor(this.target.direct, job, (d) => d.status !== 'pending')));
+  }
+
+  /** The job's status as the poll saw it (the poll's time is kept only while it waits). */
+  async poll(job: JobDocument): Promise<string> {
+    const t = performance.now();
+    const view = await viewJob(this.ctx, { kind: 'service' }, job);
+    if (view.job.status === 'pending') this.polls.push(performance.now() - t);
+    return view.job.status;
+  }
+}
+
+export async function drainBench(quick: boolean): Promise<void> {
+  console.log('## Draining a burst (one worker, concurrency 50, no caps, 20 ms renders; four owners, one sending half)\n');
+  const drains: Array<Record<string, string | number>> = [];
+  for (const make of pickTargets(process.env.DRAIN_STORES ?? 'fs')) {
+    for (const jobs of process.env.DRAIN_SIZES ? process.env.DRAIN_SIZES.split(',').map(Number) : quick ? [1_000] : [1_000, 5_000]) {
+      const target = await make();
+      if (!target) break;
+      try {
+        const r = await drain(target, jobs);
+        drains.push({
+          store: target.name,
+          jobs,
+          'seeded in': `${r.seedSeconds.toFixed(0)} s`,
+          seconds: r.seconds.toFixed(1),
+          'jobs/s': r.jobsPerSecond.toFixed(1),
+          'out of creation order': r.outOfOrder,
+          'others start / done at (% of drain)': `${r.othersFirstPct}% / ${r.othersLastPct}%`,
+          'each once': String(r.onceEach),
+          unfinished: r.unfinished,
+          'worker warnings': r.trouble.map(([msg, n]) => `${n}× ${msg}`).join('; ') || 'none',
+          'poked p50: empty / draining': `${ms(r.pickup.calm.p50)} / ${ms(r.pickup.draining.p50)} (n=${r.pickup.draining.n})`,
+          'status poll p50: standing / draining': `${ms(r.poll.standing.p50)} / ${ms(r.poll.draining.p50)} (n=${r.poll.draining.n})`,
+        });
+        console.log(table(drains.slice(-1)));
+      } finally {
+        await target.cleanup();
+      }
+    }
+  }
+  console.log('\n' + table(drains) + '\n');
+}
