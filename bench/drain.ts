@@ -15,8 +15,8 @@ import { ms, summarize, table } from './stats.js';
  * worker process (concurrency 50, no caps, 20 ms renders), as deployed: how long, how fast, whether
  * each owner's jobs started in creation order, and when the three others' jobs began and finished
  * starting (in creation order alone they would wait for the whole first half; taking turns, they
- * start at once). Meanwhile the probes: a poked job of a new owner, against the same at an empty
- * queue; the newest job's status poll, against the same with the burst standing and no worker.
+ * start at once). Meanwhile the probes: a new owner's job, its status polled while it waits and then
+ * poked, against the same at an empty queue.
  */
 async function drain(target: Target, jobs: number) {
   const owners = ['big', 'a', 'b', 'c'];
@@ -42,23 +42,20 @@ async function drain(target: Target, jobs: number) {
   const made = await seed(target.direct, jobs, ownerOf, 'burst');
   const seedSeconds = (Date.now() - seedFrom) / 1000;
   target.latency?.(true);
-  const newest = made.at(-1)!;
-  const standing = new Probes(target, null);
-  for (let i = 0; i < 10; i++) await standing.poll(newest);
 
   const worker = await startWorker(env);
   const started = Date.now();
   const during = new Probes(target, worker);
+  // Each owner's newest job: owners take turns, so the burst is drained when all four are done.
+  const lastOfEach = owners.map((owner) => made.findLast((j) => j.ownerId === owner)!);
   let draining = true;
   const probing = (async () => {
     while (draining) {
-      if ((await during.poll(newest)) !== 'pending') break;
       await during.pickup();
       await sleep(500);
     }
   })();
-  // The newest job done, then every one (the bench's look costs the worker nothing, so rarely).
-  await waitFor(target.direct, newest, (d) => d.status === 'completed', 60 * 60_000, 500);
+  for (const job of lastOfEach) await waitFor(target.direct, job, (d) => d.status === 'completed', 60 * 60_000, 500);
   draining = false;
   await probing;
   let docs = await readAll(target.direct, made);
@@ -67,7 +64,11 @@ async function drain(target: Target, jobs: number) {
     docs = await readAll(target.direct, made);
   }
   // What went wrong in the worker, if anything: the log's warnings and errors by message.
-  const trouble = tally(worker.lines.filter((l) => Number(l.level) >= 40).map((l) => String(l.msg)));
+  const trouble = tally(
+    worker.lines
+      .filter((l) => Number(l.level) >= 40)
+      .map((l) => `${String(l.msg)}${l.err ? ` (${String((l.err as { message?: unknown }).message ?? '').slice(0, 60)})` : ''}`),
+  );
   await stop(worker);
   const unfinished = docs.filter((d) => d?.status !== 'completed').length;
   if (process.env.BACKLOG_DEBUG) {
@@ -99,7 +100,7 @@ async function drain(target: Target, jobs: number) {
     unfinished,
     trouble,
     pickup: { calm: summarize(calmProbes.pickups), draining: summarize(during.pickups) },
-    poll: { standing: summarize(standing.polls), draining: summarize(during.polls) },
+    poll: { calm: summarize(calmProbes.polls), draining: summarize(during.polls) },
   };
 }
 
@@ -120,14 +121,16 @@ class Probes {
 
   constructor(
     private readonly target: Target,
-    private readonly worker: Proc | null,
+    private readonly worker: Proc,
   ) {
     this.ctx = { config: loadConfig({ NODE_ENV: 'test' }), store: target.store, log, queue: depsOf(target.store) };
   }
 
+  /** A job of a new owner: its status polled while it waits, then poked; create → started. */
   async pickup(): Promise<void> {
     const job = await enqueueJob(depsOf(this.target.store), request('probe'), { ownerId: `probe${++this.owners}` });
-    const poked = await fetch(`${this.worker!.url}/process`, {
+    await this.poll(job);
+    const poked = await fetch(`${this.worker.url}/process`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ projectId: job.projectId, jobId: job.jobId }),
@@ -166,7 +169,7 @@ export async function drainBench(quick: boolean): Promise<void> {
           unfinished: r.unfinished,
           'worker warnings': r.trouble.map(([msg, n]) => `${n}× ${msg}`).join('; ') || 'none',
           'poked p50: empty / draining': `${ms(r.pickup.calm.p50)} / ${ms(r.pickup.draining.p50)} (n=${r.pickup.draining.n})`,
-          'status poll p50: standing / draining': `${ms(r.poll.standing.p50)} / ${ms(r.poll.draining.p50)} (n=${r.poll.draining.n})`,
+          'status poll p50: empty / draining': `${ms(r.poll.calm.p50)} / ${ms(r.poll.draining.p50)} (n=${r.poll.draining.n})`,
         });
         console.log(table(drains.slice(-1)));
       } finally {
