@@ -10,7 +10,7 @@ import { readJob } from '../job/job-docs.js';
 import { createLease, readLease } from './lease.js';
 import { keys } from '../store/keys.js';
 import { listAll } from '../store/object-store.js';
-import { dropMarker, markerKeyOf, markerOf, ownerTag, putMarker } from './markers.js';
+import { markerKeyOf, markerOf, moveMarker, ownerTag } from './markers.js';
 import { releaseSlots, type SlotHold, takeSlots } from './slots.js';
 
 export type ClaimOutcome =
@@ -171,12 +171,12 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
   const cancelAsked = holder.cancelRequested().catch(() => false);
   // The marker moves to when this lease would run out, flagged running: should this worker die, the
   // job shows up as a due marker of a running job, found by any scan with no listing of its own.
-  // Written beside the document (the old marker still finds the job if we crash in between) and the
-  // old one dropped after, off the claim's path.
+  // One move beside the document write: whichever of the two lands without the other, one marker
+  // finds the job (the old one, due now, or the new one once the lease is over).
   const used = countedAttempts(before);
   const oldMarker = markerOf(before);
   const marker = markerKeyOf(before, deps.now() + deps.queue.leaseMs, 'r');
-  const moved = putMarker(deps.store, marker, before.projectId);
+  const moved = oldMarker === marker ? Promise.resolve() : moveMarker(deps.store, oldMarker, marker, before.projectId);
   moved.catch(() => undefined);
   await holder.write((old, now) => {
     const d = takeover ? markLost(old, now) : old;
@@ -204,8 +204,6 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
     };
   });
   await moved;
-  if (oldMarker !== marker)
-    void dropMarker(deps.store, oldMarker).catch((err: unknown) => holder.log.debug({ err }, 'old queue marker not dropped; a scan tidies it'));
   if (await cancelAsked) return { kind: 'finished', doc: await cancelled(holder) };
   holder.log.info({ queuedMs: deps.now() - Date.parse(before.createdAt) }, `job claimed (attempt ${used + 1} of ${holder.doc.maxAttempts})`);
   return { kind: 'run', holder };
