@@ -4,7 +4,7 @@
 // frees it by adding `f` beside its own generation. The newest generation is the slot's state: held
 // unless freed. A holder that died leaves a held entry that goes stale once its job is no longer
 // running that attempt under a live lease; the next taker takes the next generation over it, the
-// same way an expired lease is taken over.
+// same way an expired lease is taken over. Older generations are history, deleted in batches.
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { parseJsonOrNull } from '../json.js';
@@ -42,22 +42,44 @@ interface SlotTop {
   /** The newest generation, held unless freed. */
   gen: number;
   held: boolean;
-  /** Every entry of the slot: history once a new generation is taken, deleted by its taker. */
-  entries: string[];
 }
 
-async function readTops(deps: QueueDeps, scope: string): Promise<Map<number, SlotTop>> {
+interface ScopeState {
+  tops: Map<number, SlotTop>;
+  /** Entries of generations older than their slot's newest: nothing reads them any more. */
+  history: string[];
+}
+
+/**
+ * History is deleted once a scope has this many entries of it, in one request, by the claim that
+ * lists them: a take costs no delete of its own, and the listing every claim makes stays one page
+ * (two entries a slot, plus fewer than this).
+ */
+export const SLOT_HISTORY_BATCH = 32;
+
+async function readTops(deps: QueueDeps, scope: string): Promise<ScopeState> {
   const tops = new Map<number, SlotTop>();
+  const entries: Array<{ key: string; slot: number; gen: number }> = [];
   for await (const entry of listAll(deps.store, keys.slotFolder(scope))) {
     const parsed = parseSlotName(entry.name);
     if (!parsed) continue;
-    const top = tops.get(parsed.slot) ?? { scope, slot: parsed.slot, gen: -1, held: false, entries: [] };
-    top.entries.push(entry.key);
+    entries.push({ key: entry.key, slot: parsed.slot, gen: parsed.gen });
+    const top = tops.get(parsed.slot) ?? { scope, slot: parsed.slot, gen: -1, held: false };
     if (parsed.gen > top.gen) Object.assign(top, { gen: parsed.gen, held: parsed.held });
     else if (parsed.gen === top.gen && !parsed.held) top.held = false;
     tops.set(parsed.slot, top);
   }
-  return tops;
+  return { tops, history: entries.filter((e) => e.gen < tops.get(e.slot)!.gen).map((e) => e.key) };
+}
+
+/**
+ * Deletes a scope's history once there is a batch of it. Only generations older than the newest
+ * seen are deleted: the state of a slot is its newest generation, which stays, and a newer one
+ * taken since the listing is newer still.
+ */
+function tidyHistory(deps: QueueDeps, scope: string, history: string[]): void {
+  if (history.length < SLOT_HISTORY_BATCH) return;
+  void deps.store.deleteMany(history).catch((err: unknown) => deps.log.debug({ err, scope }, 'slot history not deleted; the next batch includes it'));
 }
 
 /** One of `cap` slots for `holder`, or null when all are held by live jobs. */
@@ -66,9 +88,10 @@ export async function takeSlot(
   scope: string,
   cap: number,
   holder: SlotHolder,
-  read: Promise<Map<number, SlotTop>> = readTops(deps, scope),
+  read: Promise<ScopeState> = readTops(deps, scope),
 ): Promise<SlotHold | null> {
-  const tops = await read;
+  const { tops, history } = await read;
+  tidyHistory(deps, scope, history);
   // Free slots first, from a random place so that racing workers rarely pick the same one.
   const start = Math.floor(Math.random() * cap);
   const order = Array.from({ length: cap }, (_, i) => (start + i) % cap);
@@ -109,9 +132,6 @@ async function tryTake(deps: QueueDeps, scope: string, slot: number, top: SlotTo
   const gen = top ? top.gen + 1 : 0;
   const entry: HeldEntry = { token: randomUUID(), ...holder, heldAt: new Date(deps.now()).toISOString() };
   if (!(await createOnlyWins(deps, keys.slot(scope, slot, gen, 'h'), entry))) return null;
-  // Earlier generations are history now, deleted without holding up the claim; one left behind
-  // is deleted by the slot's next taker.
-  void Promise.all((top?.entries ?? []).map((k) => deps.store.delete(k).catch(() => undefined)));
   return { scope, slot, gen };
 }
 
