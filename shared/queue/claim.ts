@@ -165,10 +165,13 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
     return { kind: 'finished', doc: await ending() };
   }
 
-  // A cancel request is rare and the claim is not: it is looked for beside the claim's writes, not
-  // before them, and a job found cancelled ends right after its claim. A failed look is the
-  // heartbeat's to repeat.
-  const cancelAsked = holder.cancelRequested().catch(() => false);
+  // A cancel request is written only for a job held when it was asked (cancel.ts): a job never
+  // claimed has none, and its first claim saves the look. One that ran before (retried, handed back,
+  // taken over), or whose last claimer died before writing the document (a lease number it skips),
+  // may have one: looked for beside the claim's writes, and a job found cancelled ends right after
+  // its claim. A failed look is the heartbeat's to repeat.
+  const mayBeCancelled = before.attempts.length > 0 || lease.attempt > before.attempt + 1;
+  const cancelAsked = mayBeCancelled ? holder.cancelRequested().catch(() => false) : Promise.resolve(false);
   // The marker moves to when this lease would run out, flagged running: should this worker die, the
   // job shows up as a due marker of a running job, found by any scan with no listing of its own.
   // One move beside the document write: whichever of the two lands without the other, one marker
