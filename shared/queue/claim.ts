@@ -11,7 +11,7 @@ import { createLease, readLease } from './lease.js';
 import { keys } from '../store/keys.js';
 import { listAll } from '../store/object-store.js';
 import { markerKeyOf, markerOf, moveMarker, ownerTag } from './markers.js';
-import { releaseSlots, type SlotHold, takeSlots } from './slots.js';
+import { readGlobalAhead, releaseSlots, type SlotHold, takeSlots } from './slots.js';
 
 export type ClaimOutcome =
   | { kind: 'run'; holder: JobHolder }
@@ -34,6 +34,12 @@ export interface ClaimOptions {
   toRequeue?: boolean;
   /** The API request claiming (a cancel): recorded on the history entry it causes. */
   requestId?: string | null;
+  /**
+   * List the global cap's slots beside the document read, not after it: one round trip less before
+   * a job that will run starts, one listing wasted when it will not. For jobs expected to be
+   * pending and due (a poke, a pending marker), not for a running job's marker coming due.
+   */
+  listSlotsAhead?: boolean;
 }
 
 /** Leases beyond maxAttempts that hand-backs may use before the job is failed anyway. */
@@ -42,6 +48,7 @@ const HAND_BACK_ALLOWANCE = 10;
 export async function claimJob(deps: QueueDeps, ref: { projectId: string; jobId: string }, opts: ClaimOptions): Promise<ClaimOutcome> {
   let minAttempt = 0;
   for (let round = 0; round < 4; round++) {
+    const ahead = round === 0 && opts.listSlotsAhead && !opts.toCancel && !opts.toRequeue ? readGlobalAhead(deps) : null;
     const doc = await readJob(deps.store, ref.projectId, ref.jobId);
     if (!doc) return { kind: 'missing' };
     if (isTerminal(doc.status)) return { kind: 'terminal', doc };
@@ -59,7 +66,7 @@ export async function claimJob(deps: QueueDeps, ref: { projectId: string; jobId:
     // before its lease, so a job over a cap waits as pending instead of using up attempts.
     let holds: SlotHold[] = [];
     if (!opts.toCancel && !opts.toRequeue && !pastStartDeadline(doc, now, deps.queue)) {
-      const taken = await takeSlots(deps, { ...ref, attempt, ownerId: doc.ownerId });
+      const taken = await takeSlots(deps, { ...ref, attempt, ownerId: doc.ownerId }, ahead);
       if ('full' in taken) return { kind: 'capped', full: taken.full, retryAtMs: now + deps.queue.pollIntervalMs, ownerTag: ownerTag(doc.ownerId) };
       holds = taken.holds;
     }

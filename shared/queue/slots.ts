@@ -173,10 +173,25 @@ export async function releaseSlot(deps: QueueDeps, hold: SlotHold): Promise<void
   });
 }
 
+/** A scope's listing started early, beside the document read that decides whether it is needed. */
+export interface ScopeRead {
+  scope: string;
+  read: Promise<ScopeState>;
+}
+
+/** The global scope's listing, started now (null when there is no global cap). */
+export function readGlobalAhead(deps: QueueDeps): ScopeRead | null {
+  if (deps.queue.maxRunning <= 0) return null;
+  const read = readTops(deps, GLOBAL_SCOPE);
+  read.catch(() => undefined);
+  return { scope: GLOBAL_SCOPE, read };
+}
+
 /** The slots a job's attempt needs (its owner's and the global one), or null if either cap is full. */
 export async function takeSlots(
   deps: QueueDeps,
   holder: SlotHolder & { ownerId: string | null },
+  ahead: ScopeRead | null = null,
 ): Promise<{ holds: SlotHold[] } | { full: 'owner' | 'global' }> {
   const { maxRunning, maxRunningPerOwner } = deps.queue;
   const ref = { projectId: holder.projectId, jobId: holder.jobId, attempt: holder.attempt };
@@ -186,7 +201,7 @@ export async function takeSlots(
   const holds: SlotHold[] = [];
   // Both listed at once; taken one after the other, owner first: a job over its owner's cap never
   // occupies a global slot.
-  const reads = wanted.map(([, scope]) => readTops(deps, scope));
+  const reads = wanted.map(([, scope]) => (ahead?.scope === scope ? ahead.read : readTops(deps, scope)));
   for (const r of reads) r.catch(() => undefined);
   for (const [i, [which, scope, cap]] of wanted.entries()) {
     const hold = await takeSlot(deps, scope, cap, ref, reads[i]);
