@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { parseJsonOrNull } from '../json.js';
 import { keys, parseSlotName } from '../store/keys.js';
-import { listAll } from '../store/object-store.js';
+import { listAll, listAllFolders } from '../store/object-store.js';
 import { createOnlyWins } from './create-only.js';
 import { CLOCK_SKEW_MS, type QueueDeps } from './deps.js';
 import { readJob } from '../job/job-docs.js';
@@ -80,6 +80,21 @@ async function readTops(deps: QueueDeps, scope: string): Promise<ScopeState> {
 function tidyHistory(deps: QueueDeps, scope: string, history: string[]): void {
   if (history.length < SLOT_HISTORY_BATCH) return;
   void deps.store.deleteMany(history).catch((err: unknown) => deps.log.debug({ err, scope }, 'slot history not deleted; the next batch includes it'));
+}
+
+/**
+ * The retention sweep's share: history left below a batch (a scope that has gone quiet keeps it
+ * otherwise), every scope in one listing and at most one delete. Null if the deadline came first.
+ */
+export async function pruneSlotHistory(deps: QueueDeps, overTime: () => boolean): Promise<number | null> {
+  let deleted = 0;
+  for await (const folder of listAllFolders(deps.store, 'slots/')) {
+    if (overTime()) return null;
+    const { history } = await readTops(deps, folder.name);
+    if (history.length > 0) await deps.store.deleteMany(history);
+    deleted += history.length;
+  }
+  return deleted;
 }
 
 /** One of `cap` slots for `holder`, or null when all are held by live jobs. */
