@@ -7,7 +7,7 @@ import { runChaos } from '../test/chaos/harness.js';
 const opts = new Command('chaos')
   .option('--jobs <n>', 'jobs to create', (v) => Number(v), 1000)
   .option('--workers <n>', 'worker processes alive at once', (v) => Number(v), 4)
-  .addOption(new Option('--store <kind>', 'job store').choices(['fs', 'supabase', 'postgres']).default('fs'))
+  .addOption(new Option('--store <kind>', 'job store').choices(['fs', 'supabase', 'supabase-racy', 'postgres']).default('fs'))
   .option('--fault-rate <share>', 'share of storage requests failing or slow (supabase stand-in)', (v) => Number(v), 0.2)
   .option('--render-ms <ms>', 'stub render time', (v) => Number(v), 300)
   .option('--kill-every <min-max>', 'a random worker is killed every min..max ms', '800-2000')
@@ -18,7 +18,7 @@ const opts = new Command('chaos')
   .opts<{
     jobs: number;
     workers: number;
-    store: 'fs' | 'supabase' | 'postgres';
+    store: 'fs' | 'supabase' | 'supabase-racy' | 'postgres';
     faultRate: number;
     renderMs: number;
     killEvery: string;
@@ -32,7 +32,7 @@ const r = await runChaos({
   jobs: opts.jobs,
   workers: opts.workers,
   store: opts.store,
-  faultRate: opts.store === 'supabase' ? opts.faultRate : 0,
+  faultRate: opts.store.startsWith('supabase') ? opts.faultRate : 0,
   renderMs: opts.renderMs,
   killEveryMs: [min, max],
   leaseMs: opts.leaseMs,
@@ -51,7 +51,7 @@ const violations = [
 ].filter(Boolean);
 console.log(
   [
-    `chaos on ${opts.store}${opts.store === 'supabase' ? ` (${r.faultsInjected} of ${r.storageRequests} storage requests failed or slow, ${((100 * r.faultsInjected!) / r.storageRequests!).toFixed(1)}%)` : ''}: ${r.jobs} jobs, ${opts.workers} workers, ${r.kills} SIGKILLs, ${r.workersStarted} workers started, ${(r.durationMs / 1000).toFixed(1)} s`,
+    `chaos on ${opts.store}${opts.store.startsWith('supabase') ? ` (${r.faultsInjected} of ${r.storageRequests} storage requests failed or slow, ${((100 * r.faultsInjected!) / r.storageRequests!).toFixed(1)}%)` : ''}: ${r.jobs} jobs, ${opts.workers} workers, ${r.kills} SIGKILLs, ${r.workersStarted} workers started, ${(r.durationMs / 1000).toFixed(1)} s`,
     `  outcomes: ${r.completed} completed, ${r.failed} failed, ${r.other} other`,
     `  jobs on killed workers: ${r.lostAttempts}; time on a dead worker before another took over: p50 ${pct(0.5)} ms, p90 ${pct(0.9)} ms, max ${r.maxStuckMs} ms (limit ${r.stuckLimitMs} ms)`,
     `  results: ${r.resultsMissing} missing, ${r.strayResults} stray; charges: ${r.doubleCharges} double, ${r.chargesOfUnfinished} of unfinished jobs, ${r.chargesLost} lost (worker died between marker and hook), ${r.chargeMarkersLeftCharging} markers left "charging"`,

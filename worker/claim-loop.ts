@@ -260,7 +260,8 @@ export class ClaimLoop {
   private async tryClaim(ref: Ref, entry: QueueEntry | null): Promise<void> {
     let outcome: ClaimOutcome;
     try {
-      outcome = await claimJob(this.deps, ref, { workerId: this.opts.workerId });
+      // A poke's job and a pending marker's are expected to run: their slots are listed early.
+      outcome = await claimJob(this.deps, ref, { workerId: this.opts.workerId, listSlotsAhead: !entry?.running });
     } catch (err) {
       this.deps.log.error({ err, jobId: ref.jobId }, 'could not claim job');
       if (entry) entry.retryAt = this.deps.now() + BROKEN_JOB_BACKOFF_MS;

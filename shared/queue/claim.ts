@@ -10,8 +10,8 @@ import { readJob } from '../job/job-docs.js';
 import { createLease, readLease } from './lease.js';
 import { keys } from '../store/keys.js';
 import { listAll } from '../store/object-store.js';
-import { dropMarker, markerKeyOf, markerOf, ownerTag, putMarker } from './markers.js';
-import { releaseSlots, type SlotHold, takeSlots } from './slots.js';
+import { markerKeyOf, markerOf, moveMarker, ownerTag } from './markers.js';
+import { readGlobalAhead, releaseSlots, type SlotHold, takeSlots } from './slots.js';
 
 export type ClaimOutcome =
   | { kind: 'run'; holder: JobHolder }
@@ -34,6 +34,12 @@ export interface ClaimOptions {
   toRequeue?: boolean;
   /** The API request claiming (a cancel): recorded on the history entry it causes. */
   requestId?: string | null;
+  /**
+   * List the global cap's slots beside the document read, not after it: one round trip less before
+   * a job that will run starts, one listing wasted when it will not. For jobs expected to be
+   * pending and due (a poke, a pending marker), not for a running job's marker coming due.
+   */
+  listSlotsAhead?: boolean;
 }
 
 /** Leases beyond maxAttempts that hand-backs may use before the job is failed anyway. */
@@ -42,6 +48,7 @@ const HAND_BACK_ALLOWANCE = 10;
 export async function claimJob(deps: QueueDeps, ref: { projectId: string; jobId: string }, opts: ClaimOptions): Promise<ClaimOutcome> {
   let minAttempt = 0;
   for (let round = 0; round < 4; round++) {
+    const ahead = round === 0 && opts.listSlotsAhead && !opts.toCancel && !opts.toRequeue ? readGlobalAhead(deps) : null;
     const doc = await readJob(deps.store, ref.projectId, ref.jobId);
     if (!doc) return { kind: 'missing' };
     if (isTerminal(doc.status)) return { kind: 'terminal', doc };
@@ -59,7 +66,7 @@ export async function claimJob(deps: QueueDeps, ref: { projectId: string; jobId:
     // before its lease, so a job over a cap waits as pending instead of using up attempts.
     let holds: SlotHold[] = [];
     if (!opts.toCancel && !opts.toRequeue && !pastStartDeadline(doc, now, deps.queue)) {
-      const taken = await takeSlots(deps, { ...ref, attempt, ownerId: doc.ownerId });
+      const taken = await takeSlots(deps, { ...ref, attempt, ownerId: doc.ownerId }, ahead);
       if ('full' in taken) return { kind: 'capped', full: taken.full, retryAtMs: now + deps.queue.pollIntervalMs, ownerTag: ownerTag(doc.ownerId) };
       holds = taken.holds;
     }
@@ -165,18 +172,21 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
     return { kind: 'finished', doc: await ending() };
   }
 
-  // A cancel request is rare and the claim is not: it is looked for beside the claim's writes, not
-  // before them, and a job found cancelled ends right after its claim. A failed look is the
-  // heartbeat's to repeat.
-  const cancelAsked = holder.cancelRequested().catch(() => false);
+  // A cancel request is written only for a job held when it was asked (cancel.ts): a job never
+  // claimed has none, and its first claim saves the look. One that ran before (retried, handed back,
+  // taken over), or whose last claimer died before writing the document (a lease number it skips),
+  // may have one: looked for beside the claim's writes, and a job found cancelled ends right after
+  // its claim. A failed look is the heartbeat's to repeat.
+  const mayBeCancelled = before.attempts.length > 0 || lease.attempt > before.attempt + 1;
+  const cancelAsked = mayBeCancelled ? holder.cancelRequested().catch(() => false) : Promise.resolve(false);
   // The marker moves to when this lease would run out, flagged running: should this worker die, the
   // job shows up as a due marker of a running job, found by any scan with no listing of its own.
-  // Written beside the document (the old marker still finds the job if we crash in between) and the
-  // old one dropped after, off the claim's path.
+  // One move beside the document write: whichever of the two lands without the other, one marker
+  // finds the job (the old one, due now, or the new one once the lease is over).
   const used = countedAttempts(before);
   const oldMarker = markerOf(before);
   const marker = markerKeyOf(before, deps.now() + deps.queue.leaseMs, 'r');
-  const moved = putMarker(deps.store, marker, before.projectId);
+  const moved = oldMarker === marker ? Promise.resolve() : moveMarker(deps.store, oldMarker, marker, before.projectId);
   moved.catch(() => undefined);
   await holder.write((old, now) => {
     const d = takeover ? markLost(old, now) : old;
@@ -204,8 +214,6 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
     };
   });
   await moved;
-  if (oldMarker !== marker)
-    void dropMarker(deps.store, oldMarker).catch((err: unknown) => holder.log.debug({ err }, 'old queue marker not dropped; a scan tidies it'));
   if (await cancelAsked) return { kind: 'finished', doc: await cancelled(holder) };
   holder.log.info({ queuedMs: deps.now() - Date.parse(before.createdAt) }, `job claimed (attempt ${used + 1} of ${holder.doc.maxAttempts})`);
   return { kind: 'run', holder };

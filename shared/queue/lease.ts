@@ -33,12 +33,13 @@ export interface Lease {
 }
 
 /**
- * How long the lease may go without a write before a heartbeat renews it: a third of it (each
- * renewal costs a token check and a put, and a short job needs none), but never so late that the
- * next beat would find less than two heartbeats left (the holder stops writing at one).
+ * How long the lease may go without a write before a heartbeat renews it: half of it (each
+ * renewal costs a token check and a put, and a short job needs none — at a third, a 5 s render
+ * whose ending ran past the 6 s beat paid for one), but never so late that the next beat would find
+ * less than two heartbeats left (the holder stops writing at one).
  */
 export function renewAfterMs(queue: { leaseMs: number; heartbeatMs: number }): number {
-  return Math.max(0, Math.min(queue.leaseMs / 3, queue.leaseMs - 3 * queue.heartbeatMs));
+  return Math.max(0, Math.min(queue.leaseMs / 2, queue.leaseMs - 3 * queue.heartbeatMs));
 }
 
 /**

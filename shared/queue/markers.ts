@@ -4,6 +4,7 @@
 // exactly that marker.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { StoreConflictError } from '../errors.js';
 import { parseJsonOrNull } from '../json.js';
 import { keys } from '../store/keys.js';
 import type { ObjectStore } from '../store/object-store.js';
@@ -35,6 +36,21 @@ export function putMarker(store: ObjectStore, key: string, projectId: string): P
 export function markerProject(body: Buffer): string | null {
   const parsed = MarkerBody.safeParse(parseJsonOrNull(body));
   return parsed.success ? parsed.data.projectId : null;
+}
+
+/**
+ * A job's marker to its next name, in one request. Its old one may be gone (a claim that died after
+ * moving it, before writing the document that names it): the new one is written then. A new name
+ * already taken (a move whose answer was lost, repeated) leaves only the old one to drop.
+ */
+export async function moveMarker(store: ObjectStore, from: string, to: string, projectId: string): Promise<void> {
+  try {
+    if (await store.move(from, to)) return;
+  } catch (err) {
+    if (!(err instanceof StoreConflictError)) throw err;
+    return store.delete(from);
+  }
+  await putMarker(store, to, projectId);
 }
 
 export function dropMarker(store: ObjectStore, key: string): Promise<void> {

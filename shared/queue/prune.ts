@@ -7,7 +7,7 @@ import { timeOfJobId, timeOfUploadId } from '../ids.js';
 import { parseJsonOrNull } from '../json.js';
 import { idOfSegment, parseQueueMarker } from '../store/keys.js';
 import { markerProject, ORPHAN_MARKER_AGE_MS } from './markers.js';
-import { ownerScope } from './slots.js';
+import { ownerScope, pruneSlotHistory } from './slots.js';
 import { readLease } from './lease.js';
 import type { JobDocument } from '../job/document.js';
 import { isTerminal } from '../job/status.js';
@@ -153,6 +153,8 @@ async function pruneOrphans(deps: QueueDeps, opts: { cutoff: number; overTime: (
     await Promise.all(old.map((k) => deps.store.delete(k)));
     deleted += old.length;
   }
+  // Not orphans (their slot lives on), so not counted as such: a slot's generations older than its newest.
+  if ((await pruneSlotHistory(deps, opts.overTime)) === null) return null;
   const grants = await pruneGrants(deps.store, { cutoff: opts.cutoff, now: deps.now(), overTime: opts.overTime });
   return grants === null ? null : deleted + grants;
 }

@@ -4,12 +4,12 @@
 // frees it by adding `f` beside its own generation. The newest generation is the slot's state: held
 // unless freed. A holder that died leaves a held entry that goes stale once its job is no longer
 // running that attempt under a live lease; the next taker takes the next generation over it, the
-// same way an expired lease is taken over.
+// same way an expired lease is taken over. Older generations are history, deleted in batches.
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { parseJsonOrNull } from '../json.js';
 import { keys, parseSlotName } from '../store/keys.js';
-import { listAll } from '../store/object-store.js';
+import { listAll, listAllFolders } from '../store/object-store.js';
 import { createOnlyWins } from './create-only.js';
 import { CLOCK_SKEW_MS, type QueueDeps } from './deps.js';
 import { readJob } from '../job/job-docs.js';
@@ -42,22 +42,59 @@ interface SlotTop {
   /** The newest generation, held unless freed. */
   gen: number;
   held: boolean;
-  /** Every entry of the slot: history once a new generation is taken, deleted by its taker. */
-  entries: string[];
 }
 
-async function readTops(deps: QueueDeps, scope: string): Promise<Map<number, SlotTop>> {
+interface ScopeState {
+  tops: Map<number, SlotTop>;
+  /** Entries of generations older than their slot's newest: nothing reads them any more. */
+  history: string[];
+}
+
+/**
+ * History is deleted once a scope has this many entries of it, in one request, by the claim that
+ * lists them: a take costs no delete of its own, and the listing every claim makes stays one page
+ * (two entries a slot, plus fewer than this).
+ */
+export const SLOT_HISTORY_BATCH = 32;
+
+async function readTops(deps: QueueDeps, scope: string): Promise<ScopeState> {
   const tops = new Map<number, SlotTop>();
+  const entries: Array<{ key: string; slot: number; gen: number }> = [];
   for await (const entry of listAll(deps.store, keys.slotFolder(scope))) {
     const parsed = parseSlotName(entry.name);
     if (!parsed) continue;
-    const top = tops.get(parsed.slot) ?? { scope, slot: parsed.slot, gen: -1, held: false, entries: [] };
-    top.entries.push(entry.key);
+    entries.push({ key: entry.key, slot: parsed.slot, gen: parsed.gen });
+    const top = tops.get(parsed.slot) ?? { scope, slot: parsed.slot, gen: -1, held: false };
     if (parsed.gen > top.gen) Object.assign(top, { gen: parsed.gen, held: parsed.held });
     else if (parsed.gen === top.gen && !parsed.held) top.held = false;
     tops.set(parsed.slot, top);
   }
-  return tops;
+  return { tops, history: entries.filter((e) => e.gen < tops.get(e.slot)!.gen).map((e) => e.key) };
+}
+
+/**
+ * Deletes a scope's history once there is a batch of it. Only generations older than the newest
+ * seen are deleted: the state of a slot is its newest generation, which stays, and a newer one
+ * taken since the listing is newer still.
+ */
+function tidyHistory(deps: QueueDeps, scope: string, history: string[]): void {
+  if (history.length < SLOT_HISTORY_BATCH) return;
+  void deps.store.deleteMany(history).catch((err: unknown) => deps.log.debug({ err, scope }, 'slot history not deleted; the next batch includes it'));
+}
+
+/**
+ * The retention sweep's share: history left below a batch (a scope that has gone quiet keeps it
+ * otherwise), every scope in one listing and at most one delete. Null if the deadline came first.
+ */
+export async function pruneSlotHistory(deps: QueueDeps, overTime: () => boolean): Promise<number | null> {
+  let deleted = 0;
+  for await (const folder of listAllFolders(deps.store, 'slots/')) {
+    if (overTime()) return null;
+    const { history } = await readTops(deps, folder.name);
+    if (history.length > 0) await deps.store.deleteMany(history);
+    deleted += history.length;
+  }
+  return deleted;
 }
 
 /** One of `cap` slots for `holder`, or null when all are held by live jobs. */
@@ -66,9 +103,10 @@ export async function takeSlot(
   scope: string,
   cap: number,
   holder: SlotHolder,
-  read: Promise<Map<number, SlotTop>> = readTops(deps, scope),
+  read: Promise<ScopeState> = readTops(deps, scope),
 ): Promise<SlotHold | null> {
-  const tops = await read;
+  const { tops, history } = await read;
+  tidyHistory(deps, scope, history);
   // Free slots first, from a random place so that racing workers rarely pick the same one.
   const start = Math.floor(Math.random() * cap);
   const order = Array.from({ length: cap }, (_, i) => (start + i) % cap);
@@ -109,9 +147,6 @@ async function tryTake(deps: QueueDeps, scope: string, slot: number, top: SlotTo
   const gen = top ? top.gen + 1 : 0;
   const entry: HeldEntry = { token: randomUUID(), ...holder, heldAt: new Date(deps.now()).toISOString() };
   if (!(await createOnlyWins(deps, keys.slot(scope, slot, gen, 'h'), entry))) return null;
-  // Earlier generations are history now, deleted without holding up the claim; one left behind
-  // is deleted by the slot's next taker.
-  void Promise.all((top?.entries ?? []).map((k) => deps.store.delete(k).catch(() => undefined)));
   return { scope, slot, gen };
 }
 
@@ -153,10 +188,25 @@ export async function releaseSlot(deps: QueueDeps, hold: SlotHold): Promise<void
   });
 }
 
+/** A scope's listing started early, beside the document read that decides whether it is needed. */
+export interface ScopeRead {
+  scope: string;
+  read: Promise<ScopeState>;
+}
+
+/** The global scope's listing, started now (null when there is no global cap). */
+export function readGlobalAhead(deps: QueueDeps): ScopeRead | null {
+  if (deps.queue.maxRunning <= 0) return null;
+  const read = readTops(deps, GLOBAL_SCOPE);
+  read.catch(() => undefined);
+  return { scope: GLOBAL_SCOPE, read };
+}
+
 /** The slots a job's attempt needs (its owner's and the global one), or null if either cap is full. */
 export async function takeSlots(
   deps: QueueDeps,
   holder: SlotHolder & { ownerId: string | null },
+  ahead: ScopeRead | null = null,
 ): Promise<{ holds: SlotHold[] } | { full: 'owner' | 'global' }> {
   const { maxRunning, maxRunningPerOwner } = deps.queue;
   const ref = { projectId: holder.projectId, jobId: holder.jobId, attempt: holder.attempt };
@@ -166,7 +216,7 @@ export async function takeSlots(
   const holds: SlotHold[] = [];
   // Both listed at once; taken one after the other, owner first: a job over its owner's cap never
   // occupies a global slot.
-  const reads = wanted.map(([, scope]) => readTops(deps, scope));
+  const reads = wanted.map(([, scope]) => (ahead?.scope === scope ? ahead.read : readTops(deps, scope)));
   for (const r of reads) r.catch(() => undefined);
   for (const [i, [which, scope, cap]] of wanted.entries()) {
     const hold = await takeSlot(deps, scope, cap, ref, reads[i]);

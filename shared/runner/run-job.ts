@@ -67,9 +67,10 @@ export async function runJob(holder: JobHolder, opts: RunOptions): Promise<JobDo
     );
     abort.signal.throwIfAborted();
     const renderMs = deps.now() - startedMs;
-    // Shown if a progress write falls due while the image is stored; the ending replaces it anyway,
-    // so nothing waits for it.
-    progress.report({ progress: 97, stage: 'storing', message: 'Saving the image.' });
+    // Shown only if storing takes a progress interval (a large image, a slow store) or a write falls
+    // due meanwhile: otherwise the ending replaces it, and written at once it cost a token check and
+    // a put that the ending waited for.
+    progress.report({ progress: 97, stage: 'storing', message: 'Saving the image.' }, PROGRESS_EVERY_MS);
     const createdMs = Date.parse(holder.doc.createdAt);
     const timings = { queuedMs: Math.max(0, startedMs - createdMs), renderMs, totalMs: Math.max(0, deps.now() - createdMs) };
     holder.checkTokenAhead();
@@ -117,10 +118,11 @@ class ProgressWriter {
 
   constructor(private readonly holder: JobHolder) {}
 
-  report(p: RenderProgress): void {
+  /** `notBeforeMs`: written no sooner than this from now, unless a write already falls due sooner. */
+  report(p: RenderProgress, notBeforeMs = 0): void {
     this.latest = p;
     if (this.timer) return;
-    const wait = Math.max(0, this.lastWriteMs + PROGRESS_EVERY_MS - Date.now());
+    const wait = Math.max(notBeforeMs, this.lastWriteMs + PROGRESS_EVERY_MS - Date.now());
     this.timer = setTimeout(() => {
       this.timer = null;
       this.inFlight = this.writeLatest();

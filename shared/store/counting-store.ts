@@ -43,6 +43,14 @@ export class CountingStore implements ObjectStore {
     this.counts.delete++;
     return this.inner.delete(key);
   }
+  deleteMany(keys: string[]) {
+    this.counts.delete++;
+    return this.inner.deleteMany(keys);
+  }
+  move(from: string, to: string) {
+    this.counts.put++;
+    return this.inner.move(from, to);
+  }
   total(): number {
     return Object.values(this.counts).reduce((a, b) => a + b, 0);
   }

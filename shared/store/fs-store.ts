@@ -138,6 +138,27 @@ export class FsObjectStore implements ObjectStore {
       throw unavailable('delete', key, err);
     }
   }
+
+  async deleteMany(keys: string[]): Promise<void> {
+    await Promise.all(keys.map((key) => this.delete(key)));
+  }
+
+  async move(from: string, to: string): Promise<boolean> {
+    const source = this.pathOf(from);
+    const target = this.pathOf(to);
+    try {
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      // link(), not rename(): rename replaces a taken name silently, link fails with EEXIST. Between
+      // the two steps the object is at both names, never at neither.
+      await fs.link(source, target);
+    } catch (err) {
+      if (isCode(err, 'EEXIST')) throw new StoreConflictError(to);
+      if (isCode(err, 'ENOENT')) return false;
+      throw unavailable('move', from, err);
+    }
+    await this.delete(from);
+    return true;
+  }
 }
 
 function isCode(err: unknown, code: string): boolean {

@@ -74,6 +74,19 @@ export interface ObjectStore {
   listFolders(prefix: string, opts?: ListOptions): Promise<ListPage>;
   /** Deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Deletes every key given, missing ones included, in as few requests as the store allows (one
+   * per bucket and thousand keys on Supabase): how history is tidied without a request per object.
+   */
+  deleteMany(keys: string[]): Promise<void>;
+  /**
+   * Renames an object in one request: afterwards it is at `to` and no longer at `from`, and no
+   * reader ever finds it at neither (on disk a crash can leave it at both). False, changing nothing,
+   * when there is nothing at `from`; `StoreConflictError`, changing nothing, when `to` is taken.
+   * Both keys live on the same side of the store (job objects, or assets). One mover per object:
+   * concurrent moves of one object may land it at several names on disk.
+   */
+  move(from: string, to: string): Promise<boolean>;
   /** Stores that serve objects themselves: a URL that reads `key` for `expiresInS` seconds. */
   signedUrl?(key: string, expiresInS: number): Promise<string>;
   /** Stores that take uploads themselves: a one-time URL that creates `key`. */

@@ -157,6 +157,33 @@ export class PostgresObjectStore implements ObjectStore {
     await this.sql(`delete ${key}`, `delete from ${this.t} where key = $1`, [key]);
   }
 
+  async deleteMany(keys: string[]): Promise<void> {
+    keys.forEach(assertValidKey);
+    const assets = keys.filter((k) => this.isAsset(k));
+    const rows = keys.filter((k) => !this.isAsset(k));
+    await Promise.all([
+      assets.length > 0 ? this.opts.assets.deleteMany(assets) : undefined,
+      rows.length > 0 ? this.sql(`delete ${rows.length} keys`, `delete from ${this.t} where key = any($1::text[])`, [rows]) : undefined,
+    ]);
+  }
+
+  /** One UPDATE of the key (no trigger fires: only inserts and body updates announce work). */
+  async move(from: string, to: string): Promise<boolean> {
+    assertValidKey(from);
+    assertValidKey(to);
+    if (this.isAsset(from) !== this.isAsset(to)) throw new ValidationError(`cannot move ${from} to ${to}: one is an asset`);
+    if (this.isAsset(from)) return this.opts.assets.move(from, to);
+    try {
+      // Retried after a lost answer, a move that landed finds nothing at `from`: false, as for a
+      // missing object; callers that must see `to` written write it then.
+      const { rowCount } = await this.sql(`move ${from}`, `update ${this.t} set key = $2, updated_at = now() where key = $1`, [from, to]);
+      return rowCount === 1;
+    } catch (err) {
+      if ((err as { cause?: { code?: string } }).cause?.code === '23505') throw new StoreConflictError(to);
+      throw err;
+    }
+  }
+
   /**
    * Calls `onDue` when a job falls due (LISTEN/NOTIFY on a session connection of its own; the
    * triggers are in postgres/schema.ts). A lost connection is logged and reconnected; meanwhile the caller's poll is the backstop.

@@ -187,6 +187,42 @@ export class SupabaseObjectStore implements ObjectStore {
     );
   }
 
+  /** `DELETE /object/{bucket}` takes up to 1,000 keys (storage-api's MAX_OBJECTS_PER_REQUEST). */
+  async deleteMany(keys: string[]): Promise<void> {
+    keys.forEach(assertValidKey);
+    const byBucket = new Map<string, string[]>();
+    for (const key of keys) byBucket.set(this.bucketOf(key), [...(byBucket.get(this.bucketOf(key)) ?? []), key]);
+    const batches = [...byBucket.values()].flatMap((all) => Array.from({ length: Math.ceil(all.length / MAX_PAGE) }, (_, i) => all.slice(i * MAX_PAGE, (i + 1) * MAX_PAGE)));
+    await this.afterVerify(
+      Promise.all(
+        batches.map((batch) =>
+          this.retry(`delete ${batch.length} keys from ${batch[0]}`, async () => {
+            const { error } = await (await this.files(batch[0]!)).remove(batch);
+            if (error) throw classifyStorageError(error, `delete ${batch[0]}`);
+          }),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * `POST /object/move`: the row is renamed in one transaction (readers find it at one name or the
+   * other). A missing source answers 404, a taken destination 409 (its unique index), either
+   * leaving both as they were. Repeated after a lost answer, a move that landed finds no source.
+   */
+  async move(from: string, to: string): Promise<boolean> {
+    assertValidKey(from);
+    assertValidKey(to);
+    if (this.bucketOf(from) !== this.bucketOf(to)) throw new ValidationError(`cannot move ${from} to ${to}: they are in different buckets`);
+    return this.retry(`move ${from}`, async () => {
+      const { error } = await (await this.files(from)).move(from, to);
+      if (!error) return true;
+      if (isNotFound(error)) return false;
+      const err = classifyStorageError(error, `move ${from}`);
+      throw err instanceof StoreConflictError ? new StoreConflictError(to) : err;
+    });
+  }
+
   async signedUrl(key: string, expiresInS: number): Promise<string> {
     assertValidKey(key);
     return this.retry(`sign ${key}`, async () => {

@@ -27,7 +27,8 @@ export interface ChaosOptions {
   jobs: number;
   workers: number;
   /** `supabase-real`: the real server named by SUPABASE_URL, in fresh buckets (no injected faults). */
-  store: 'fs' | 'supabase' | 'postgres' | 'supabase-real';
+  /** `supabase-racy`: the stand-in with the create-only of servers before Sept 2026 (1..N winners). */
+  store: 'fs' | 'supabase' | 'supabase-racy' | 'postgres' | 'supabase-real';
   /** Share of storage requests that fail or are slow (Supabase stand-in only). */
   faultRate: number;
   renderMs: number;
@@ -109,7 +110,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       seededRandom(o.seed + 1),
     );
     fx = await servedSupabase({
-      atomicCreate: true,
+      atomicCreate: o.store !== 'supabase-racy',
       faults: (op) => {
         const f = plan(op);
         if (f) injected++;

@@ -46,6 +46,13 @@ export class CountingStore implements ObjectStore {
   delete(key: string) {
     return this.record('delete', key, () => this.inner.delete(key));
   }
+  /** One request, named after its first key. */
+  deleteMany(keys: string[]) {
+    return this.record('deleteMany', keys[0] ?? '', () => this.inner.deleteMany(keys));
+  }
+  move(from: string, to: string) {
+    return this.record('move', to, () => this.inner.move(from, to));
+  }
   list(prefix: string, opts?: ListOptions) {
     return this.record('list', prefix, () => this.inner.list(prefix, opts));
   }

@@ -33,6 +33,12 @@ export class PrefixedStore implements ObjectStore {
   async delete(key: string) {
     return this.inner.delete(this.k(key));
   }
+  async deleteMany(keys: string[]) {
+    return this.inner.deleteMany(keys.map((key) => this.k(key)));
+  }
+  async move(from: string, to: string) {
+    return this.inner.move(this.k(from), this.k(to));
+  }
   async list(prefix: string, opts?: ListOptions): Promise<ListPage> {
     assertValidPrefix(prefix);
     const page = await this.inner.list(this.prefix + prefix, opts);

@@ -7,6 +7,7 @@ import { JobHolder } from '../../shared/queue/holder.js';
 import { createLease } from '../../shared/queue/lease.js';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
 import { readJob } from '../../shared/job/job-docs.js';
+import { markerKeyOf, markerOf } from '../../shared/queue/markers.js';
 import { keys } from '../../shared/store/keys.js';
 import { smallRequest } from '../helpers/concept.js';
 import { TestClock, testDeps } from '../helpers/deps.js';
@@ -94,6 +95,25 @@ for (const [name, make] of selectedStores()) {
       const outcome = await claimJob(deps, job, { workerId: 'w' });
       if (outcome.kind !== 'run') throw new Error(`expected run, got ${outcome.kind}`);
       expect(outcome.holder.lease.attempt).toBe(2);
+    });
+
+    it('runs a job whose claimer died after moving its marker, before writing its document, with a marker that finds it', async () => {
+      const clock = new TestClock();
+      const deps = testDeps(fx.store, { clock });
+      const job = await enqueueJob(deps, smallRequest('moved'));
+      // The claimer took lease 1 and moved the marker to its running name, then died.
+      const ghost = await createLease(deps, job, 1, 'ghost');
+      if (!ghost) throw new Error('lease not created');
+      const running = markerKeyOf(job, clock.now() + deps.queue.leaseMs, 'r');
+      expect(await fx.store.move(markerOf(job), running)).toBe(true);
+      clock.advance(deps.queue.leaseMs + CLOCK_SKEW_MS + 50);
+      const outcome = await claimJob(deps, job, { workerId: 'w' });
+      if (outcome.kind !== 'run') throw new Error(`expected run, got ${outcome.kind}`);
+      expect(outcome.holder.lease.attempt).toBe(2);
+      // The marker the document names exists: should this worker die too, a scan finds the job.
+      const doc = await readJob(fx.store, job.projectId, job.jobId);
+      expect(doc?.marker).toMatch(/\.r\./);
+      expect(await fx.store.get(doc!.marker!)).not.toBeNull();
     });
 
     it('refuses the claim write of a claimer that took so long others may take its lease for abandoned', async () => {

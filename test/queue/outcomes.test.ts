@@ -2,6 +2,7 @@
 // for permanent errors, cancelled (pending or running), handed back at shutdown.
 import { describe, expect, it } from 'vitest';
 import { claimJob } from '../../shared/queue/claim.js';
+import { createLease } from '../../shared/queue/lease.js';
 import { requestCancel } from '../../shared/queue/cancel.js';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
 import { readJob } from '../../shared/job/job-docs.js';
@@ -112,6 +113,20 @@ for (const [name, make] of selectedStores()) {
       expect(provider.aborts).toBe(1);
       expect(Date.now() - started).toBeLessThan(deps.queue.heartbeatMs * 2 + 1000);
       expect(await fx.store.get(keys.result('cancel-running', job.jobId, 'png'))).toBeNull();
+    });
+
+    it('cancels at its next claim a job asked to stop while a claimer that then died held its lease', async () => {
+      const clock = new TestClock();
+      const deps = testDeps(fx.store, { clock });
+      const job = await enqueueJob(deps, smallRequest('cancel-half-claimed'));
+      // A claimer took lease 1 and died before writing the document: the API finds the lease live.
+      if (!(await createLease(deps, job, 1, 'ghost'))) throw new Error('lease not created');
+      const asked = await requestCancel(deps, job);
+      expect(asked).toMatchObject({ job: { status: 'pending' }, cancelledHere: false });
+      expect(asked.cancelRequestedAt).not.toBeNull();
+      clock.advance(deps.queue.leaseMs + 2000);
+      // The document never saw attempt 1, but the claim skips its number: it looks, and never renders.
+      expect(await claimJob(deps, job, { workerId: 'w' })).toMatchObject({ kind: 'finished', doc: { status: 'cancelled' } });
     });
 
     it('cancels a job whose worker died, without waiting for a takeover', async () => {

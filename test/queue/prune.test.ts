@@ -107,6 +107,20 @@ for (const [name, make] of selectedStores()) {
       for (const j of jobs) expect(await readJob(fx.store, 'pr3', j.jobId)).toBeNull();
     });
 
+    it("deletes a slot's generations older than its newest, and nothing a slot's state depends on", async () => {
+      const deps = testDeps(fx.store, { queue: { maxRunning: 1, maxRunningPerOwner: 0 } });
+      // Three jobs through one slot, the last one still running: generations 0 and 1 are history.
+      for (const how of ['completed', 'failed'] as const) await finishedJob(deps, 'slot-history', how);
+      const running = await claimJob(deps, await enqueueJob(deps, smallRequest('slot-history')), { workerId: 'w' });
+      expect(running.kind).toBe('run');
+      const before = await names(fx.store, 'slots/all/');
+      expect(before.filter((n) => n.startsWith('0000-0000000002'))).toEqual(['0000-0000000002-h']);
+      await pruneExpired(deps, { retentionMs: DAY, deadlineMs: Date.now() + 60_000 });
+      expect(await names(fx.store, 'slots/all/')).toEqual(['0000-0000000002-h']);
+      // Still held: the cap is full until that job ends.
+      expect(await claimJob(deps, await enqueueJob(deps, smallRequest('slot-history')), { workerId: 'w2' })).toMatchObject({ kind: 'capped' });
+    });
+
     it('cleans up what crashes leave without a job, and keeps everything a live job owns', async () => {
       const clock = new TestClock();
       const deps = testDeps(fx.store, { clock });

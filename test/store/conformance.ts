@@ -149,12 +149,46 @@ export function describeObjectStore(name: string, make: () => Promise<StoreFixtu
       expect((await fx.store.list('del/')).items).toEqual([]);
     });
 
+    it('deletes many keys at once, missing ones and images among them, and nothing else', async () => {
+      const gone = ['dm/a', 'dm/b', 'dm/sub/c', 'results/dm/x.png'];
+      for (const k of [...gone, 'dm/keep', 'results/dm/keep.png']) await fx.store.put(k, k);
+      await fx.store.deleteMany([...gone, 'dm/never-there']);
+      for (const k of gone) expect(await fx.store.get(k)).toBeNull();
+      expect((await fx.store.list('dm/')).items.map((i) => i.name)).toEqual(['keep']);
+      expect((await fx.store.get('results/dm/keep.png'))?.body.toString()).toBe('results/dm/keep.png');
+      await expect(fx.store.deleteMany([])).resolves.toBeUndefined();
+      await expect(fx.store.deleteMany(['dm/a', 'dm/b'])).resolves.toBeUndefined();
+    });
+
+    it('moves an object: found at its new name only, bytes and type kept', async () => {
+      await fx.store.put('mv/from.json', '{"m":1}', { contentType: 'application/json' });
+      expect(await fx.store.move('mv/from.json', 'mv/to.json')).toBe(true);
+      expect(await fx.store.get('mv/from.json')).toBeNull();
+      const moved = await fx.store.get('mv/to.json');
+      expect(moved?.body.toString()).toBe('{"m":1}');
+      expect(moved?.contentType).toMatch(/^application\/json/);
+      expect((await fx.store.list('mv/')).items.map((i) => i.name)).toEqual(['to.json']);
+    });
+
+    it('moves nothing from a missing key, and never onto a taken one', async () => {
+      expect(await fx.store.move('mv2/none', 'mv2/to')).toBe(false);
+      expect(await fx.store.get('mv2/to')).toBeNull();
+      await fx.store.put('mv2/a', 'a');
+      await fx.store.put('mv2/b', 'b');
+      await expect(fx.store.move('mv2/a', 'mv2/b')).rejects.toBeInstanceOf(StoreConflictError);
+      expect((await fx.store.get('mv2/a'))?.body.toString()).toBe('a');
+      expect((await fx.store.get('mv2/b'))?.body.toString()).toBe('b');
+    });
+
     const badKeys = ['', '../escape', 'a/../../escape', '/abs', 'a//b', 'a\\b', '.hidden', 'a/.tmp-x', '%2e%2e/x', 'a/b\0c', 'a/ b', 'x'.repeat(600), 'a/..'];
     it.each(badKeys)('refuses the key %j on every operation', async (key) => {
       await expect(fx.store.get(key)).rejects.toBeInstanceOf(InvalidKeyError);
       await expect(fx.store.stat(key)).rejects.toBeInstanceOf(InvalidKeyError);
       await expect(fx.store.put(key, 'x')).rejects.toBeInstanceOf(InvalidKeyError);
       await expect(fx.store.delete(key)).rejects.toBeInstanceOf(InvalidKeyError);
+      await expect(fx.store.deleteMany(['ok/x', key])).rejects.toBeInstanceOf(InvalidKeyError);
+      await expect(fx.store.move('ok/x', key)).rejects.toBeInstanceOf(InvalidKeyError);
+      await expect(fx.store.move(key, 'ok/x')).rejects.toBeInstanceOf(InvalidKeyError);
     });
 
     it.each(['ls', '../', 'a/../', '/'])('refuses the list prefix %j', async (prefix) => {

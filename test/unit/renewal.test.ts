@@ -5,9 +5,9 @@ import { loadConfig } from '../../shared/config.js';
 import { renewAfterMs } from '../../shared/queue/lease.js';
 
 describe('lease renewal', () => {
-  it('waits a third of the default lease: a 5 s render needs no renewal', () => {
+  it('waits half the default lease: a 5 s render and its ending need no renewal', () => {
     const { queue } = loadConfig({});
-    expect(renewAfterMs(queue)).toBe(5_000);
+    expect(renewAfterMs(queue)).toBe(7_500);
   });
 
   it('leaves at least two heartbeats of lease at the beat that renews it, for every setting the config accepts', () => {

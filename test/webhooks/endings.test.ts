@@ -12,6 +12,7 @@ import { claimJob } from '../../shared/queue/claim.js';
 import type { QueueDeps } from '../../shared/queue/deps.js';
 import { jobEnded } from '../../shared/queue/ended.js';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
+import { handBack } from '../../shared/queue/finish.js';
 import { runInline } from '../../shared/runner/run-inline.js';
 import { runJob } from '../../shared/runner/run-job.js';
 import { keys } from '../../shared/store/keys.js';
@@ -118,7 +119,9 @@ for (const [name, make] of selectedStores()) {
 
     it('cancelled: found at claim, pending through the API, and running', async () => {
       const d = deps();
+      // Asked while its worker ran it, which handed it back before seeing the request.
       const atClaim = await enqueueJob(d, hooked(smallRequest('end')));
+      await handBack(await claimToRun(d, atClaim));
       await fx.store.put(keys.cancel(atClaim.jobId), JSON.stringify({ requestedAt: new Date().toISOString() }));
       expect(await claimJob(d, atClaim, { workerId: 'w1' })).toMatchObject({ kind: 'finished', doc: { status: 'cancelled' } });
 
