@@ -4,7 +4,7 @@
 // queue and the round trips, not a disk). No-op jobs/s of one worker process at concurrency 50,
 // pickup with no poke, statements (requests) per job, connections per worker and per function
 // instance; then pickup with 20,000 jobs waiting.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
@@ -48,7 +48,7 @@ interface Backend {
 }
 
 let schemas = 0;
-async function postgresBackend(url: string): Promise<Backend> {
+export async function postgresBackend(url: string): Promise<Backend> {
   const tmp = await benchDir();
   const schema = `bench_${process.pid}_${schemas++}`;
   const pg = new PostgresObjectStore({
@@ -71,7 +71,7 @@ async function supabaseBackend(): Promise<Backend> {
   return { name: 'supabase', store: fx.store, env: { ...fx.env, STORE_TIMEOUT_MS: '10000' }, standIn: fx.standIn, cleanup: fx.cleanup };
 }
 
-async function fsBackend(): Promise<Backend> {
+export async function fsBackend(): Promise<Backend> {
   const tmp = await benchDir();
   const dir = path.join(tmp.dir, 'jobs');
   return { name: 'fs', store: new FsObjectStore(dir), env: { STORE: 'fs', JOBS_DIR: dir }, cleanup: tmp.cleanup };
@@ -98,7 +98,7 @@ async function statements(pg: PostgresObjectStore, schema: string): Promise<Reco
 }
 
 function kindOf(q: string): string {
-  if (/^\s*select body/i.test(q)) return 'get';
+  if (/^\s*select (key, )?body/i.test(q)) return 'get';
   if (/^\s*select octet_length/i.test(q)) return 'stat';
   if (/^\s*insert[^]*do nothing/i.test(q)) return 'create';
   if (/^\s*insert/i.test(q)) return 'put';
@@ -150,8 +150,39 @@ async function enqueueMany(store: ObjectStore, n: number): Promise<void> {
   );
 }
 
+/** The share of all cores busy (any process) from now until the returned function is called. */
+function machineCpu(): () => number {
+  const read = () => {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3]! + f[4]!;
+    return { idle, total: f.reduce((a, b) => a + b, 0) };
+  };
+  const a = read();
+  return () => {
+    const b = read();
+    return 1 - (b.idle - a.idle) / (b.total - a.total);
+  };
+}
+
+/** CPU seconds used so far by every process named `postgres` (the server's backends; any cluster on this machine). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const f = stat.split(') ')[1]!.split(' ');
+      total += (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
 /** No-op jobs through one worker process: N queued beforehand, timed from its start to the N-th completion. */
-async function throughput(b: Backend, jobs: number, concurrency: number) {
+export async function throughput(b: Backend, jobs: number, concurrency: number) {
   await enqueueMany(b.store, jobs);
   if (b.pg) await statements(b.pg, b.schema!); // from here on
   const requestsBefore = b.standIn?.totalRequests ?? 0;
@@ -159,14 +190,30 @@ async function throughput(b: Backend, jobs: number, concurrency: number) {
   const worker = await startWorker({ ...b.env, RENDERER: 'stub', WORKER_CONCURRENCY: String(concurrency), MAX_RUNNING: '0', MAX_RUNNING_PER_OWNER: '0' });
   const sampling = b.pg ? sampleConnections(b.pg) : null;
   const t = performance.now();
+  const benchCpu = process.cpuUsage();
+  const workerCpuBefore = cpuSeconds(worker.child.pid!);
+  const machine = machineCpu();
+  const serverBefore = postgresCpuSeconds();
   let done = 0;
   await worker.waitForLog((l) => l.msg?.toString().startsWith('job completed') === true && ++done >= jobs, 300_000);
   const seconds = (performance.now() - t) / 1000;
+  const machineBusy = machine();
+  const serverCpu = (postgresCpuSeconds() - serverBefore) / seconds;
+  const { user, system } = process.cpuUsage(benchCpu);
   const connections = await sampling?.();
-  const cpuS = cpuSeconds(worker.child.pid!);
+  const cpuS = cpuSeconds(worker.child.pid!) - workerCpuBefore;
   await stop(worker);
   const sent = b.pg ? await statements(b.pg, b.schema!) : b.standIn ? { requests: b.standIn.totalRequests - requestsBefore } : null;
-  return { jobsPerSecond: jobs / seconds, seconds, cpu: cpuS / seconds, connections: connections?.peak ?? null, perJob: sent && perJob(sent, jobs) };
+  return {
+    jobsPerSecond: jobs / seconds,
+    seconds,
+    cpu: cpuS / seconds,
+    benchCpu: (user + system) / 1e6 / seconds,
+    machineBusy,
+    serverCpu,
+    connections: connections?.peak ?? null,
+    perJob: sent && perJob(sent, jobs),
+  };
 }
 
 /**
