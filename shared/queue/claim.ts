@@ -207,6 +207,7 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
   if (oldMarker !== marker)
     void dropMarker(deps.store, oldMarker).catch((err: unknown) => holder.log.debug({ err }, 'old queue marker not dropped; a scan tidies it'));
   if (await cancelAsked) return { kind: 'finished', doc: await cancelled(holder) };
-  holder.log.info({ queuedMs: deps.now() - Date.parse(before.createdAt) }, `job claimed (attempt ${used + 1} of ${holder.doc.maxAttempts})`);
+  // One info line per job, at its outcome (it carries the queued time too); the start is for debugging.
+  holder.log.debug({ queuedMs: deps.now() - Date.parse(before.createdAt) }, `job claimed (attempt ${used + 1} of ${holder.doc.maxAttempts})`);
   return { kind: 'run', holder };
 }
