@@ -32,16 +32,38 @@ type Row = { key: string; body: Buffer; content_type: string };
 
 function stored(row: Row | undefined): StoredObject | null {
   if (!row) return null;
-  return { body: row.body, etag: `"${createHash('sha1').update(row.body).digest('base64url')}"`, contentType: row.content_type };
+  // Only the API's conditional reads use the etag: worked out when asked, not on every read.
+  let etag: string | undefined;
+  return {
+    body: row.body,
+    contentType: row.content_type,
+    get etag() {
+      etag ??= `"${createHash('sha1').update(row.body).digest('base64url')}"`;
+      return etag;
+    },
+  };
 }
 
-const listOf = (items: Write[]) => [items.map((w) => w.key), items.map((w) => w.bytes), items.map((w) => w.type)];
+/**
+ * A batch's parameters: the bodies as one binary parameter with each one's offset and length (an
+ * array of bytea would travel as hex, twice the bytes, encoded and decoded on both sides).
+ */
+function columns(items: Write[]): unknown[] {
+  const offsets: number[] = [];
+  let at = 0;
+  for (const w of items) {
+    offsets.push(at);
+    at += w.bytes.length;
+  }
+  return [items.map((w) => w.key), Buffer.concat(items.map((w) => w.bytes)), offsets, items.map((w) => w.bytes.length), items.map((w) => w.type)];
+}
 
 /** `t`: the quoted table; `slots`: statements in flight at most (the pool's size). */
 export function batchedStatements(t: string, slots: number, db: StatementRunner): BatchedStatements {
   const batcher = new Batcher(slots);
   const upsert = `on conflict (key) do update set body = excluded.body, content_type = excluded.content_type, updated_at = now()`;
   const byKey = (w: Write) => w.key;
+  const fromColumns = `select k, substring($2::bytea from o + 1 for n), ty from unnest($1::text[], $3::int[], $4::int[], $5::text[]) as x(k, o, n, ty)`;
 
   const createOne = async (w: Write, uncertainFirst: boolean) => {
     // A create whose answer was lost may have landed: on a retry's conflict, the row is ours if it
@@ -82,7 +104,7 @@ export function batchedStatements(t: string, slots: number, db: StatementRunner)
     put: batcher.kind<Write, void>({
       key: byKey,
       async many(items) {
-        await db.query(`insert into ${t} (key, body, content_type) select * from unnest($1::text[], $2::bytea[], $3::text[]) ${upsert}`, listOf(items));
+        await db.query(`insert into ${t} (key, body, content_type) ${fromColumns} ${upsert}`, columns(items));
         return items.map(() => undefined);
       },
       async one(w) {
@@ -94,8 +116,8 @@ export function batchedStatements(t: string, slots: number, db: StatementRunner)
       key: byKey,
       async many(items) {
         const { rows } = await db.query<{ key: string }>(
-          `insert into ${t} (key, body, content_type) select * from unnest($1::text[], $2::bytea[], $3::text[]) on conflict (key) do nothing returning key`,
-          listOf(items),
+          `insert into ${t} (key, body, content_type) ${fromColumns} on conflict (key) do nothing returning key`,
+          columns(items),
         );
         const inserted = new Set(rows.map((r) => r.key));
         return items.map((w) => (inserted.has(w.key) ? undefined : new StoreConflictError(w.key)));
