@@ -31,8 +31,9 @@ import { ms, summarize, table } from './stats.js';
 const round = (n: number) => Math.round(n * 100) / 100;
 
 /** CPU time (user + system) a process has used so far: one core fully busy is 1 s per second. */
-function cpuSeconds(pid: number): number {
+function cpuSeconds(pid: number, only?: 'system'): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  if (only === 'system') return Number(fields[12]) / 100;
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 const log = pino({ level: 'silent' });
@@ -77,19 +78,25 @@ export async function fsBackend(): Promise<Backend> {
   return { name: 'fs', store: new FsObjectStore(dir), env: { STORE: 'fs', JOBS_DIR: dir }, cleanup: tmp.cleanup };
 }
 
+/** Server time (ms) spent executing this schema's statements in the last `statements` interval, by kind. */
+export let lastExecMs: Record<string, number> = {};
+
 /** Statements this schema's store sent since the last call, by kind (pg_stat_statements). */
 async function statements(pg: PostgresObjectStore, schema: string): Promise<Record<string, number>> {
   const c = await pg.client();
   try {
     await c.query('create extension if not exists pg_stat_statements');
-    const { rows } = await c.query<{ query: string; calls: string }>('select query, calls from pg_stat_statements where query like $1', [
-      `%"${schema}".objects%`,
-    ]);
+    const { rows } = await c.query<{ query: string; calls: string; ms: number }>(
+      'select query, calls, total_exec_time as ms from pg_stat_statements where query like $1',
+      [`%"${schema}".objects%`],
+    );
     await c.query('select pg_stat_statements_reset()');
     const byKind: Record<string, number> = {};
+    lastExecMs = {};
     for (const r of rows) {
       const kind = kindOf(r.query);
       byKind[kind] = (byKind[kind] ?? 0) + Number(r.calls);
+      lastExecMs[kind] = (lastExecMs[kind] ?? 0) + r.ms;
     }
     return byKind;
   } finally {
@@ -150,6 +157,8 @@ async function enqueueMany(store: ObjectStore, n: number): Promise<void> {
   );
 }
 
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+
 /** The share of all cores busy (any process) from now until the returned function is called. */
 function machineCpu(): () => number {
   const read = () => {
@@ -183,7 +192,10 @@ function postgresCpuSeconds(): number {
 
 /** No-op jobs through one worker process: N queued beforehand, timed from its start to the N-th completion. */
 export async function throughput(b: Backend, jobs: number, concurrency: number) {
+  const enqueueCpu = process.cpuUsage();
+  const enqueueStart = performance.now();
   await enqueueMany(b.store, jobs);
+  const created = { perSecond: jobs / ((performance.now() - enqueueStart) / 1000), cpuMs: cpuMs(process.cpuUsage(enqueueCpu)) / jobs };
   if (b.pg) await statements(b.pg, b.schema!); // from here on
   const requestsBefore = b.standIn?.totalRequests ?? 0;
   // No global cap (its default, 20, would be the ceiling, not the store).
@@ -192,6 +204,7 @@ export async function throughput(b: Backend, jobs: number, concurrency: number) 
   const t = performance.now();
   const benchCpu = process.cpuUsage();
   const workerCpuBefore = cpuSeconds(worker.child.pid!);
+  const workerSysBefore = cpuSeconds(worker.child.pid!, 'system');
   const machine = machineCpu();
   const serverBefore = postgresCpuSeconds();
   let done = 0;
@@ -202,12 +215,15 @@ export async function throughput(b: Backend, jobs: number, concurrency: number) 
   const { user, system } = process.cpuUsage(benchCpu);
   const connections = await sampling?.();
   const cpuS = cpuSeconds(worker.child.pid!) - workerCpuBefore;
+  const sysS = cpuSeconds(worker.child.pid!, 'system') - workerSysBefore;
   await stop(worker);
   const sent = b.pg ? await statements(b.pg, b.schema!) : b.standIn ? { requests: b.standIn.totalRequests - requestsBefore } : null;
   return {
     jobsPerSecond: jobs / seconds,
     seconds,
+    created,
     cpu: cpuS / seconds,
+    systemShare: sysS / cpuS,
     benchCpu: (user + system) / 1e6 / seconds,
     machineBusy,
     serverCpu,
