@@ -236,7 +236,7 @@ export async function throughput(b: Backend, jobs: number, concurrency: number) 
  * created → started with no poke. On Postgres the worker's poll is 60 s, so only a notification
  * starts a job in time; the other stores have none, so their default 1 s poll does.
  */
-async function pickup(b: Backend, jobs: number) {
+export async function pickup(b: Backend, jobs: number) {
   const worker = await startWorker({ ...b.env, RENDERER: 'stub', POLL_INTERVAL_MS: b.pg ? '60000' : '1000' });
   if (b.pg) await worker.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('due notifications: on'), 10_000);
   const request = RenderRequest.parse(JSON.parse(await exampleBody()));

@@ -51,7 +51,10 @@ export class PostgresObjectStore implements ObjectStore {
     const assets = opts.assets;
     if (assets.signedUrl) this.signedUrl = (key, ttl) => assets.signedUrl!(key, ttl);
     if (assets.signedUpload) this.signedUpload = (key) => assets.signedUpload!(key);
-    this.batched = batchedStatements(this.t, opts.poolMax, {
+    // Half the pool carries batches: while those are out the next ones grow (measured: 2 of 4 made
+    // a third fewer statements per job and ~20% more no-op jobs/s than 4 of 4), and the other half
+    // stays free for listings, single retries, the migration and doctor.
+    this.batched = batchedStatements(this.t, Math.max(1, Math.floor(opts.poolMax / 2)), {
       query: (text, params) => this.query(text, params),
       sql: (what, text, params) => this.sql(what, text, params),
       retry: (what, fn) => this.retry(what, fn),
