@@ -8,8 +8,10 @@
 // CPU profile of each worker, see bench/cpu-profile.mjs). Figures move with the machine's load: the
 // load average is printed before and after; compare runs made back to back.
 import { execSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { startCluster } from '../scripts/postgres-cluster.js';
+import { bundleWorker } from '../scripts/processes.js';
 import { fsBackend, lastExecMs, pickup, postgresBackend, throughput } from './postgres.js';
 import { ms } from './stats.js';
 
@@ -18,6 +20,9 @@ const cluster = given ? null : await startCluster();
 const url = given ?? cluster!.url;
 const jobs = Number(process.env.JOBS ?? 1000);
 const concurrency = Number(process.env.CONCURRENCY ?? 50);
+// BUNDLED=1: the worker as one esbuild bundle run by plain node (as in production, where it runs
+// compiled), not through tsx.
+const bundle = process.env.BUNDLED === '1' ? await bundleWorker() : null;
 const fixed = (n: number, digits = 2) => n.toFixed(digits);
 const uptime = () => execSync('uptime').toString().trim();
 
@@ -32,7 +37,7 @@ try {
     }
     const picks = Number(process.env.PICKUPS ?? 30);
     const p = b.pg && picks > 0 ? await pickup(b, picks) : null;
-    const r = await throughput(b, jobs, concurrency);
+    const r = await throughput(b, jobs, concurrency, bundle?.worker);
     await b.cleanup();
     const perJobMs = (share: number) => fixed((share * r.seconds * 1000) / jobs);
     console.log(
@@ -54,4 +59,5 @@ try {
   console.log(uptime());
 } finally {
   cluster?.stop();
+  if (bundle) rmSync(bundle.outdir, { recursive: true, force: true });
 }

@@ -191,7 +191,7 @@ function postgresCpuSeconds(): number {
 }
 
 /** No-op jobs through one worker process: N queued beforehand, timed from its start to the N-th completion. */
-export async function throughput(b: Backend, jobs: number, concurrency: number) {
+export async function throughput(b: Backend, jobs: number, concurrency: number, compiled?: string) {
   const enqueueCpu = process.cpuUsage();
   const enqueueStart = performance.now();
   await enqueueMany(b.store, jobs);
@@ -199,7 +199,10 @@ export async function throughput(b: Backend, jobs: number, concurrency: number) 
   if (b.pg) await statements(b.pg, b.schema!); // from here on
   const requestsBefore = b.standIn?.totalRequests ?? 0;
   // No global cap (its default, 20, would be the ceiling, not the store).
-  const worker = await startWorker({ ...b.env, RENDERER: 'stub', WORKER_CONCURRENCY: String(concurrency), MAX_RUNNING: '0', MAX_RUNNING_PER_OWNER: '0' });
+  const worker = await startWorker(
+    { ...b.env, RENDERER: 'stub', WORKER_CONCURRENCY: String(concurrency), MAX_RUNNING: '0', MAX_RUNNING_PER_OWNER: '0' },
+    compiled,
+  );
   const sampling = b.pg ? sampleConnections(b.pg) : null;
   const t = performance.now();
   const benchCpu = process.cpuUsage();
