@@ -87,7 +87,7 @@ class BatchQueue<I, R> {
     }
   }
 
-  /** The oldest items, one per key (a later call on a key already in it waits for the next batch). */
+  /** The oldest items, one per key (a later call on a key already in it waits for the next batch), in key order. */
   private next(): Array<Waiting<I, R>> {
     const keys = new Set<string>();
     const batch: Array<Waiting<I, R>> = [];
@@ -100,7 +100,10 @@ class BatchQueue<I, R> {
       } else rest.push(w);
     }
     this.pending = rest;
-    return batch;
+    // In key order: two batches in flight that write some of the same rows lock them in the same
+    // order, so they wait for each other instead of deadlocking (a statement per call never held
+    // two row locks).
+    return batch.sort((a, b) => (this.spec.key(a.item) < this.spec.key(b.item) ? -1 : 1));
   }
 
   private async send(batch: Array<Waiting<I, R>>): Promise<void> {
