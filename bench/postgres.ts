@@ -4,7 +4,7 @@
 // queue and the round trips, not a disk). No-op jobs/s of one worker process at concurrency 50,
 // pickup with no poke, statements (requests) per job, connections per worker and per function
 // instance; then pickup with 20,000 jobs waiting.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
@@ -31,8 +31,9 @@ import { ms, summarize, table } from './stats.js';
 const round = (n: number) => Math.round(n * 100) / 100;
 
 /** CPU time (user + system) a process has used so far: one core fully busy is 1 s per second. */
-function cpuSeconds(pid: number): number {
+function cpuSeconds(pid: number, only?: 'system'): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  if (only === 'system') return Number(fields[12]) / 100;
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 const log = pino({ level: 'silent' });
@@ -48,7 +49,7 @@ interface Backend {
 }
 
 let schemas = 0;
-async function postgresBackend(url: string): Promise<Backend> {
+export async function postgresBackend(url: string): Promise<Backend> {
   const tmp = await benchDir();
   const schema = `bench_${process.pid}_${schemas++}`;
   const pg = new PostgresObjectStore({
@@ -71,25 +72,31 @@ async function supabaseBackend(): Promise<Backend> {
   return { name: 'supabase', store: fx.store, env: { ...fx.env, STORE_TIMEOUT_MS: '10000' }, standIn: fx.standIn, cleanup: fx.cleanup };
 }
 
-async function fsBackend(): Promise<Backend> {
+export async function fsBackend(): Promise<Backend> {
   const tmp = await benchDir();
   const dir = path.join(tmp.dir, 'jobs');
   return { name: 'fs', store: new FsObjectStore(dir), env: { STORE: 'fs', JOBS_DIR: dir }, cleanup: tmp.cleanup };
 }
+
+/** Server time (ms) spent executing this schema's statements in the last `statements` interval, by kind. */
+export let lastExecMs: Record<string, number> = {};
 
 /** Statements this schema's store sent since the last call, by kind (pg_stat_statements). */
 async function statements(pg: PostgresObjectStore, schema: string): Promise<Record<string, number>> {
   const c = await pg.client();
   try {
     await c.query('create extension if not exists pg_stat_statements');
-    const { rows } = await c.query<{ query: string; calls: string }>('select query, calls from pg_stat_statements where query like $1', [
-      `%"${schema}".objects%`,
-    ]);
+    const { rows } = await c.query<{ query: string; calls: string; ms: number }>(
+      'select query, calls, total_exec_time as ms from pg_stat_statements where query like $1',
+      [`%"${schema}".objects%`],
+    );
     await c.query('select pg_stat_statements_reset()');
     const byKind: Record<string, number> = {};
+    lastExecMs = {};
     for (const r of rows) {
       const kind = kindOf(r.query);
       byKind[kind] = (byKind[kind] ?? 0) + Number(r.calls);
+      lastExecMs[kind] = (lastExecMs[kind] ?? 0) + r.ms;
     }
     return byKind;
   } finally {
@@ -98,7 +105,7 @@ async function statements(pg: PostgresObjectStore, schema: string): Promise<Reco
 }
 
 function kindOf(q: string): string {
-  if (/^\s*select body/i.test(q)) return 'get';
+  if (/^\s*select (key, )?body/i.test(q)) return 'get';
   if (/^\s*select octet_length/i.test(q)) return 'stat';
   if (/^\s*insert[^]*do nothing/i.test(q)) return 'create';
   if (/^\s*insert/i.test(q)) return 'put';
@@ -150,30 +157,89 @@ async function enqueueMany(store: ObjectStore, n: number): Promise<void> {
   );
 }
 
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+
+/** The share of all cores busy (any process) from now until the returned function is called. */
+function machineCpu(): () => number {
+  const read = () => {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3]! + f[4]!;
+    return { idle, total: f.reduce((a, b) => a + b, 0) };
+  };
+  const a = read();
+  return () => {
+    const b = read();
+    return 1 - (b.idle - a.idle) / (b.total - a.total);
+  };
+}
+
+/** CPU seconds used so far by every process named `postgres` (the server's backends; any cluster on this machine). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const f = stat.split(') ')[1]!.split(' ');
+      total += (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
 /** No-op jobs through one worker process: N queued beforehand, timed from its start to the N-th completion. */
-async function throughput(b: Backend, jobs: number, concurrency: number) {
+export async function throughput(b: Backend, jobs: number, concurrency: number, compiled?: string) {
+  const enqueueCpu = process.cpuUsage();
+  const enqueueStart = performance.now();
   await enqueueMany(b.store, jobs);
+  const created = { perSecond: jobs / ((performance.now() - enqueueStart) / 1000), cpuMs: cpuMs(process.cpuUsage(enqueueCpu)) / jobs };
   if (b.pg) await statements(b.pg, b.schema!); // from here on
   const requestsBefore = b.standIn?.totalRequests ?? 0;
   // No global cap (its default, 20, would be the ceiling, not the store).
-  const worker = await startWorker({ ...b.env, RENDERER: 'stub', WORKER_CONCURRENCY: String(concurrency), MAX_RUNNING: '0', MAX_RUNNING_PER_OWNER: '0' });
+  const worker = await startWorker(
+    { ...b.env, RENDERER: 'stub', WORKER_CONCURRENCY: String(concurrency), MAX_RUNNING: '0', MAX_RUNNING_PER_OWNER: '0' },
+    compiled,
+  );
   const sampling = b.pg ? sampleConnections(b.pg) : null;
   const t = performance.now();
+  const benchCpu = process.cpuUsage();
+  const workerCpuBefore = cpuSeconds(worker.child.pid!);
+  const workerSysBefore = cpuSeconds(worker.child.pid!, 'system');
+  const machine = machineCpu();
+  const serverBefore = postgresCpuSeconds();
   let done = 0;
   await worker.waitForLog((l) => l.msg?.toString().startsWith('job completed') === true && ++done >= jobs, 300_000);
   const seconds = (performance.now() - t) / 1000;
+  const machineBusy = machine();
+  const serverCpu = (postgresCpuSeconds() - serverBefore) / seconds;
+  const { user, system } = process.cpuUsage(benchCpu);
   const connections = await sampling?.();
-  const cpuS = cpuSeconds(worker.child.pid!);
+  const cpuS = cpuSeconds(worker.child.pid!) - workerCpuBefore;
+  const sysS = cpuSeconds(worker.child.pid!, 'system') - workerSysBefore;
   await stop(worker);
   const sent = b.pg ? await statements(b.pg, b.schema!) : b.standIn ? { requests: b.standIn.totalRequests - requestsBefore } : null;
-  return { jobsPerSecond: jobs / seconds, seconds, cpu: cpuS / seconds, connections: connections?.peak ?? null, perJob: sent && perJob(sent, jobs) };
+  return {
+    jobsPerSecond: jobs / seconds,
+    seconds,
+    created,
+    cpu: cpuS / seconds,
+    systemShare: sysS / cpuS,
+    benchCpu: (user + system) / 1e6 / seconds,
+    machineBusy,
+    serverCpu,
+    connections: connections?.peak ?? null,
+    perJob: sent && perJob(sent, jobs),
+  };
 }
 
 /**
  * created → started with no poke. On Postgres the worker's poll is 60 s, so only a notification
  * starts a job in time; the other stores have none, so their default 1 s poll does.
  */
-async function pickup(b: Backend, jobs: number) {
+export async function pickup(b: Backend, jobs: number) {
   const worker = await startWorker({ ...b.env, RENDERER: 'stub', POLL_INTERVAL_MS: b.pg ? '60000' : '1000' });
   if (b.pg) await worker.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('due notifications: on'), 10_000);
   const request = RenderRequest.parse(JSON.parse(await exampleBody()));

@@ -215,6 +215,7 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
   });
   await moved;
   if (await cancelAsked) return { kind: 'finished', doc: await cancelled(holder) };
-  holder.log.info({ queuedMs: deps.now() - Date.parse(before.createdAt) }, `job claimed (attempt ${used + 1} of ${holder.doc.maxAttempts})`);
+  // One info line per job, at its outcome (it carries the queued time too); the start is for debugging.
+  holder.log.debug({ queuedMs: deps.now() - Date.parse(before.createdAt) }, `job claimed (attempt ${used + 1} of ${holder.doc.maxAttempts})`);
   return { kind: 'run', holder };
 }

@@ -79,7 +79,10 @@ export async function complete(
   preview: { previewKey: string; previewUrl: string } | null = null,
 ): Promise<JobDocument> {
   const doc = await holder.write((d, now) => completedDoc({ ...d, ...preview }, endedBy(holder, now), result, image));
-  holder.log.info({ outcome: 'completed', totalMs: result.timings.totalMs }, `job completed (attempt ${holder.lease.attempt} of ${doc.maxAttempts})`);
+  holder.log.info(
+    { outcome: 'completed', queuedMs: result.timings.queuedMs, totalMs: result.timings.totalMs },
+    `job completed (attempt ${holder.lease.attempt} of ${doc.maxAttempts})`,
+  );
   await ended(holder, doc);
   return doc;
 }

@@ -18,6 +18,7 @@ export class JobHolder {
   private firstWrite = true;
   /** A token check started ahead of the next write (while the result is stored), used by it. */
   private tokenAhead: Promise<boolean> | null = null;
+  private logger: QueueDeps['log'] | undefined;
 
   constructor(
     readonly deps: QueueDeps,
@@ -37,7 +38,9 @@ export class JobHolder {
   }
 
   get log() {
-    return this.deps.log.child({ jobId: this.lease.jobId, attempt: this.lease.attempt });
+    // Made once: a pino child serialises its bindings, and a job logs from several places.
+    this.logger ??= this.deps.log.child({ jobId: this.lease.jobId, attempt: this.lease.attempt });
+    return this.logger;
   }
 
   /**

@@ -2,15 +2,15 @@
 // charge records, rate tickets, metrics) are rows of one table; images, previews and uploads
 // (`results/`, `uploads/`) stay in an assets store — the Supabase assets bucket (signed URLs, CDN)
 // or a local folder. See shared/store/postgres/schema.ts for the table and its indexes.
-import { createHash } from 'node:crypto';
 import pRetry from 'p-retry';
-import { StoreConflictError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { assertValidKey, assertValidPrefix } from './keys.js';
 import type { ListOptions, ListPage, ObjectStore, PutOptions, SignedUpload, StoredObject } from './object-store.js';
 import { assertSchemaName, dueChannel } from './postgres/schema.js';
 import { classifyPgError, createPool, createSession, type Pool, type SqlClient } from './postgres/sql.js';
 import { type DueJobRef, DueWatcher } from './postgres/watch.js';
+import { type BatchedStatements, batchedStatements } from './postgres/statements.js';
 
 export interface PostgresStoreOptions {
   /** Any connection string; Supabase's transaction pooler (port 6543) is the one for functions. */
@@ -43,6 +43,7 @@ export class PostgresObjectStore implements ObjectStore {
   private pool: Promise<Pool> | undefined;
   private readonly t: string;
   private readonly watchers = new Set<DueWatcher>();
+  private readonly batched: BatchedStatements;
 
   constructor(private readonly opts: PostgresStoreOptions) {
     assertSchemaName(opts.schema);
@@ -50,6 +51,14 @@ export class PostgresObjectStore implements ObjectStore {
     const assets = opts.assets;
     if (assets.signedUrl) this.signedUrl = (key, ttl) => assets.signedUrl!(key, ttl);
     if (assets.signedUpload) this.signedUpload = (key) => assets.signedUpload!(key);
+    // Half the pool carries batches: while those are out the next ones grow (measured: 2 of 4 made
+    // a third fewer statements per job and ~20% more no-op jobs/s than 4 of 4), and the other half
+    // stays free for listings, single retries, the migration and doctor.
+    this.batched = batchedStatements(this.t, Math.max(1, Math.floor(opts.poolMax / 2)), {
+      query: (text, params) => this.query(text, params),
+      sql: (what, text, params) => this.sql(what, text, params),
+      retry: (what, fn) => this.retry(what, fn),
+    });
   }
 
   private isAsset(key: string): boolean {
@@ -59,10 +68,7 @@ export class PostgresObjectStore implements ObjectStore {
   async get(key: string): Promise<StoredObject | null> {
     assertValidKey(key);
     if (this.isAsset(key)) return this.opts.assets.get(key);
-    const { rows } = await this.sql<{ body: Buffer; content_type: string }>(`get ${key}`, `select body, content_type from ${this.t} where key = $1`, [key]);
-    const row = rows[0];
-    if (!row) return null;
-    return { body: row.body, etag: `"${createHash('sha1').update(row.body).digest('base64url')}"`, contentType: row.content_type };
+    return this.batched.get(key);
   }
 
   async stat(key: string): Promise<{ bytes: number; contentType: string } | null> {
@@ -81,31 +87,7 @@ export class PostgresObjectStore implements ObjectStore {
     if (this.isAsset(key)) return this.opts.assets.put(key, body, opts);
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     const type = opts.contentType ?? CONTENT_TYPES[key.slice(key.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
-    if (!opts.createOnly) {
-      await this.sql(
-        `put ${key}`,
-        `insert into ${this.t} (key, body, content_type) values ($1, $2, $3)
-         on conflict (key) do update set body = excluded.body, content_type = excluded.content_type, updated_at = now()`,
-        [key, bytes, type],
-      );
-      return;
-    }
-    // A create whose answer was lost may have landed: on a retry's conflict, the row is ours if it
-    // holds exactly our bytes (lease tokens and job documents are unique).
-    let uncertain = false;
-    await this.retry(`create ${key}`, async () => {
-      let inserted: number | null;
-      try {
-        inserted = (await this.query(`insert into ${this.t} (key, body, content_type) values ($1, $2, $3) on conflict (key) do nothing`, [key, bytes, type]))
-          .rowCount;
-      } catch (err) {
-        uncertain = true;
-        throw err;
-      }
-      if (inserted === 1) return;
-      if (uncertain && (await this.get(key))?.body.equals(bytes)) return;
-      throw new StoreConflictError(key);
-    });
+    return opts.createOnly ? this.batched.create({ key, bytes, type }) : this.batched.put({ key, bytes, type });
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListPage> {
@@ -154,7 +136,7 @@ export class PostgresObjectStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     assertValidKey(key);
     if (this.isAsset(key)) return this.opts.assets.delete(key);
-    await this.sql(`delete ${key}`, `delete from ${this.t} where key = $1`, [key]);
+    return this.batched.delete(key);
   }
 
   async deleteMany(keys: string[]): Promise<void> {
