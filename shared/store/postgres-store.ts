@@ -3,7 +3,7 @@
 // (`results/`, `uploads/`) stay in an assets store — the Supabase assets bucket (signed URLs, CDN)
 // or a local folder. See shared/store/postgres/schema.ts for the table and its indexes.
 import pRetry from 'p-retry';
-import { ValidationError } from '../errors.js';
+import { StoreConflictError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { assertValidKey, assertValidPrefix } from './keys.js';
 import type { ListOptions, ListPage, ObjectStore, PutOptions, SignedUpload, StoredObject } from './object-store.js';
