@@ -7,7 +7,7 @@
 // sizes. Then a burst drained by one worker, on any of the stores.
 //
 // Env: BACKLOG_STORES (fs,standin,real), BACKLOG_SIZES, BACKLOG_IDLE_S (the idle window, 60 s),
-// BACKLOG_SKIP, DRAIN_STORES (fs), DRAIN_SIZES, SEED_IN_FLIGHT (48), BACKLOG_DEBUG.
+// BACKLOG_SKIP, DRAIN_STORES (fs), DRAIN_SIZES, DRAIN_RENDER_MS (20), SEED_IN_FLIGHT (48), BACKLOG_DEBUG.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../shared/config.js';
 import type { JobDocument } from '../shared/job/document.js';
