@@ -192,7 +192,9 @@ export class SupabaseObjectStore implements ObjectStore {
     keys.forEach(assertValidKey);
     const byBucket = new Map<string, string[]>();
     for (const key of keys) byBucket.set(this.bucketOf(key), [...(byBucket.get(this.bucketOf(key)) ?? []), key]);
-    const batches = [...byBucket.values()].flatMap((all) => Array.from({ length: Math.ceil(all.length / MAX_PAGE) }, (_, i) => all.slice(i * MAX_PAGE, (i + 1) * MAX_PAGE)));
+    const batches = [...byBucket.values()].flatMap((all) =>
+      Array.from({ length: Math.ceil(all.length / MAX_PAGE) }, (_, i) => all.slice(i * MAX_PAGE, (i + 1) * MAX_PAGE)),
+    );
     await this.afterVerify(
       Promise.all(
         batches.map((batch) =>

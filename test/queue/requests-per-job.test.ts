@@ -93,7 +93,10 @@ for (const [name, make] of selectedStores()) {
         expect(calls.length, seen).toBeLessThanOrEqual(9 + 3 * caps + beats + 2 * progressWrites + signs + readBacks);
         // The document: the claim, the progress, the ending; no renewal, no "storing" write the ending waits for.
         expect(calls.filter((x) => x.op === 'put' && x.key === docKey).length, seen).toBeLessThanOrEqual(2 + progressWrites);
-        expect(calls.filter((x) => x.op.startsWith('delete') && x.key.startsWith('slots/')), seen).toEqual([]);
+        expect(
+          calls.filter((x) => x.op.startsWith('delete') && x.key.startsWith('slots/')),
+          seen,
+        ).toEqual([]);
         // In sequence: the document beside the global slots' listing (an owner's slots are listed
         // once the document names the owner), each slot, the lease, the document; then the image,
         // its link, the document.
