@@ -31,14 +31,29 @@ class IntervalProvider implements RenderProvider {
   readonly name = 'interval';
   readonly runs: Array<{ jobId: string; start: number; end: number }> = [];
   private readonly inner: StubRenderer;
-  constructor(ms: number) {
+  private running = 0;
+  private readonly holdUntil: number;
+  private readonly reached: Promise<void>;
+  private reach!: () => void;
+  /**
+   * `holdUntilRunning`: renders wait until that many run at once (the first time only), so "the cap
+   * was reached" is a state waited for, not a hope that claims racing on a slow server land within
+   * one render of each other. Should it never be reached, the jobs never finish and the test says so.
+   */
+  constructor(ms: number, holdUntilRunning = 0) {
     this.inner = new StubRenderer({ delayMs: ms });
+    this.reached = new Promise((resolve) => (this.reach = resolve));
+    if (holdUntilRunning === 0) this.reach();
+    this.holdUntil = holdUntilRunning;
   }
   async render(input: RenderInput, ctx: RenderContext): Promise<RenderOutput> {
     const start = Date.now();
+    if (++this.running >= this.holdUntil) this.reach();
     try {
+      await this.reached;
       return await this.inner.render(input, ctx);
     } finally {
+      this.running--;
       this.runs.push({ jobId: input.jobId, start, end: Date.now() });
     }
   }
@@ -121,7 +136,7 @@ for (const [name, make] of selectedStores()) {
       it('never runs more than the global cap, nor more than the owner cap, across three workers', async () => {
         const store = await freshStore();
         const deps = testDeps(store, { queue: { maxRunning: 3, maxRunningPerOwner: 1, pollIntervalMs: 30, claimSettleMs: 100 } });
-        const provider = new IntervalProvider(400);
+        const provider = new IntervalProvider(400, 3);
         const owners = ['ann', 'ben', 'cat', 'dan'];
         const jobs = await Promise.all(Array.from({ length: 12 }, (_, i) => enqueueJob(deps, smallRequest('caps'), { ownerId: owners[i % owners.length]! })));
         const loops = ['w1', 'w2', 'w3'].map((id) => new ClaimLoop(deps, { workerId: id, concurrency: 4, provider }));
