@@ -37,8 +37,6 @@ export interface Target {
    * own reads, neither of which is measured.
    */
   direct: ObjectStore;
-  /** What `direct` is, where it is not `store`. */
-  directName?: string;
   /** What a worker process needs in its env to use `store`. */
   env: Record<string, string>;
   /** Storage latency off while seeding, on while measuring. */
@@ -62,7 +60,6 @@ export async function standInTarget(): Promise<Target> {
   });
   return {
     name: 'supabase stand-in, 40 ms',
-    directName: 'supabase stand-in in-process, 40 ms',
     store: served.store,
     direct,
     env: served.env,

@@ -191,7 +191,12 @@ export class SupabaseObjectStore implements ObjectStore {
   async deleteMany(keys: string[]): Promise<void> {
     keys.forEach(assertValidKey);
     const byBucket = new Map<string, string[]>();
-    for (const key of keys) byBucket.set(this.bucketOf(key), [...(byBucket.get(this.bucketOf(key)) ?? []), key]);
+    for (const key of keys) {
+      const bucket = this.bucketOf(key);
+      const inBucket = byBucket.get(bucket);
+      if (inBucket) inBucket.push(key);
+      else byBucket.set(bucket, [key]);
+    }
     const batches = [...byBucket.values()].flatMap((all) =>
       Array.from({ length: Math.ceil(all.length / MAX_PAGE) }, (_, i) => all.slice(i * MAX_PAGE, (i + 1) * MAX_PAGE)),
     );
