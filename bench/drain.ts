@@ -15,6 +15,8 @@ import { ms, summarize, table } from './stats.js';
  * for everyone waiting on it); seconds, as renders really take: slots, not CPU, are what is short.
  */
 const RENDER_MS = Number(process.env.DRAIN_RENDER_MS ?? 20);
+/** The worker's pacing (worker/pacing.ts), and the peer it is compared with in the same run. */
+const PACINGS = (process.env.DRAIN_PACING ?? 'latency,off').split(',');
 
 /**
  * A burst of `jobs` from four owners — one sends half first, then three others — drained by one
@@ -24,7 +26,7 @@ const RENDER_MS = Number(process.env.DRAIN_RENDER_MS ?? 20);
  * start at once). Meanwhile the probes: a new owner's job, its status polled while it waits and then
  * poked, against the same at an empty queue.
  */
-async function drain(target: Target, jobs: number) {
+async function drain(target: Target, jobs: number, pacing: string) {
   const owners = ['big', 'a', 'b', 'c'];
   // The big owner's half first, then the three others': in creation order alone they would wait for all of it.
   const ownerOf = (i: number) => (i < jobs / 2 ? 'big' : owners[1 + (i % 3)]!);
@@ -36,6 +38,7 @@ async function drain(target: Target, jobs: number) {
     MAX_RUNNING: '0',
     MAX_RUNNING_PER_OWNER: '0',
     POLL_INTERVAL_MS: String(POLL_MS),
+    WORKER_PACING: pacing,
   };
   target.latency?.(true);
   const calm = await startWorker(env);
@@ -125,6 +128,7 @@ async function drain(target: Target, jobs: number) {
     trouble,
     pickup: { calm: summarize(calmProbes.pickups), draining: summarize(during.pickups) },
     poll: { calm: summarize(calmProbes.polls), draining: summarize(during.polls) },
+    limits: during.limits,
   };
 }
 
@@ -140,6 +144,8 @@ function tally(xs: string[]): Array<[string, number]> {
 class Probes {
   readonly pickups: number[] = [];
   readonly polls: number[] = [];
+  /** The worker's pacing limit at each probe (its /healthz). */
+  readonly limits: number[] = [];
   private owners = 0;
   private readonly ctx;
 
@@ -161,6 +167,9 @@ class Probes {
     });
     if (poked.status !== 202) throw new Error(`the worker refused a poke: ${poked.status}`);
     this.pickups.push(startedAfterCreate(await waitFor(this.target.direct, job, (d) => d.status !== 'pending')));
+    const health = (await (await fetch(`${this.worker.url}/healthz`)).json()) as { pacing?: { limit: number } };
+    if (health.pacing) this.limits.push(health.pacing.limit);
+    if (process.env.BACKLOG_DEBUG) console.log('pacing', JSON.stringify(health.pacing));
   }
 
   /** The job's status as the poll saw it (the poll's time is kept only while it waits). */
@@ -177,27 +186,31 @@ export async function drainBench(quick: boolean): Promise<void> {
   const drains: Array<Record<string, string | number>> = [];
   for (const make of pickTargets(process.env.DRAIN_STORES ?? 'fs')) {
     for (const jobs of process.env.DRAIN_SIZES ? process.env.DRAIN_SIZES.split(',').map(Number) : quick ? [1_000] : [1_000, 5_000]) {
-      const target = await make();
-      if (!target) break;
-      try {
-        const r = await drain(target, jobs);
-        drains.push({
-          store: target.name,
-          jobs,
-          'seeded in': `${r.seedSeconds.toFixed(0)} s`,
-          seconds: r.seconds.toFixed(1),
-          'jobs/s': r.jobsPerSecond.toFixed(1),
-          'started > 1 s before an older job (worst)': `${r.outOfOrder} (${ms(r.worstMs)})`,
-          'others start / done at (% of drain)': `${r.othersFirstPct}% / ${r.othersLastPct}%`,
-          'each once': String(r.onceEach),
-          unfinished: r.unfinished,
-          'worker warnings': r.trouble.map(([msg, n]) => `${n}× ${msg}`).join('; ') || 'none',
-          'poked p50: empty / draining': `${ms(r.pickup.calm.p50)} / ${ms(r.pickup.draining.p50)} (n=${r.pickup.draining.n})`,
-          'status poll p50: empty / draining': `${ms(r.poll.calm.p50)} / ${ms(r.poll.draining.p50)} (n=${r.poll.draining.n})`,
-        });
-        console.log(table(drains.slice(-1)));
-      } finally {
-        await target.cleanup();
+      for (const pacing of PACINGS) {
+        const target = await make();
+        if (!target) break;
+        try {
+          const r = await drain(target, jobs, pacing);
+          drains.push({
+            store: target.name,
+            jobs,
+            pacing,
+            'seeded in': `${r.seedSeconds.toFixed(0)} s`,
+            seconds: r.seconds.toFixed(1),
+            'jobs/s': r.jobsPerSecond.toFixed(1),
+            'started > 1 s before an older job (worst)': `${r.outOfOrder} (${ms(r.worstMs)})`,
+            'others start / done at (% of drain)': `${r.othersFirstPct}% / ${r.othersLastPct}%`,
+            'each once': String(r.onceEach),
+            unfinished: r.unfinished,
+            'worker warnings': r.trouble.map(([msg, n]) => `${n}× ${msg}`).join('; ') || 'none',
+            'poked p50: empty / draining': `${ms(r.pickup.calm.p50)} / ${ms(r.pickup.draining.p50)} (n=${r.pickup.draining.n})`,
+            'in flight allowed (min–max)': r.limits.length ? `${Math.min(...r.limits)}–${Math.max(...r.limits)}` : '?',
+            'status poll p50: empty / draining': `${ms(r.poll.calm.p50)} / ${ms(r.poll.draining.p50)} (n=${r.poll.draining.n})`,
+          });
+          console.log(table(drains.slice(-1)));
+        } finally {
+          await target.cleanup();
+        }
       }
     }
   }

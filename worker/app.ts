@@ -35,6 +35,7 @@ export function createWorkerApp(opts: { loop: ClaimLoop; secret: string | null; 
       workerId: opts.workerId,
       active: opts.loop.activeCount,
       stopping,
+      pacing: opts.loop.pacingState,
       rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20),
       eventLoopDelayMs: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
     });

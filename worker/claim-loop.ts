@@ -14,6 +14,7 @@ import type { QueueDeps } from '../shared/queue/deps.js';
 import type { RenderProvider } from '../shared/providers/provider.js';
 import { runJob } from '../shared/runner/run-job.js';
 import { MINUTE, SECOND } from '../shared/time.js';
+import { Pacing, type PacingState } from './pacing.js';
 import { type QueueEntry, QueueView } from './queue-view.js';
 
 /** A marker whose document is not there (yet) is looked at again after this long. */
@@ -41,12 +42,15 @@ export interface ClaimLoopOptions {
   recent?: RecentOutcomes;
   /** Told whenever a job starts or ends here. */
   onActivity?: () => void;
+  /** Holds in-flight work under `concurrency` while more only slows the store (absent: never). */
+  pacing?: Pacing;
 }
 
 type Ref = { projectId: string; jobId: string };
 
 export class ClaimLoop {
   private readonly view: QueueView;
+  private readonly pacing: Pacing;
   private readonly active = new Map<string, Promise<unknown>>();
   /** Claims under way, by job: each holds a slot until it runs its job or gives up. */
   private readonly claiming = new Map<string, Promise<void>>();
@@ -80,10 +84,16 @@ export class ClaimLoop {
     private readonly opts: ClaimLoopOptions,
   ) {
     this.view = new QueueView(deps);
+    this.pacing = opts.pacing ?? new Pacing(opts.concurrency, deps.now, false);
   }
 
   get activeCount(): number {
     return this.active.size;
+  }
+
+  /** What the pacing allows now, and why (for /healthz). */
+  get pacingState(): PacingState {
+    return this.pacing.state;
   }
 
   get isStopping(): boolean {
@@ -159,7 +169,11 @@ export class ClaimLoop {
   }
 
   private hasRoom(): boolean {
-    return !this.stopping && this.active.size + this.claiming.size < this.opts.concurrency;
+    if (this.stopping) return false;
+    const inFlight = this.active.size + this.claiming.size;
+    if (inFlight < Math.min(this.opts.concurrency, this.pacing.limit)) return true;
+    if (inFlight < this.opts.concurrency) this.pacing.wantedMore();
+    return false;
   }
 
   private async fill(): Promise<void> {

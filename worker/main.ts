@@ -7,6 +7,8 @@ import { selectProvider } from '../shared/providers/select.js';
 import { openStore } from '../shared/store/open-store.js';
 import { createWorkerApp } from './app.js';
 import { ClaimLoop } from './claim-loop.js';
+import { Pacing } from './pacing.js';
+import { timedStore } from './timed-store.js';
 import { startPruner } from './pruner.js';
 import { startMetricsPublisher } from '../shared/metrics/publish.js';
 import { RecentOutcomes } from '../shared/metrics/recent.js';
@@ -26,7 +28,8 @@ await store.verify?.().catch((err: unknown) => {
 });
 const webhooks = config.webhooks.secret ? new WebhookNotifier(store, config.webhooks, log) : undefined;
 const charge = await loadChargeHook(config.chargeHookModule);
-const deps = { store, queue: config.queue, log, now: Date.now, webhooks, charge };
+const pacing = new Pacing(config.queue.concurrency, Date.now, config.workerPacing);
+const deps = { store: timedStore(store, (ms) => pacing.observe(ms)), queue: config.queue, log, now: Date.now, webhooks, charge };
 const recent = new RecentOutcomes();
 const loop = new ClaimLoop(deps, {
   workerId,
@@ -35,6 +38,7 @@ const loop = new ClaimLoop(deps, {
   signedUrlTtlS: config.signedUrlTtlS,
   recent,
   onActivity: () => metrics.nudge(),
+  pacing,
 });
 const metrics = startMetricsPublisher(deps, {
   workerId,
