@@ -16,7 +16,10 @@
 const WINDOW_MS = 500;
 /** Fewer calls than this in a window say nothing of latency: the worker barely uses its store. */
 const WINDOW_CALLS = 5;
-/** In flight at the start: no more than a worker at the default concurrency ever has. */
+/**
+ * In flight at the start, and never fewer: a worker at the default concurrency (4) or up to 8 always
+ * has every slot, so pacing changes nothing for it.
+ */
 const START = 8;
 /** Above tolerance × unloaded (+ slack for sub-millisecond stores), in-flight work is cut. */
 const TOLERANCE = 2;
@@ -36,6 +39,7 @@ export interface PacingState {
 
 export class Pacing {
   private limitNow: number;
+  private readonly floor: number;
   /** The lowest window median seen: the store's latency with this worker barely loading it. */
   private baselineMs = Number.POSITIVE_INFINITY;
   private samples: number[] = [];
@@ -54,7 +58,8 @@ export class Pacing {
     private readonly now: () => number,
     private readonly enabled = true,
   ) {
-    this.limitNow = Math.min(max, START);
+    this.floor = Math.min(max, START);
+    this.limitNow = this.floor;
     this.windowFrom = now();
   }
 
@@ -114,9 +119,9 @@ export class Pacing {
       return;
     }
     const tolerated = this.baselineMs * TOLERANCE + SLACK_MS;
-    if (median > tolerated && this.limitNow > 1) {
+    if (median > tolerated && this.limitNow > this.floor) {
       this.lastCut = { fromLimit: this.limitNow, medianMs: median };
-      this.limitNow = Math.max(1, Math.floor(this.limitNow * CUT));
+      this.limitNow = Math.max(this.floor, Math.floor(this.limitNow * CUT));
       this.slowStart = false;
       this.cuts++;
     } else if (wanted && median <= (this.baselineMs * (1 + TOLERANCE)) / 2 + SLACK_MS) this.grow();

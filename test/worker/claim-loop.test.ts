@@ -5,6 +5,7 @@ import { enqueueJob } from '../../shared/queue/enqueue.js';
 import { readJob } from '../../shared/job/job-docs.js';
 import { keys } from '../../shared/store/keys.js';
 import { ClaimLoop } from '../../worker/claim-loop.js';
+import { Pacing } from '../../worker/pacing.js';
 import { smallRequest } from '../helpers/concept.js';
 import { testDeps } from '../helpers/deps.js';
 import { TimedProvider } from '../helpers/providers.js';
@@ -28,6 +29,24 @@ for (const [name, make] of selectedStores()) {
       await loop.stop(1000);
       expect(provider.calls).toBe(6);
       expect(peak).toBe(2);
+    });
+
+    it('runs no more at once than its pacing allows, below its concurrency', async () => {
+      // Renders long enough that the first claims' jobs still run when the last claims land.
+      const provider = new TimedProvider(1000);
+      const deps = testDeps(fx.store);
+      const jobs = await Promise.all(Array.from({ length: 14 }, () => enqueueJob(deps, smallRequest('paced'))));
+      // A clock that never moves: the pacing stays at its start, 8 of the 12 the worker may run.
+      const pacing = new Pacing(12, () => 0);
+      const loop = new ClaimLoop(deps, { workerId: 'w', concurrency: 12, provider, pacing });
+      let peak = 0;
+      const sampler = setInterval(() => (peak = Math.max(peak, loop.activeCount)), 5);
+      loop.start();
+      await until(async () => (await Promise.all(jobs.map((j) => readJob(fx.store, j.projectId, j.jobId)))).every((d) => d?.status === 'completed'));
+      clearInterval(sampler);
+      await loop.stop(1000);
+      expect(provider.calls).toBe(14);
+      expect(peak).toBe(8);
     });
 
     it('removes an orphaned marker (a create that crashed before its document) once it is old', async () => {

@@ -35,9 +35,14 @@ describe('worker pacing', () => {
     expect(pacing.state.cuts).toBe(0);
   });
 
-  it('a worker at the default concurrency has every slot from the start', () => {
-    const pacing = new Pacing(4, () => 0);
+  it('a worker at the default concurrency (or up to 8) has every slot, always', () => {
+    const clock = { t: 0 };
+    const pacing = new Pacing(4, () => clock.t);
     expect(pacing.limit).toBe(4);
+    expect(drive(pacing, 10, (n) => 10 * saturating(n), clock).every((l) => l === 4)).toBe(true);
+    // Nor is a larger worker ever cut below 8.
+    const larger = new Pacing(50, () => clock.t);
+    expect(Math.min(...drive(larger, 10, (n) => (n > 8 ? 10 * saturating(n) : 9), clock))).toBe(8);
   });
 
   it('holds a saturating worker near twice its unloaded latency, with room to spare for others', () => {
