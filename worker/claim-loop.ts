@@ -15,7 +15,7 @@ import type { RenderProvider } from '../shared/providers/provider.js';
 import { runJob } from '../shared/runner/run-job.js';
 import { MINUTE, SECOND } from '../shared/time.js';
 import { Pacing, type PacingState } from './pacing.js';
-import { type QueueEntry, QueueView } from './queue-view.js';
+import { type QueueEntry, QueueView, RUNNING } from './queue-view.js';
 
 /** A marker whose document is not there (yet) is looked at again after this long. */
 const MISSING_RECHECK_MS = 1 * SECOND;
@@ -30,8 +30,6 @@ const BROKEN_JOB_BACKOFF_MS = 1 * MINUTE;
 const CAPPED_RECHECK_MS = 5 * SECOND;
 /** A capped claim this soon after a job of the same owner ended here is tried once more at once. */
 const RECENTLY_FREED_MS = 2 * SECOND;
-/** Running markers of every owner form one group: a stall is checked whatever the owner's cap. */
-const STALLS = 'stalls';
 
 export interface ClaimLoopOptions {
   workerId: string;
@@ -204,14 +202,14 @@ export class ClaimLoop {
   private claimFromView(): void {
     if (!this.hasRoom()) return;
     const now = this.deps.now();
+    const room = Math.min(this.opts.concurrency, this.pacing.limit) - this.active.size - this.claiming.size;
+    const usable = (entry: QueueEntry) => entry.retryAt <= now && !this.active.has(entry.jobId) && !this.claiming.has(entry.jobId);
+    // Running markers (stalls) are checked whatever the owner's cap.
     const groups = new Map<string, QueueEntry[]>();
-    for (const entry of this.view.all()) {
-      if (entry.retryAt > now || this.active.has(entry.jobId) || this.claiming.has(entry.jobId)) continue;
-      const group = entry.running ? STALLS : entry.group;
-      if (group !== STALLS && (now < this.globalFullUntil || (this.blocked.get(group) ?? 0) > now)) continue;
-      const list = groups.get(group);
-      if (list) list.push(entry);
-      else groups.set(group, [entry]);
+    for (const [group, entries] of this.view.groups()) {
+      if (group !== RUNNING && (now < this.globalFullUntil || (this.blocked.get(group) ?? 0) > now)) continue;
+      const ready = this.view.ready(entries, room, usable);
+      if (ready.length > 0) groups.set(group, ready);
     }
     const order = [...groups.keys()];
     if (order.length === 0) return;
@@ -224,7 +222,7 @@ export class ClaimLoop {
         const entry = groups.get(group)![round];
         if (!entry) continue;
         // A capped owner (or a full global cap) found in this round stops their later jobs too.
-        if (group !== STALLS && (this.deps.now() < this.globalFullUntil || (this.blocked.get(group) ?? 0) > this.deps.now())) continue;
+        if (group !== RUNNING && (this.deps.now() < this.globalFullUntil || (this.blocked.get(group) ?? 0) > this.deps.now())) continue;
         // An owner lately at their cap gets one claim at a time until one starts: one probe, not a slot's worth.
         if (this.probing.has(group) && [...this.claimGroups.values()].includes(group)) continue;
         this.claimGroups.set(entry.jobId, group);
@@ -242,7 +240,10 @@ export class ClaimLoop {
    */
   private async sweepStalled(): Promise<void> {
     const now = this.deps.now();
-    const due = this.view.all().filter((e) => e.running && e.retryAt <= now && !this.active.has(e.jobId) && !this.claiming.has(e.jobId));
+    const stalls = this.view.groups().get(RUNNING);
+    const due = stalls
+      ? this.view.ready(stalls, Number.POSITIVE_INFINITY, (e) => e.retryAt <= now && !this.active.has(e.jobId) && !this.claiming.has(e.jobId))
+      : [];
     const check = async (entry: QueueEntry) => {
       const outcome = await claimJob(this.deps, { projectId: entry.projectId!, jobId: entry.jobId }, { workerId: this.opts.workerId, toRequeue: true }).catch(
         (err: unknown) => {

@@ -17,6 +17,15 @@ const PAGE = 1000;
 /** Time lanes listed side by side when more than a page is due. */
 const LANES = 4;
 
+/** The group of every running marker (a stall to check, whoever's job it is). */
+export const RUNNING = 'running';
+
+export interface QueueGroup {
+  entries: QueueEntry[];
+  /** Entries before it are forgotten. */
+  head: number;
+}
+
 export interface QueueEntry {
   key: string;
   name: string;
@@ -41,6 +50,8 @@ export class QueueView {
   version = 0;
   private sorted: QueueEntry[] = [];
   private sortedAt = -1;
+  /** Entries by group, oldest first; null once an entry is added (forgotten ones are skipped). */
+  private grouped: Map<string, QueueGroup> | null = null;
   /**
    * Jobs forgotten lately, and when: a listing reaches back OVERLAP_MS and may still show the marker
    * a job had before it was claimed (the claim drops it a moment later). Brought back, the job would
@@ -69,6 +80,38 @@ export class QueueView {
 
   get(jobId: string): QueueEntry | undefined {
     return this.entries.get(jobId);
+  }
+
+  /**
+   * Entries by group — each owner's pending markers, and every running marker under RUNNING — each
+   * oldest first. Built again only when an entry is added (a listing, once a poll interval), not
+   * when one goes (every claim): forgotten entries are passed over by `ready`, so picking the next
+   * jobs costs what is picked, not the length of the queue.
+   */
+  groups(): Map<string, QueueGroup> {
+    if (!this.grouped) {
+      this.grouped = new Map();
+      for (const entry of this.all()) {
+        const key = entry.running ? RUNNING : entry.group;
+        const group = this.grouped.get(key);
+        if (group) group.entries.push(entry);
+        else this.grouped.set(key, { entries: [entry], head: 0 });
+      }
+    }
+    return this.grouped;
+  }
+
+  /** Up to `max` entries of `group` still in the view that `usable` accepts, oldest first. */
+  ready(group: QueueGroup, max: number, usable: (entry: QueueEntry) => boolean): QueueEntry[] {
+    const live = (entry: QueueEntry) => this.entries.get(entry.jobId) === entry;
+    // Forgotten entries at the front stay forgotten (one that comes back is a new entry): skip them for good.
+    while (group.head < group.entries.length && !live(group.entries[group.head]!)) group.head++;
+    const picked: QueueEntry[] = [];
+    for (let i = group.head; i < group.entries.length && picked.length < max; i++) {
+      const entry = group.entries[i]!;
+      if (live(entry) && usable(entry)) picked.push(entry);
+    }
+    return picked;
   }
 
   /** Forget a job (it ended, or its marker is gone); a newer marker of it is found by the next listing. */
@@ -175,6 +218,7 @@ export class QueueView {
     if (known && known.name >= entry.name) return;
     this.entries.set(entry.jobId, known ? { ...entry, retryAt: entry.running === known.running ? known.retryAt : 0 } : entry);
     this.version++;
+    this.grouped = null;
   }
 
   private async entryOf(item: ListEntry): Promise<QueueEntry | null> {

@@ -1,8 +1,9 @@
 // The worker's view of the queue: what a listing brings back after the claim loop has let a job go.
 import { describe, expect, it } from 'vitest';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
-import { markerKeyOf, putMarker } from '../../shared/queue/markers.js';
+import { markerKeyOf, ownerTag, putMarker } from '../../shared/queue/markers.js';
 import type { ObjectStore } from '../../shared/store/object-store.js';
+import type { JobDocument } from '../../shared/job/document.js';
 import { QueueView } from '../../worker/queue-view.js';
 import { smallRequest } from '../helpers/concept.js';
 import { testDeps } from '../helpers/deps.js';
@@ -21,6 +22,28 @@ for (const [name, make] of selectedStores()) {
       view.forget(job.jobId); // claimed here; its old marker goes a moment later
       await view.refresh(); // reaches back over that marker
       expect(view.get(job.jobId)).toBeUndefined();
+    });
+
+    it("hands out each owner's jobs oldest first, passing over claimed ones without regrouping the queue", async () => {
+      const deps = testDeps(fx.store);
+      const a: JobDocument[] = [];
+      for (let i = 0; i < 3; i++) a.push(await enqueueJob(deps, smallRequest('qv-groups'), { ownerId: 'ann' }));
+      const b = await enqueueJob(deps, smallRequest('qv-groups'), { ownerId: 'bob' });
+      const view = new QueueView(deps);
+      await view.refresh();
+      const groups = view.groups();
+      const ids = (entries: { jobId: string }[]) => entries.map((e) => e.jobId);
+      const annGroup = groups.get(ownerTag('ann'));
+      const bobGroup = groups.get(ownerTag('bob'));
+      expect(ids(view.ready(annGroup!, 10, () => true))).toEqual(a.map((j) => j.jobId));
+      expect(ids(view.ready(bobGroup!, 10, () => true))).toEqual([b.jobId]);
+      // Claimed here: the next of that owner comes up, and the grouping is the same one (a claim
+      // costs no pass over the queue).
+      view.forget(a[0]!.jobId);
+      view.forget(a[1]!.jobId);
+      expect(view.groups()).toBe(groups);
+      expect(ids(view.ready(annGroup!, 1, () => true))).toEqual([a[2]!.jobId]);
+      expect(ids(view.ready(annGroup!, 10, (e) => e.jobId !== a[2]!.jobId))).toEqual([]);
     });
 
     it('takes a job back under a newer marker after one of its markers was let go', async () => {
