@@ -187,11 +187,8 @@ export class PostgresObjectStore implements ObjectStore {
   }
 
   private getPool(): Promise<Pool> {
-    this.pool ??= createPool({ url: this.opts.url, max: this.opts.poolMax, timeoutMs: this.opts.timeoutMs, name: this.opts.connectionName }).then((pool) => {
-      // An idle client's connection dropping (a pooler restart) must not crash the process.
-      pool.on('error', () => undefined);
-      return pool;
-    });
+    // An idle connection dropping (a pooler restart) is replaced on next use; createPool keeps it from crashing the process.
+    this.pool ??= createPool({ url: this.opts.url, max: this.opts.poolMax, timeoutMs: this.opts.timeoutMs, name: this.opts.connectionName });
     return this.pool;
   }
 
