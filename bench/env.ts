@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from '../scripts/processes.js';
 
-export async function benchDir(): Promise<{ dir: string; cleanup(): Promise<void> }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'render-jobs-bench-'));
+export async function benchDir(parent = tmpdir()): Promise<{ dir: string; cleanup(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(parent, 'render-jobs-bench-'));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 

@@ -27,6 +27,17 @@ interface Producer {
   waitUntilReady(): Promise<unknown>;
   obliterate(opts: { force: boolean }): Promise<void>;
   close(): Promise<void>;
+  on(event: 'error', fn: (err: Error) => void): unknown;
+}
+
+/**
+ * One line for a peer's connection error. A BullMQ queue with no 'error' listener prints the whole
+ * error object (with its pg client) to the console: BullMQ 6 on PostgreSQL did, for a pool connection
+ * of its producer that the database drop at the end (`with (force)`) terminated (57P01).
+ */
+function warnOnError<T extends Producer>(name: string, producer: T): T {
+  producer.on('error', (err) => console.warn(`${name}: ${err.message}${(err as { code?: string }).code ? ` (${(err as { code?: string }).code})` : ''}`));
+  return producer;
 }
 
 /** The store-side counters a row reads: commands or statements so far, and connections now. */
@@ -108,7 +119,7 @@ export async function bullmqOnRedis(quick: boolean, data: unknown): Promise<Peer
     return await measure({
       quick,
       data,
-      producer: async () => new Queue('bench', { connection: { host: '127.0.0.1', port: redis.port } }),
+      producer: async () => warnOnError('BullMQ 5 producer', new Queue('bench', { connection: { host: '127.0.0.1', port: redis.port } })),
       worker: (env) => startProcess('bench/peer/bullmq-worker.ts', { REDIS_PORT: String(redis.port), ...env }),
       meter: {
         sent: () => info('stats', 'total_commands_processed'),
@@ -124,7 +135,13 @@ export async function bullmqOnRedis(quick: boolean, data: unknown): Promise<Peer
 /** BullMQ 6 on its PostgreSQL backend, in a database of its own in the cluster at `url`. */
 export async function bullmqOnPostgres(quick: boolean, data: unknown, url: string): Promise<PeerRow> {
   const db = 'bullmq_bench';
-  const admin: Pool = await createPool({ url, max: 1, timeoutMs: 10_000, name: 'render-jobs bench meter' });
+  const admin: Pool = await createPool({
+    url,
+    max: 1,
+    timeoutMs: 10_000,
+    name: 'render-jobs bench meter',
+    onIdleError: (err) => console.warn(`bench meter connection: ${err.message}`),
+  });
   await admin.query(`drop database if exists ${db} with (force)`);
   await admin.query(`create database ${db}`);
   await admin.query('create extension if not exists pg_stat_statements');
@@ -132,14 +149,14 @@ export async function bullmqOnPostgres(quick: boolean, data: unknown, url: strin
   const bullmq6 = await import('bullmq6');
   const connection = { connectionString: dbUrl, schema: 'bullmq', migrate: true, application_name: 'bullmq producer' };
   // Migrate once, outside the measurement.
-  const first = new bullmq6.Queue('bench', { connection }, bullmq6.createPostgresBackend);
+  const first = warnOnError('BullMQ 6 producer', new bullmq6.Queue('bench', { connection }, bullmq6.createPostgresBackend));
   await first.waitUntilReady();
   await first.close();
   try {
     return await measure({
       quick,
       data,
-      producer: async () => new bullmq6.Queue('bench', { connection }, bullmq6.createPostgresBackend),
+      producer: async () => warnOnError('BullMQ 6 producer', new bullmq6.Queue('bench', { connection }, bullmq6.createPostgresBackend)),
       worker: (env) => startProcess('bench/peer/bullmq-worker.ts', { BULLMQ_PG_URL: dbUrl, ...env }),
       meter: {
         sent: async () =>
@@ -155,6 +172,10 @@ export async function bullmqOnPostgres(quick: boolean, data: unknown, url: strin
       },
     });
   } finally {
+    // A closed queue's connections linger a moment while their backends exit; dropped `with (force)`
+    // at once, they were terminated mid-close (57P01 on the producer's pool). Wait for them first.
+    const connected = async () => Number((await admin.query<{ n: string }>('select count(*) as n from pg_stat_activity where datname = $1', [db])).rows[0]!.n);
+    for (const until = Date.now() + 5_000; Date.now() < until && (await connected().catch(() => 0)) > 0; ) await sleep(50);
     await admin.query(`drop database if exists ${db} with (force)`).catch(() => undefined);
     await admin.end();
   }

@@ -5,7 +5,8 @@
 // Env: BENCH_DATABASE_URL or TEST_DATABASE_URL (else a throwaway cluster), JOBS (1000), CONCURRENCY
 // (50), STORES (`postgres,fs`), PICKUPS (jobs timed create → started with no poke, on Postgres
 // woken by NOTIFY alone; default 30, 0 to skip), DATABASE_POOL_MAX (the worker's pool, default 4), PROFILE_DIR (a
-// CPU profile of each worker, see bench/cpu-profile.mjs). Figures move with the machine's load: the
+// CPU profile of each worker, see bench/cpu-profile.mjs), BENCH_ASSETS_DIR (where the Postgres row's
+// images go; default /dev/shm, see bench/postgres.ts). Figures move with the machine's load: the
 // load average is printed before and after; compare runs made back to back.
 import { execSync } from 'node:child_process';
 import { rmSync } from 'node:fs';

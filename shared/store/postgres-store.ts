@@ -3,7 +3,7 @@
 // (`results/`, `uploads/`) stay in an assets store — the Supabase assets bucket (signed URLs, CDN)
 // or a local folder. See shared/store/postgres/schema.ts for the table and its indexes.
 import pRetry from 'p-retry';
-import { StoreConflictError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { assertValidKey, assertValidPrefix } from './keys.js';
 import type { ListOptions, ListPage, ObjectStore, PutOptions, SignedUpload, StoredObject } from './object-store.js';
@@ -149,21 +149,13 @@ export class PostgresObjectStore implements ObjectStore {
     ]);
   }
 
-  /** One UPDATE of the key (no trigger fires: only inserts and body updates announce work). */
+  /** An UPDATE of the key, batched (no trigger fires: only inserts and body updates announce work). */
   async move(from: string, to: string): Promise<boolean> {
     assertValidKey(from);
     assertValidKey(to);
     if (this.isAsset(from) !== this.isAsset(to)) throw new ValidationError(`cannot move ${from} to ${to}: one is an asset`);
     if (this.isAsset(from)) return this.opts.assets.move(from, to);
-    try {
-      // Retried after a lost answer, a move that landed finds nothing at `from`: false, as for a
-      // missing object; callers that must see `to` written write it then.
-      const { rowCount } = await this.sql(`move ${from}`, `update ${this.t} set key = $2, updated_at = now() where key = $1`, [from, to]);
-      return rowCount === 1;
-    } catch (err) {
-      if ((err as { cause?: { code?: string } }).cause?.code === '23505') throw new StoreConflictError(to);
-      throw err;
-    }
+    return this.batched.move({ from, to });
   }
 
   /**
@@ -195,11 +187,8 @@ export class PostgresObjectStore implements ObjectStore {
   }
 
   private getPool(): Promise<Pool> {
-    this.pool ??= createPool({ url: this.opts.url, max: this.opts.poolMax, timeoutMs: this.opts.timeoutMs, name: this.opts.connectionName }).then((pool) => {
-      // An idle client's connection dropping (a pooler restart) must not crash the process.
-      pool.on('error', () => undefined);
-      return pool;
-    });
+    // An idle connection dropping (a pooler restart) is replaced on next use; createPool keeps it from crashing the process.
+    this.pool ??= createPool({ url: this.opts.url, max: this.opts.poolMax, timeoutMs: this.opts.timeoutMs, name: this.opts.connectionName });
     return this.pool;
   }
 

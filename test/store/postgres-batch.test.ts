@@ -72,6 +72,28 @@ describe('PostgresObjectStore batching', () => {
     expect(await fx.store.get('b4/bad')).toBeNull();
   });
 
+  it('sends the moves of one turn as one statement, each answered as if alone: moved, nothing there, or its target taken', async () => {
+    await Promise.all([...range(30).map((i) => fx.store.put(`b7/a-${i}`, `m${i}`)), fx.store.put('b7/b-7', 'taken')]);
+    let answers: Array<PromiseSettledResult<boolean>> = [];
+    const sent = await statementsDuring(async () => {
+      answers = await Promise.allSettled([...range(30).map((i) => fx.store.move(`b7/a-${i}`, `b7/b-${i}`)), fx.store.move('b7/none', 'b7/c')]);
+    });
+    // One batch, refused whole for b-7, then each move alone: the others land, b-7 is a conflict.
+    expect(answers.map((a) => (a.status === 'fulfilled' ? a.value : a.reason instanceof StoreConflictError ? 'conflict' : a.reason))).toEqual([
+      ...range(30).map((i) => (i === 7 ? 'conflict' : true)),
+      false,
+    ]);
+    for (const i of range(30)) {
+      expect((await fx.store.get(`b7/b-${i}`))?.body.toString()).toBe(i === 7 ? 'taken' : `m${i}`);
+      expect(await fx.store.get(`b7/a-${i}`)).toEqual(i === 7 ? expect.objectContaining({ body: Buffer.from('m7') }) : null);
+    }
+    expect(await fx.store.get('b7/c')).toBeNull();
+    expect(sent).toBeLessThanOrEqual(1 + 31); // the refused batch, then one statement per move
+
+    const clean = await statementsDuring(() => Promise.all(range(30).map((i) => fx.store.move(`b7/b-${i}`, `b7/d-${i}`))));
+    expect(clean).toBe(1);
+  });
+
   it('never deadlocks two batches in flight that write the same rows', async () => {
     const pg = await loadPg();
     const real = pg.Pool.prototype.query;

@@ -5,7 +5,8 @@ import { pino } from 'pino';
 import { markerKeyOf, putMarker } from '../../shared/queue/markers.js';
 import { keys } from '../../shared/store/keys.js';
 import { migrate, schemaVersion, SCHEMA_VERSION } from '../../shared/store/postgres/schema.js';
-import { type PostgresFixture, postgresFixture } from '../helpers/postgres.js';
+import { createPool } from '../../shared/store/postgres/sql.js';
+import { type PostgresFixture, postgresFixture, testDatabaseUrl } from '../helpers/postgres.js';
 import { until } from '../helpers/wait.js';
 
 const log = pino({ level: 'silent' });
@@ -62,5 +63,28 @@ describe('PostgresObjectStore', () => {
     expect(Date.now() - at).toBeGreaterThanOrEqual(250);
     expect(seen).toEqual(['scan', 'proj/j1', 'scan']);
     await watcher.stop();
+  });
+});
+
+describe('createPool', () => {
+  it('survives an idle connection terminated by the server (57P01), tells onIdleError, and answers on a new one', async () => {
+    const url = await testDatabaseUrl();
+    const idleErrors: Array<Error & { code?: string }> = [];
+    const pool = await createPool({ url, max: 1, timeoutMs: 10_000, name: 'render-jobs idle-drop test', onIdleError: (err) => idleErrors.push(err) });
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const { rows } = await pool.query<{ pid: number }>('select pg_backend_pid() as pid');
+      const killer = await createPool({ url, max: 1, timeoutMs: 10_000, name: 'render-jobs idle-drop killer' });
+      await killer.query('select pg_terminate_backend($1)', [rows[0]!.pid]).finally(() => killer.end());
+      await until(() => idleErrors.length > 0, 5_000, 'the pool told of its dropped connection');
+      expect(idleErrors[0]?.code).toBe('57P01');
+      expect((await pool.query<{ ok: number }>('select 1 as ok')).rows).toEqual([{ ok: 1 }]);
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await pool.end();
+    }
   });
 });

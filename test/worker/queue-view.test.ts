@@ -58,6 +58,38 @@ for (const [name, make] of selectedStores()) {
       expect(view.get(job.jobId)?.key).toBe(requeued);
     });
 
+    it('keeps the rest in queue order as claims let jobs go and new markers come in between', async () => {
+      const now = Date.now();
+      // All within the look-back of a listing, so the second refresh sees the ones put in between.
+      const at = (i: number) => now - 4_000 + i * 10;
+      const put = (i: number) =>
+        putMarker(fx.store, markerKeyOf({ jobId: `qvorder${String(i).padStart(3, '0')}`, projectId: 'qv-order', ownerId: null }, at(i), 'p'), 'qv-order');
+      const evens = Array.from({ length: 60 }, (_, i) => i * 2);
+      await Promise.all(evens.map(put));
+      const view = new QueueView({ ...testDeps(fx.store), now: () => now });
+      const order = () =>
+        view
+          .all()
+          .filter((e) => e.projectId === 'qv-order')
+          .map((e) => Number(e.jobId.slice(7)));
+      await view.refresh();
+      expect(order()).toEqual(evens);
+      // Claims let every third job go, one at a time, each followed by a look (as the claim loop does).
+      const gone = evens.filter((_, i) => i % 3 === 0);
+      for (const i of gone) {
+        view.forget(`qvorder${String(i).padStart(3, '0')}`);
+        expect(order()).toEqual(evens.filter((n) => !gone.includes(n) || n > i));
+      }
+      // Jobs that fell due in between (odd times) join in their place; later claims still cut the right one.
+      await Promise.all([1, 33, 99].map(put));
+      await view.refresh();
+      const left = [...evens.filter((n) => !gone.includes(n)), 1, 33, 99].sort((a, b) => a - b);
+      expect(order()).toEqual(left);
+      view.forget('qvorder033');
+      view.forget('qvorder010');
+      expect(order()).toEqual(left.filter((n) => n !== 33 && n !== 10));
+    });
+
     it('lists a queue of several pages side by side and hands it over oldest first, each due job once', async () => {
       // 2,600 due markers over the last ten minutes (three pages and more), three not yet due.
       const now = Date.now();

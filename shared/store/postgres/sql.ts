@@ -22,6 +22,11 @@ export interface PoolOptions {
   timeoutMs: number;
   /** How the connections show in `pg_stat_activity` (default `render-jobs`). */
   name?: string;
+  /**
+   * Told when an idle connection of the pool drops (a pooler restart, a backend terminated: 57P01);
+   * the pool replaces it on next use. Default: nothing.
+   */
+  onIdleError?: (err: Error) => void;
 }
 
 type PgModule = Pick<typeof import('pg'), 'Pool' | 'Client'>;
@@ -35,7 +40,7 @@ export function loadPg(): Promise<PgModule> {
 
 export async function createPool(opts: PoolOptions): Promise<Pool> {
   const pg = await loadPg();
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.max,
     connectionTimeoutMillis: opts.timeoutMs,
@@ -46,6 +51,10 @@ export async function createPool(opts: PoolOptions): Promise<Pool> {
     allowExitOnIdle: true,
     application_name: opts.name ?? 'render-jobs',
   });
+  // A pool emits 'error' when an idle client's connection drops; with no listener that is an
+  // uncaught exception (or, under a library that catches it, a stack dump on the console).
+  pool.on('error', (err) => opts.onIdleError?.(err));
+  return pool;
 }
 
 /** A session connection of its own (LISTEN, doctor's round trip): never taken from the pool. */

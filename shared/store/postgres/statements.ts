@@ -26,6 +26,8 @@ export interface BatchedStatements {
   /** Throws StoreConflictError when the key exists (and holds other bytes than ours). */
   create(write: Write): Promise<void>;
   delete(key: string): Promise<void>;
+  /** False when nothing is at `from`; throws StoreConflictError when `to` is taken. */
+  move(names: { from: string; to: string }): Promise<boolean>;
 }
 
 type Row = { key: string; body: Buffer; content_type: string };
@@ -134,6 +136,31 @@ export function batchedStatements(t: string, slots: number, db: StatementRunner)
       },
       async one(key) {
         await db.sql(`delete ${key}`, `delete from ${t} where key = $1`, [key]);
+      },
+    }),
+
+    // The claim's marker move, one a job: batched like the rest. A taken `to` fails the statement
+    // as a whole (a unique violation), and each move is then run alone and gets its own answer.
+    move: batcher.kind<{ from: string; to: string }, boolean>({
+      key: (m) => m.from,
+      async many(moves) {
+        const { rows } = await db.query<{ src: string }>(
+          `update ${t} as o set key = x.dst, updated_at = now() from unnest($1::text[], $2::text[]) as x(src, dst) where o.key = x.src returning x.src`,
+          [moves.map((m) => m.from), moves.map((m) => m.to)],
+        );
+        const moved = new Set(rows.map((r) => r.src));
+        return moves.map((m) => moved.has(m.from));
+      },
+      async one({ from, to }) {
+        try {
+          // Retried after a lost answer, a move that landed finds nothing at `from`: false, as for
+          // a missing object; callers that must see `to` written write it then.
+          const { rowCount } = await db.sql(`move ${from}`, `update ${t} set key = $2, updated_at = now() where key = $1`, [from, to]);
+          return rowCount === 1;
+        } catch (err) {
+          if ((err as { cause?: { code?: string } }).cause?.code === '23505') throw new StoreConflictError(to);
+          throw err;
+        }
       },
     }),
   };
