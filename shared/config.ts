@@ -22,7 +22,6 @@ export const DEFAULTS = {
   WORKER_CONCURRENCY: 4,
   /** On SIGTERM, in-flight jobs get this long to finish before they are handed back. */
   WORKER_DRAIN_MS: 25 * SECOND,
-  WORKER_PACING: 'latency' as 'latency' | 'off',
   MAX_ATTEMPTS: 3,
   RETRY_BASE_MS: 2 * SECOND,
   RETRY_MAX_MS: 1 * MINUTE,
@@ -175,8 +174,10 @@ const EnvSchema = z.object({
   POLL_INTERVAL_MS: int(10, 10 * MINUTE).default(DEFAULTS.POLL_INTERVAL_MS),
   WORKER_CONCURRENCY: int(1, 1000).default(DEFAULTS.WORKER_CONCURRENCY),
   WORKER_DRAIN_MS: int(0, 10 * MINUTE).default(DEFAULTS.WORKER_DRAIN_MS),
-  // "latency": fewer jobs in flight while the store answers more than twice as slowly as unloaded (worker/pacing.ts).
-  WORKER_PACING: z.enum(['latency', 'off']).default(DEFAULTS.WORKER_PACING),
+  // "latency": fewer jobs in flight while the store answers more than twice as slowly as unloaded
+  // (worker/pacing.ts). Unset: on, but for Postgres, whose store batches a turn's calls into one
+  // statement — there more in flight is cheaper a job, and the wait is the batch's, not congestion.
+  WORKER_PACING: z.enum(['latency', 'off']).optional(),
   MAX_ATTEMPTS: int(1, 10).default(DEFAULTS.MAX_ATTEMPTS),
   RETRY_BASE_MS: int(0, 10 * MINUTE).default(DEFAULTS.RETRY_BASE_MS),
   RETRY_MAX_MS: int(0, 60 * MINUTE).default(DEFAULTS.RETRY_MAX_MS),
@@ -369,7 +370,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerUrl,
     workerSecret: e.WORKER_SECRET ?? null,
     workerId: e.WORKER_ID,
-    workerPacing: e.WORKER_PACING === 'latency',
+    workerPacing: (e.WORKER_PACING ?? (e.STORE === 'postgres' ? 'off' : 'latency')) === 'latency',
     queue: {
       leaseMs: e.LEASE_MS,
       heartbeatMs,

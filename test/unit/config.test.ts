@@ -16,6 +16,15 @@ describe('loadConfig', () => {
     expect(c.queue).toMatchObject({ leaseMs: DEFAULTS.LEASE_MS, heartbeatMs: DEFAULTS.HEARTBEAT_MS, maxAttempts: 3 });
   });
 
+  it('paces the worker by default, but on Postgres (its batches make more in flight cheaper), unless told', () => {
+    expect(loadConfig({}).workerPacing).toBe(true);
+    const pg = { STORE: 'postgres', DATABASE_URL: 'postgres://u@127.0.0.1:5432/db' };
+    expect(loadConfig(pg).workerPacing).toBe(false);
+    expect(loadConfig({ ...pg, WORKER_PACING: 'latency' }).workerPacing).toBe(true);
+    expect(loadConfig({ WORKER_PACING: 'off' }).workerPacing).toBe(false);
+    expect(() => loadConfig({ WORKER_PACING: 'fast' })).toThrow(ConfigError);
+  });
+
   it('follows WORKER_PORT for the default worker URL, and "none" means inline', () => {
     expect(loadConfig({ WORKER_PORT: '4001' }).workerUrl).toBe('http://127.0.0.1:4001');
     expect(loadConfig({ WORKER_URL: 'none' }).workerUrl).toBeNull();
