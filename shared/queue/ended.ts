@@ -11,12 +11,15 @@ import { keys } from '../store/keys.js';
 import { chargeOnce } from './charge.js';
 import type { QueueDeps } from './deps.js';
 import { dropMarker, markerOf } from './markers.js';
+import { releaseSlotMovingMarker, releaseSlots, type SlotHold } from './slots.js';
 
 export interface EndingOptions {
   /** True only for the process whose write ended the job: it sends the outcome webhook. */
   announce: boolean;
   /** False when the job never had a queue marker (inline runs). */
   queued?: boolean;
+  /** A slot the ending attempt held: freed by moving the marker to its free entry, not by a put of its own. */
+  freeing?: SlotHold;
 }
 
 export async function jobEnded(deps: QueueDeps, doc: JobDocument, opts: EndingOptions): Promise<void> {
@@ -28,10 +31,12 @@ export async function jobEnded(deps: QueueDeps, doc: JobDocument, opts: EndingOp
     await chargeOnce(deps, doc);
   } catch (err) {
     deps.log.warn({ err, jobId: doc.jobId }, 'charge not settled; the queue marker stays so a scan settles it');
+    if (opts.freeing) await releaseSlots(deps, [opts.freeing]);
     return;
   }
   if (opts.queued === false) return;
-  await dropMarker(deps.store, markerOf(doc));
+  if (opts.freeing) await releaseSlotMovingMarker(deps, opts.freeing, markerOf(doc));
+  else await dropMarker(deps.store, markerOf(doc));
   // Only a cancelled job is known to have a cancel request; any other left over goes with the job at pruning.
   if (doc.status === 'cancelled') await deps.store.delete(keys.cancel(doc.jobId));
 }

@@ -192,6 +192,30 @@ for (const [name, make] of selectedStores()) {
         const held = [...newest.values()].filter((n) => n.endsWith('-h') && !entries.includes(n.replace(/-h$/, '-f')));
         expect(held).toHaveLength(1);
       });
+
+      it('frees the slot at the ending, whether the marker it moves there is still there or the slot was freed first', async () => {
+        const store = await freshStore();
+        const deps = testDeps(store, { queue: { maxRunning: 1, maxRunningPerOwner: 0 } });
+        for (const before of ['nothing', 'a scan dropped the marker', 'a sweep freed the slot']) {
+          const job = await enqueueJob(deps, smallRequest('cap-free'));
+          const claim = await claimJob(deps, job, { workerId: 'w1' });
+          if (claim.kind !== 'run') throw new Error(`${before}: expected to run, got ${claim.kind}`);
+          if (before === 'a scan dropped the marker') await store.delete(claim.holder.doc.marker!);
+          const held = (await names(store, 'slots/all/'))
+            .filter((n) => n.endsWith('-h'))
+            .sort()
+            .at(-1)!;
+          if (before === 'a sweep freed the slot') await store.put(`slots/all/${held.replace(/-h$/, '-f')}`, '{}');
+          expect(await runJob(claim.holder, { provider: new TimedProvider(10) }), before).toMatchObject({ status: 'completed' });
+          expect(
+            (await names(store, 'queue/')).filter((n) => parseQueueMarker(n)?.jobId === job.jobId),
+            before,
+          ).toEqual([]);
+          expect(await names(store, 'slots/all/'), before).toContain(held.replace(/-h$/, '-f'));
+        }
+        // The cap of one is free: the next job starts at once (a held slot would not look stale for a lease's time).
+        expect((await claimJob(deps, await enqueueJob(deps, smallRequest('cap-free')), { workerId: 'w2' })).kind).toBe('run');
+      });
     });
 
     describe('deadlines', () => {
