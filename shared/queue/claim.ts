@@ -8,7 +8,7 @@ import { cancelled, countedAttempts, fail, requeueLost } from './finish.js';
 import { JobHolder } from './holder.js';
 import { readJob } from '../job/job-docs.js';
 import { SharedSettle } from './create-only.js';
-import { createLease, dropLease, type Lease, readLease } from './lease.js';
+import { createLease, dropLease, type Lease, parseLease } from './lease.js';
 import { keys } from '../store/keys.js';
 import { listAll } from '../store/object-store.js';
 import { markerKeyOf, markerOf, moveMarker, ownerTag } from './markers.js';
@@ -120,7 +120,15 @@ export async function claimJob(deps: QueueDeps, ref: { projectId: string; jobId:
     // (claimers that died between their lease and their document write leave leases the document
     // never mentions). If it is older than a lease's life, the number after it is free to take.
     const newest = await newestLease(deps, ref.jobId, attempt);
-    const existing = await readLease(deps, ref.jobId, newest);
+    const object = await deps.store.get(keys.lease(ref.jobId, newest));
+    // Gone since: given back unused by a claim that lost its slot (dropLease). Its number is free
+    // again, not abandoned: taking the next one while another claimer takes it back would make two
+    // holders at once, the older one's claim write not yet fenced.
+    if (!object) {
+      minAttempt = newest;
+      continue;
+    }
+    const existing = parseLease(object.body);
     const claimedMs = existing ? Date.parse(existing.claimedAt) : 0;
     if (claimedMs + deps.queue.leaseMs + CLOCK_SKEW_MS > now) {
       return { kind: 'busy', retryAtMs: claimedMs + deps.queue.leaseMs + CLOCK_SKEW_MS };

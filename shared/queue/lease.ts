@@ -71,17 +71,21 @@ export async function createLease(
 
 export async function readLease(deps: QueueDeps, jobId: string, attempt: number): Promise<LeaseRecord | null> {
   const object = await deps.store.get(keys.lease(jobId, attempt));
-  if (!object) return null;
-  const parsed = LeaseRecord.safeParse(parseJsonOrNull(object.body));
+  return object ? parseLease(object.body) : null;
+}
+
+/** A lease's record, or null if it does not parse. */
+export function parseLease(body: Buffer): LeaseRecord | null {
+  const parsed = LeaseRecord.safeParse(parseJsonOrNull(body));
   return parsed.success ? parsed.data : null;
 }
 
 /**
- * Gives back a lease won by a claim that then lost its slot, before anything used it: the document
- * never named it, so no write was fenced by it but a stale holder's, whose own lease had run out.
- * Deleted, its number is free again: the lost slot costs the job no attempt number. Should the
- * delete fail, the lease is left as a claimer that died would leave it: taken for abandoned a
- * lease's time after its `claimedAt`, the number after it used.
+ * Gives back a lease won by a claim that then lost its slot, before anything used it: the job was
+ * pending and its document never named the lease. Deleted, its number is free again (claimers that
+ * lost the race for it take it again, not the next one: claim.ts), so the lost slot costs the job
+ * no attempt number. Should the delete fail, the lease is left as a claimer that died would leave
+ * it: taken for abandoned a lease's time after its `claimedAt`, the number after it used.
  */
 export async function dropLease(deps: QueueDeps, lease: Lease): Promise<void> {
   await deps.store

@@ -8,7 +8,7 @@ import { CLOCK_SKEW_MS, type QueueDeps } from '../../shared/queue/deps.js';
 import { jobEnded } from '../../shared/queue/ended.js';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
 import { readJob } from '../../shared/job/job-docs.js';
-import type { ObjectStore, PutOptions } from '../../shared/store/object-store.js';
+import type { ListOptions, ObjectStore, PutOptions } from '../../shared/store/object-store.js';
 import { keys } from '../../shared/store/keys.js';
 import { smallRequest } from '../helpers/concept.js';
 import { CountingStore } from '../helpers/counting-store.js';
@@ -65,6 +65,25 @@ for (const [name, make] of selectedStores()) {
       if (second.kind !== 'run') throw new Error(`expected to run, got ${second.kind}`);
       expect(second.holder.lease.attempt).toBe(1);
       expect(second.holder.doc.message).toBe('Attempt 1 of 3 started.');
+    });
+
+    it('takes a lease given back while it looked at it, not the next number: one holder at a time', async () => {
+      const job = await enqueueJob(testDeps(fx.store), smallRequest(`given-back-${name}`));
+      // Another claimer won lease 1 and gives it back (its slot was lost) between this claim's
+      // listing of the leases and its read of the newest.
+      const other = { jobId: job.jobId, projectId: job.projectId, attempt: 1, workerId: 'w0', token: 'other', claimedAt: new Date().toISOString() };
+      await fx.store.put(keys.lease(job.jobId, 1), JSON.stringify(other), { createOnly: true });
+      class GivenBack extends CountingStore {
+        override async list(prefix: string, opts?: ListOptions) {
+          const page = await super.list(prefix, opts);
+          if (prefix === keys.leaseFolder(job.jobId)) await fx.store.delete(keys.lease(job.jobId, 1));
+          return page;
+        }
+      }
+      const claim = await claimJob(testDeps(new GivenBack(fx.store)), job, { workerId: 'w1' });
+      if (claim.kind !== 'run') throw new Error(`expected to run, got ${claim.kind}`);
+      expect(claim.holder.lease.attempt).toBe(1);
+      expect((await fx.store.list(keys.leaseFolder(job.jobId))).items.map((i) => i.name)).toEqual(['1']);
     });
 
     /** A completed job, its ending written by `deps`' process, which charges it as it ends. */
