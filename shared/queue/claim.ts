@@ -7,8 +7,7 @@ import { CLOCK_SKEW_MS, type QueueDeps } from './deps.js';
 import { cancelled, countedAttempts, fail, requeueLost } from './finish.js';
 import { JobHolder } from './holder.js';
 import { readJob } from '../job/job-docs.js';
-import { SharedSettle } from './create-only.js';
-import { createLease, dropLease, type Lease, parseLease } from './lease.js';
+import { createLease, readLease } from './lease.js';
 import { keys } from '../store/keys.js';
 import { listAll } from '../store/object-store.js';
 import { markerKeyOf, markerOf, moveMarker, ownerTag } from './markers.js';
@@ -66,33 +65,12 @@ export async function claimJob(deps: QueueDeps, ref: { projectId: string; jobId:
     // A job that ends here (cancelled, expired) needs no slot; one that will run takes its slots
     // before its lease, so a job over a cap waits as pending instead of using up attempts.
     let holds: SlotHold[] = [];
-    // A pending job's lease is created while its last slot settles (a racy store reads the slot
-    // back), and the two read-backs share one settle from the lease's answer: one settle and one
-    // round trip less before the job starts. Should the slot be lost, the lease is dropped unused
-    // (a later slot tried then settles on its own). A takeover's lease fences the old holder, so it
-    // waits for its slots as before.
-    let early: Promise<Lease | null> | null = null;
-    const startLease = () => {
-      if (early) return null;
-      const settle = new SharedSettle(deps.queue.claimSettleMs);
-      early = createLease(deps, ref, attempt, opts.workerId, settle);
-      early.catch(() => undefined);
-      return settle.over;
-    };
     if (!opts.toCancel && !opts.toRequeue && !pastStartDeadline(doc, now, deps.queue)) {
-      const taken = await takeSlots(deps, { ...ref, attempt, ownerId: doc.ownerId }, ahead, doc.status === 'pending' ? startLease : undefined).catch(
-        async (err: unknown) => {
-          await undoLease(deps, early);
-          throw err;
-        },
-      );
-      if ('full' in taken) {
-        await undoLease(deps, early);
-        return { kind: 'capped', full: taken.full, retryAtMs: now + deps.queue.pollIntervalMs, ownerTag: ownerTag(doc.ownerId) };
-      }
+      const taken = await takeSlots(deps, { ...ref, attempt, ownerId: doc.ownerId }, ahead);
+      if ('full' in taken) return { kind: 'capped', full: taken.full, retryAtMs: now + deps.queue.pollIntervalMs, ownerTag: ownerTag(doc.ownerId) };
       holds = taken.holds;
     }
-    const lease = await (early ?? createLease(deps, ref, attempt, opts.workerId)).catch(async (err: unknown) => {
+    const lease = await createLease(deps, ref, attempt, opts.workerId).catch(async (err: unknown) => {
       await releaseSlots(deps, holds);
       throw err;
     });
@@ -120,15 +98,7 @@ export async function claimJob(deps: QueueDeps, ref: { projectId: string; jobId:
     // (claimers that died between their lease and their document write leave leases the document
     // never mentions). If it is older than a lease's life, the number after it is free to take.
     const newest = await newestLease(deps, ref.jobId, attempt);
-    const object = await deps.store.get(keys.lease(ref.jobId, newest));
-    // Gone since: given back unused by a claim that lost its slot (dropLease). Its number is free
-    // again, not abandoned: taking the next one while another claimer takes it back would make two
-    // holders at once, the older one's claim write not yet fenced.
-    if (!object) {
-      minAttempt = newest;
-      continue;
-    }
-    const existing = parseLease(object.body);
+    const existing = await readLease(deps, ref.jobId, newest);
     const claimedMs = existing ? Date.parse(existing.claimedAt) : 0;
     if (claimedMs + deps.queue.leaseMs + CLOCK_SKEW_MS > now) {
       return { kind: 'busy', retryAtMs: claimedMs + deps.queue.leaseMs + CLOCK_SKEW_MS };
@@ -136,12 +106,6 @@ export async function claimJob(deps: QueueDeps, ref: { projectId: string; jobId:
     minAttempt = newest + 1; // re-read the document: it may have moved on since
   }
   return { kind: 'busy', retryAtMs: deps.now() + deps.queue.pollIntervalMs };
-}
-
-/** A lease created beside a slot that was then lost: given back, if it was won. */
-async function undoLease(deps: QueueDeps, early: Promise<Lease | null> | null): Promise<void> {
-  const lease = await early?.catch(() => null);
-  if (lease) await dropLease(deps, lease);
 }
 
 /** The highest attempt number with a lease (at least `atLeast`): one listing, however many there are. */

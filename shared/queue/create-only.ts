@@ -14,34 +14,12 @@ export async function createOnlyWins(deps: CreateDeps, key: string, record: { to
   return answered ? answered.won() : false;
 }
 
-export interface CreateAnswered {
-  /**
-   * Whether the create stands: at once on an atomic store, else by reading the token back once the
-   * writes have settled — a settle from now, or `settled`, which must end no sooner than that (a
-   * settle shared with a create answered later: both read-backs then go out together).
-   */
-  won(settled?: Promise<unknown>): Promise<boolean>;
-}
-
-/** One settle for creates read back side by side: it starts when the last of them is answered. */
-export class SharedSettle {
-  private answer!: () => void;
-  readonly over: Promise<void>;
-  constructor(ms: number) {
-    this.over = new Promise<void>((resolve) => (this.answer = resolve)).then(() => sleep(ms));
-  }
-  /** The last create was answered (or failed): the settle starts. */
-  answered(): void {
-    this.answer();
-  }
-}
-
 /**
- * The create-only put, answered: null when refused. Split from the settle so that a caller can
- * start its next create while a racy store settles, when that create can be undone should this
- * one lose.
+ * The create-only put, answered: null when refused, else `won`, which says whether it stands (at
+ * once on an atomic store; else by reading the token back once the writes have settled). Split so
+ * a caller that can prove no one else creates the key meanwhile (charge.ts) can skip the settle.
  */
-export async function createOnly(deps: CreateDeps, key: string, record: { token: string }): Promise<CreateAnswered | null> {
+export async function createOnly(deps: CreateDeps, key: string, record: { token: string }): Promise<{ won(): Promise<boolean> } | null> {
   try {
     await deps.store.put(key, JSON.stringify(record), { createOnly: true, contentType: 'application/json' });
   } catch (err) {
@@ -50,8 +28,8 @@ export async function createOnly(deps: CreateDeps, key: string, record: { token:
   }
   if (deps.store.capabilities.atomicCreate) return { won: async () => true };
   return {
-    won: async (settled) => {
-      await (settled ?? sleep(deps.queue.claimSettleMs));
+    won: async () => {
+      await sleep(deps.queue.claimSettleMs);
       return (await readToken(deps, key)) === record.token;
     },
   };

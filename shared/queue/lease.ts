@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { parseJsonOrNull } from '../json.js';
 import { keys } from '../store/keys.js';
-import { createOnly, type SharedSettle } from './create-only.js';
+import { createOnlyWins } from './create-only.js';
 import type { QueueDeps } from './deps.js';
 
 export const LeaseRecord = z.object({
@@ -47,14 +47,7 @@ export function renewAfterMs(queue: { leaseMs: number; heartbeatMs: number }): n
  * writes (old Supabase Storage lets concurrent creates all "succeed", last writer wins), the claim
  * stands only if our own token is still there once the writes have settled.
  */
-export async function createLease(
-  deps: QueueDeps,
-  ref: { projectId: string; jobId: string },
-  attempt: number,
-  workerId: string,
-  /** A settle shared with a create read back beside this one (claim.ts), told when this one is answered. */
-  settle?: SharedSettle,
-): Promise<Lease | null> {
+export async function createLease(deps: QueueDeps, ref: { projectId: string; jobId: string }, attempt: number, workerId: string): Promise<Lease | null> {
   const claimedMs = deps.now();
   const record: LeaseRecord = {
     jobId: ref.jobId,
@@ -64,31 +57,13 @@ export async function createLease(
     token: randomUUID(),
     claimedAt: new Date(claimedMs).toISOString(),
   };
-  const answered = await createOnly(deps, keys.lease(ref.jobId, attempt), record).finally(() => settle?.answered());
-  if (!answered || !(await answered.won(settle?.over))) return null;
+  if (!(await createOnlyWins(deps, keys.lease(ref.jobId, attempt), record))) return null;
   return { ...ref, attempt, workerId, token: record.token, claimedMs };
 }
 
 export async function readLease(deps: QueueDeps, jobId: string, attempt: number): Promise<LeaseRecord | null> {
   const object = await deps.store.get(keys.lease(jobId, attempt));
-  return object ? parseLease(object.body) : null;
-}
-
-/** A lease's record, or null if it does not parse. */
-export function parseLease(body: Buffer): LeaseRecord | null {
-  const parsed = LeaseRecord.safeParse(parseJsonOrNull(body));
+  if (!object) return null;
+  const parsed = LeaseRecord.safeParse(parseJsonOrNull(object.body));
   return parsed.success ? parsed.data : null;
-}
-
-/**
- * Gives back a lease won by a claim that then lost its slot, before anything used it: the job was
- * pending and its document never named the lease. Deleted, its number is free again (claimers that
- * lost the race for it take it again, not the next one: claim.ts), so the lost slot costs the job
- * no attempt number. Should the delete fail, the lease is left as a claimer that died would leave
- * it: taken for abandoned a lease's time after its `claimedAt`, the number after it used.
- */
-export async function dropLease(deps: QueueDeps, lease: Lease): Promise<void> {
-  await deps.store
-    .delete(keys.lease(lease.jobId, lease.attempt))
-    .catch((err: unknown) => deps.log.warn({ err, jobId: lease.jobId, attempt: lease.attempt }, 'lease of a lost slot not deleted; it expires'));
 }

@@ -2,8 +2,9 @@
 // log of entries `slots/{scope}/{slot}-{generation}-{h|f}`. Taking a slot creates the next
 // generation's `h` create-only, so exactly one of any number of racing workers gets it; its holder
 // frees it by adding `f` beside its own generation (at a job's ending, its queue marker moved
-// there). The newest generation is the slot's state: held unless freed. A holder that died leaves a held entry that goes stale once its job is no longer
-// running that attempt under a live lease; the next taker takes the next generation over it, the
+// there). The newest generation is the slot's state: held unless freed. A holder that died leaves
+// a held entry that goes stale once its job is no longer running that attempt under a live lease;
+// the next taker takes the next generation over it, the
 // same way an expired lease is taken over. Older generations are history, deleted in batches.
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -11,7 +12,7 @@ import { StoreConflictError } from '../errors.js';
 import { parseJsonOrNull } from '../json.js';
 import { keys, parseSlotName } from '../store/keys.js';
 import { listAll, listAllFolders } from '../store/object-store.js';
-import { createOnly } from './create-only.js';
+import { createOnlyWins } from './create-only.js';
 import { CLOCK_SKEW_MS, type QueueDeps } from './deps.js';
 import { readJob } from '../job/job-docs.js';
 
@@ -105,7 +106,6 @@ export async function takeSlot(
   cap: number,
   holder: SlotHolder,
   read: Promise<ScopeState> = readTops(deps, scope),
-  whileSettling?: () => Promise<unknown> | null,
 ): Promise<SlotHold | null> {
   const { tops, history } = await read;
   tidyHistory(deps, scope, history);
@@ -114,7 +114,7 @@ export async function takeSlot(
   const order = Array.from({ length: cap }, (_, i) => (start + i) % cap);
   const free = order.filter((s) => !tops.get(s)?.held);
   for (const slot of free) {
-    const hold = await tryTake(deps, scope, slot, tops.get(slot), holder, whileSettling);
+    const hold = await tryTake(deps, scope, slot, tops.get(slot), holder);
     if (hold) return hold;
   }
   // All held: a holder that died leaves its slot to whoever notices. Checked side by side: after a
@@ -124,7 +124,7 @@ export async function takeSlot(
   const stale = checked.filter((slot) => slot !== null);
   for (const [i, slot] of stale.entries()) {
     deps.log.warn({ scope, slot }, 'taking over a slot whose job is no longer running');
-    const hold = await tryTake(deps, scope, slot, tops.get(slot), holder, whileSettling);
+    const hold = await tryTake(deps, scope, slot, tops.get(slot), holder);
     if (!hold) continue;
     // The other dead holders' slots are freed now: left held, each would cost every later claim this
     // whole check again (a read of each held slot and of its job), one slot per claim — on a store
@@ -145,23 +145,10 @@ async function freeStale(deps: QueueDeps, tops: SlotTop[]): Promise<void> {
   await Promise.all(tops.map((t) => releaseSlot(deps, { scope: t.scope, slot: t.slot, gen: t.gen }).catch(() => undefined)));
 }
 
-/**
- * `whileSettling`: called once the create is answered, before a racy store's settle; it may return
- * a later settle for the read-back to share (one that ends no sooner than this create's own would).
- */
-async function tryTake(
-  deps: QueueDeps,
-  scope: string,
-  slot: number,
-  top: SlotTop | undefined,
-  holder: SlotHolder,
-  whileSettling?: () => Promise<unknown> | null,
-): Promise<SlotHold | null> {
+async function tryTake(deps: QueueDeps, scope: string, slot: number, top: SlotTop | undefined, holder: SlotHolder): Promise<SlotHold | null> {
   const gen = top ? top.gen + 1 : 0;
   const entry: HeldEntry = { token: randomUUID(), ...holder, heldAt: new Date(deps.now()).toISOString() };
-  const answered = await createOnly(deps, keys.slot(scope, slot, gen, 'h'), entry);
-  if (!answered) return null;
-  if (!(await answered.won(whileSettling?.() ?? undefined))) return null;
+  if (!(await createOnlyWins(deps, keys.slot(scope, slot, gen, 'h'), entry))) return null;
   return { scope, slot, gen };
 }
 
@@ -234,17 +221,11 @@ export function readGlobalAhead(deps: QueueDeps): ScopeRead | null {
   return { scope: GLOBAL_SCOPE, read };
 }
 
-/**
- * The slots a job's attempt needs (its owner's and the global one), or null if either cap is full.
- * `whileSettling` is called when the last slot's create has been answered and (on a racy store) is
- * settling: the caller may start a create that it undoes should the slot be lost after all, and
- * the two read-backs may share one settle.
- */
+/** The slots a job's attempt needs (its owner's and the global one), or null if either cap is full. */
 export async function takeSlots(
   deps: QueueDeps,
   holder: SlotHolder & { ownerId: string | null },
   ahead: ScopeRead | null = null,
-  whileSettling?: () => Promise<unknown> | null,
 ): Promise<{ holds: SlotHold[] } | { full: 'owner' | 'global' }> {
   const { maxRunning, maxRunningPerOwner } = deps.queue;
   const ref = { projectId: holder.projectId, jobId: holder.jobId, attempt: holder.attempt };
@@ -257,8 +238,7 @@ export async function takeSlots(
   const reads = wanted.map(([, scope]) => (ahead?.scope === scope ? ahead.read : readTops(deps, scope)));
   for (const r of reads) r.catch(() => undefined);
   for (const [i, [which, scope, cap]] of wanted.entries()) {
-    const last = i === wanted.length - 1;
-    const hold = await takeSlot(deps, scope, cap, ref, reads[i], last ? whileSettling : undefined);
+    const hold = await takeSlot(deps, scope, cap, ref, reads[i]);
     if (!hold) {
       await releaseSlots(deps, holds);
       return { full: which };

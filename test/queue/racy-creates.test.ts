@@ -1,14 +1,13 @@
-// The shortcuts a store without atomic create-only writes allows, and what keeps them safe: a lease
-// created while its slot settles is given back when the slot is lost after all; the charge is the
-// ending's writer's alone for a lease's time, so its create needs no read-back, unless answered late.
+// The shortcut a store without atomic create-only writes allows for the charge, and what keeps it
+// safe: the charge is the ending's writer's alone for a lease's time, so its create needs no
+// read-back, unless answered late.
 import { describe, expect, it } from 'vitest';
 import { chargeOnce, type ChargeHook, othersChargeFromMs } from '../../shared/queue/charge.js';
 import { claimJob } from '../../shared/queue/claim.js';
 import { CLOCK_SKEW_MS, type QueueDeps } from '../../shared/queue/deps.js';
 import { jobEnded } from '../../shared/queue/ended.js';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
-import { readJob } from '../../shared/job/job-docs.js';
-import type { ListOptions, ObjectStore, PutOptions } from '../../shared/store/object-store.js';
+import type { ObjectStore, PutOptions } from '../../shared/store/object-store.js';
 import { keys } from '../../shared/store/keys.js';
 import { smallRequest } from '../helpers/concept.js';
 import { CountingStore } from '../helpers/counting-store.js';
@@ -43,48 +42,6 @@ class LosingCreates extends CountingStore {
 for (const [name, make] of selectedStores()) {
   describe(`racy creates (${name})`, () => {
     const fx = useStore(make);
-
-    it('gives back the lease of a claim whose slot was lost while it settled: the job keeps its attempt number', async () => {
-      const queue = { maxRunning: 1 };
-      const job = await enqueueJob(testDeps(fx.store, { queue }), smallRequest(`lost-slot-${name}`));
-      let losing = true;
-      const store = new LosingCreates(fx.store, (key) => losing && key.startsWith('slots/'));
-      const deps = testDeps(store, { queue });
-
-      const first = await claimJob(deps, job, { workerId: 'w1', listSlotsAhead: true });
-      expect(first).toMatchObject({ kind: 'capped', full: 'global' });
-      // The lease was created beside the slot's read-back (a round trip less), then deleted.
-      const lease = keys.lease(job.jobId, 1);
-      expect(store.calls.filter((c) => c.key === lease).map((c) => c.op)).toEqual(['create', 'get', 'delete']);
-      expect((await fx.store.list(keys.leaseFolder(job.jobId))).items).toEqual([]);
-      expect(await readJob(fx.store, job.projectId, job.jobId)).toMatchObject({ status: 'pending', attempt: 0, attempts: [] });
-
-      // The other creator's entry does not parse as a holder's: stale at once, taken over.
-      losing = false;
-      const second = await claimJob(deps, job, { workerId: 'w2', listSlotsAhead: true });
-      if (second.kind !== 'run') throw new Error(`expected to run, got ${second.kind}`);
-      expect(second.holder.lease.attempt).toBe(1);
-      expect(second.holder.doc.message).toBe('Attempt 1 of 3 started.');
-    });
-
-    it('takes a lease given back while it looked at it, not the next number: one holder at a time', async () => {
-      const job = await enqueueJob(testDeps(fx.store), smallRequest(`given-back-${name}`));
-      // Another claimer won lease 1 and gives it back (its slot was lost) between this claim's
-      // listing of the leases and its read of the newest.
-      const other = { jobId: job.jobId, projectId: job.projectId, attempt: 1, workerId: 'w0', token: 'other', claimedAt: new Date().toISOString() };
-      await fx.store.put(keys.lease(job.jobId, 1), JSON.stringify(other), { createOnly: true });
-      class GivenBack extends CountingStore {
-        override async list(prefix: string, opts?: ListOptions) {
-          const page = await super.list(prefix, opts);
-          if (prefix === keys.leaseFolder(job.jobId)) await fx.store.delete(keys.lease(job.jobId, 1));
-          return page;
-        }
-      }
-      const claim = await claimJob(testDeps(new GivenBack(fx.store)), job, { workerId: 'w1' });
-      if (claim.kind !== 'run') throw new Error(`expected to run, got ${claim.kind}`);
-      expect(claim.holder.lease.attempt).toBe(1);
-      expect((await fx.store.list(keys.leaseFolder(job.jobId))).items.map((i) => i.name)).toEqual(['1']);
-    });
 
     /** A completed job, its ending written by `deps`' process, which charges it as it ends. */
     async function completedBy(deps: QueueDeps, project: string) {
