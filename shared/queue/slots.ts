@@ -4,8 +4,8 @@
 // frees it by adding `f` beside its own generation (at a job's ending, its queue marker moved
 // there). The newest generation is the slot's state: held unless freed. A holder that died leaves
 // a held entry that goes stale once its job is no longer running that attempt under a live lease;
-// the next taker takes the next generation over it, the
-// same way an expired lease is taken over. Older generations are history, deleted in batches.
+// the next taker takes the next generation over it, the same way an expired lease is taken over.
+// Older generations are history, deleted in batches.
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { StoreConflictError } from '../errors.js';
