@@ -15,7 +15,7 @@ const realServer = Boolean(process.env.SUPABASE_URL && process.env.SUPABASE_SERV
 const realStorageSuites = [
   'test/store/store.test.ts',
   'test/store/supabase-fidelity.test.ts',
-  'test/queue/{claim,controls,holder,outcomes,prune,requests-per-job}.test.ts',
+  'test/queue/{claim,controls,holder,outcomes,prune,requests-per-job,racy-creates}.test.ts',
   'test/worker/{claim-loop,crash,app}.test.ts',
   'test/api/{routes,outlook,cron,kinds,bad-input,openapi,auth,request-id,seed-client,uploads-guard}.test.ts',
   'test/cli/migrate-keys.test.ts',

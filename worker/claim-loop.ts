@@ -354,7 +354,11 @@ export class ClaimLoop {
   /** A marker whose job has ended (the holder died after its final write) or never came to be. */
   private async tidyMarker(entry: QueueEntry, outcome: { kind: 'terminal'; doc: JobDocument } | { kind: 'missing' }, now: number): Promise<void> {
     if (outcome.kind === 'terminal') {
-      await jobEnded(this.deps, outcome.doc, { announce: false });
+      const retryAtMs = await jobEnded(this.deps, outcome.doc, { announce: false });
+      if (retryAtMs !== null) {
+        entry.retryAt = retryAtMs;
+        return;
+      }
       await dropMarker(this.deps.store, entry.key); // this marker, should the document name another
       this.view.forget(entry.jobId, entry.key);
     } else if (entry.runAfterMs < now - ORPHAN_MARKER_AGE_MS) {

@@ -8,8 +8,8 @@ import { z } from 'zod';
 import type { JobDocument } from '../job/document.js';
 import { CREDITS } from '../kinds/credits.js';
 import { keys } from '../store/keys.js';
-import { createOnlyWins } from './create-only.js';
-import type { QueueDeps } from './deps.js';
+import { createOnly } from './create-only.js';
+import { CLOCK_SKEW_MS, type QueueDeps } from './deps.js';
 
 export const ChargeRecord = z.object({
   token: z.string(),
@@ -27,12 +27,36 @@ export type ChargeRecord = z.output<typeof ChargeRecord>;
 
 export type { ChargeHook } from './deps.js';
 
-export type ChargeOutcome = 'charged' | 'failed' | 'already' | 'free' | 'not_completed';
+/** `writers_turn`: not yet, on a racy store: the charge is the ending's writer's for now (below). */
+export type ChargeOutcome = 'charged' | 'failed' | 'already' | 'free' | 'not_completed' | 'writers_turn';
 
-export async function chargeOnce(deps: QueueDeps, doc: JobDocument): Promise<ChargeOutcome> {
+export interface ChargeOptions {
+  /** This process wrote the job's ending (the only one that may: one writer per job). */
+  writer?: boolean;
+}
+
+/**
+ * On a store without atomic creates, chargers racing for the marker would each need to read their
+ * token back after a settle. Instead the charge is the ending's writer's alone for a lease's time
+ * after its write (`updatedAt`, by the writer's clock), as a job is its lease holder's: anyone else
+ * leaves it, and the queue marker, until then and the clock skew after. The writer's create,
+ * answered within that time, landed before anyone else may try (theirs then finds it: a create is
+ * racy only against one in flight), so it stands without a read-back; answered later, it is read back.
+ */
+export function othersChargeFromMs(deps: Pick<QueueDeps, 'queue'>, doc: JobDocument): number {
+  return writersTurnEndsMs(deps, doc) + CLOCK_SKEW_MS;
+}
+
+function writersTurnEndsMs(deps: Pick<QueueDeps, 'queue'>, doc: JobDocument): number {
+  return Date.parse(doc.updatedAt) + deps.queue.leaseMs;
+}
+
+export async function chargeOnce(deps: QueueDeps, doc: JobDocument, opts: ChargeOptions = {}): Promise<ChargeOutcome> {
   if (doc.status !== 'completed') return 'not_completed';
   const credits = CREDITS[doc.kind];
   if (credits === 0) return 'free';
+  const racy = !deps.store.capabilities.atomicCreate;
+  if (racy && !opts.writer && deps.now() < othersChargeFromMs(deps, doc)) return 'writers_turn';
   const key = keys.charge(doc.projectId, doc.jobId);
   const hook = deps.charge;
   const record: ChargeRecord = {
@@ -48,7 +72,10 @@ export async function chargeOnce(deps: QueueDeps, doc: JobDocument): Promise<Cha
     chargedAt: hook ? null : new Date(deps.now()).toISOString(),
     error: null,
   };
-  if (!(await createOnlyWins(deps, key, record))) return 'already';
+  const answered = await createOnly(deps, key, record);
+  if (!answered) return 'already';
+  const writersTurn = racy && opts.writer === true && deps.now() <= writersTurnEndsMs(deps, doc);
+  if (!writersTurn && !(await answered.won())) return 'already';
   if (!hook) return 'charged';
   const log = deps.log.child({ jobId: doc.jobId });
   let final: ChargeRecord;

@@ -7,16 +7,32 @@ import { StoreConflictError } from '../errors.js';
 import { parseJsonOrNull } from '../json.js';
 import type { QueueDeps } from './deps.js';
 
-export async function createOnlyWins(deps: Pick<QueueDeps, 'store' | 'queue'>, key: string, record: { token: string }): Promise<boolean> {
+type CreateDeps = Pick<QueueDeps, 'store' | 'queue'>;
+
+export async function createOnlyWins(deps: CreateDeps, key: string, record: { token: string }): Promise<boolean> {
+  const answered = await createOnly(deps, key, record);
+  return answered ? answered.won() : false;
+}
+
+/**
+ * The create-only put, answered: null when refused, else `won`, which says whether it stands (at
+ * once on an atomic store; else by reading the token back once the writes have settled). Split so
+ * a caller that can prove no one else creates the key meanwhile (charge.ts) can skip the settle.
+ */
+export async function createOnly(deps: CreateDeps, key: string, record: { token: string }): Promise<{ won(): Promise<boolean> } | null> {
   try {
     await deps.store.put(key, JSON.stringify(record), { createOnly: true, contentType: 'application/json' });
   } catch (err) {
-    if (err instanceof StoreConflictError) return false;
+    if (err instanceof StoreConflictError) return null;
     throw err;
   }
-  if (deps.store.capabilities.atomicCreate) return true;
-  await sleep(deps.queue.claimSettleMs);
-  return (await readToken(deps, key)) === record.token;
+  if (deps.store.capabilities.atomicCreate) return { won: async () => true };
+  return {
+    won: async () => {
+      await sleep(deps.queue.claimSettleMs);
+      return (await readToken(deps, key)) === record.token;
+    },
+  };
 }
 
 async function readToken(deps: Pick<QueueDeps, 'store'>, key: string): Promise<string | null> {

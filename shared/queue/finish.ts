@@ -10,6 +10,7 @@ import { retryDelayMs } from './backoff.js';
 import { jobEnded } from './ended.js';
 import type { JobHolder } from './holder.js';
 import { dropMarker, markerKeyOf, markerOf, putMarker } from './markers.js';
+import { releaseSlots } from './slots.js';
 
 type Outcome = AttemptRecord['outcome'];
 
@@ -62,9 +63,13 @@ export function failedDoc(d: JobDocument, by: EndedBy, code: string, message: st
   };
 }
 
-/** The ending is written: its slots are free at once, beside the charge and the marker's removal. */
+/**
+ * The ending is written: its slots are freed beside the charge, one of them by the request that
+ * drops the job's marker after it (a move of the marker to the slot's free entry).
+ */
 async function ended(holder: JobHolder, doc: JobDocument): Promise<void> {
-  await Promise.all([holder.releaseSlots(), jobEnded(holder.deps, doc, { announce: true })]);
+  const [freeing, ...rest] = holder.takeSlotHolds();
+  await Promise.all([releaseSlots(holder.deps, rest), jobEnded(holder.deps, doc, { announce: true, freeing })]);
 }
 
 function endedBy(holder: JobHolder, now: string): EndedBy {

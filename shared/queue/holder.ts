@@ -80,10 +80,16 @@ export class JobHolder {
     return this.write((doc) => (doc.status === 'processing' ? doc : null));
   }
 
-  /** Frees this attempt's concurrency slots (once; later calls do nothing). */
-  async releaseSlots(): Promise<void> {
+  /** This attempt's slots, for the ending to free (later calls, and `releaseSlots`, find none). */
+  takeSlotHolds(): SlotHold[] {
     const holds = this.slots;
     this.slots = [];
+    return holds;
+  }
+
+  /** Frees this attempt's concurrency slots (once; later calls do nothing). */
+  async releaseSlots(): Promise<void> {
+    const holds = this.takeSlotHolds();
     if (holds.length > 0) await releaseSlots(this.deps, holds);
   }
 

@@ -1,12 +1,14 @@
 // Concurrency caps across every worker sharing a store. A cap of N is N slots; each slot is a short
 // log of entries `slots/{scope}/{slot}-{generation}-{h|f}`. Taking a slot creates the next
 // generation's `h` create-only, so exactly one of any number of racing workers gets it; its holder
-// frees it by adding `f` beside its own generation. The newest generation is the slot's state: held
-// unless freed. A holder that died leaves a held entry that goes stale once its job is no longer
-// running that attempt under a live lease; the next taker takes the next generation over it, the
-// same way an expired lease is taken over. Older generations are history, deleted in batches.
+// frees it by adding `f` beside its own generation (at a job's ending, its queue marker moved
+// there). The newest generation is the slot's state: held unless freed. A holder that died leaves
+// a held entry that goes stale once its job is no longer running that attempt under a live lease;
+// the next taker takes the next generation over it, the same way an expired lease is taken over.
+// Older generations are history, deleted in batches.
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { StoreConflictError } from '../errors.js';
 import { parseJsonOrNull } from '../json.js';
 import { keys, parseSlotName } from '../store/keys.js';
 import { listAll, listAllFolders } from '../store/object-store.js';
@@ -186,6 +188,23 @@ export async function releaseSlot(deps: QueueDeps, hold: SlotHold): Promise<void
   await deps.store.put(keys.slot(hold.scope, hold.slot, hold.gen, 'f'), JSON.stringify({ freedAt: new Date(deps.now()).toISOString() }), {
     contentType: 'application/json',
   });
+}
+
+/**
+ * Frees a slot and drops the ending job's queue marker in one request: the marker is moved to the
+ * slot's `f` entry (only entries' names are read, never a free one's body). Either missing, the
+ * other is done alone; a move whose outcome is unknown is done the plain way, both harmless twice.
+ */
+export async function releaseSlotMovingMarker(deps: QueueDeps, hold: SlotHold, marker: string): Promise<void> {
+  try {
+    if (await deps.store.move(marker, keys.slot(hold.scope, hold.slot, hold.gen, 'f'))) return;
+  } catch (err) {
+    // Already freed (a stale-slot sweep, or a repeat): only the marker is left to drop.
+    if (err instanceof StoreConflictError) return deps.store.delete(marker);
+    await Promise.all([releaseSlots(deps, [hold]), deps.store.delete(marker)]);
+    return;
+  }
+  await releaseSlots(deps, [hold]); // no marker (a scan dropped it): freed by a put
 }
 
 /** A scope's listing started early, beside the document read that decides whether it is needed. */
