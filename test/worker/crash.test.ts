@@ -172,12 +172,14 @@ for (const [backend, make] of selectedProcessStores()) {
     describe('several worker processes sharing one store', () => {
       it('run every job exactly once between them', async () => {
         const deps = testDeps(store);
-        const jobs = await Promise.all(Array.from({ length: 30 }, () => enqueueJob(deps, smallRequest('shared'))));
         // No crash here, so no short lease: with 1.5 s, a worker starved of CPU on a busy CI machine
         // really does lose its lease, and a second claim (correctly finding the job done) is made.
+        // All three are listening before the jobs exist: started after them, the first two up could
+        // drain the thirty before a slow third started (seen on CI).
         await Promise.all(
           ['w1', 'w2', 'w3'].map((id) => spawn({ WORKER_ID: id, RENDER_DELAY_MS: '100', WORKER_CONCURRENCY: '4', POLL_INTERVAL_MS: '20', LEASE_MS: '10000' })),
         );
+        const jobs = await Promise.all(Array.from({ length: 30 }, () => enqueueJob(deps, smallRequest('shared'))));
         const docs = await Promise.all(jobs.map((j) => waitFor(j, (d) => d.status === 'completed')));
         for (const d of docs) {
           expect(d.attempts).toHaveLength(1);
