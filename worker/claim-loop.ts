@@ -166,12 +166,22 @@ export class ClaimLoop {
     });
   }
 
+  /** Claims and jobs this worker may have in flight now: its concurrency, or less while paced. */
+  private allowed(): number {
+    return Math.min(this.opts.concurrency, this.pacing.limit);
+  }
+
   private hasRoom(): boolean {
     if (this.stopping) return false;
     const inFlight = this.active.size + this.claiming.size;
-    if (inFlight < Math.min(this.opts.concurrency, this.pacing.limit)) return true;
+    if (inFlight < this.allowed()) return true;
     if (inFlight < this.opts.concurrency) this.pacing.wantedMore();
     return false;
+  }
+
+  /** An entry this worker may claim now: due again, and not already its own. */
+  private usable(entry: QueueEntry, now: number): boolean {
+    return entry.retryAt <= now && !this.active.has(entry.jobId) && !this.claiming.has(entry.jobId);
   }
 
   private async fill(): Promise<void> {
@@ -202,8 +212,8 @@ export class ClaimLoop {
   private claimFromView(): void {
     if (!this.hasRoom()) return;
     const now = this.deps.now();
-    const room = Math.min(this.opts.concurrency, this.pacing.limit) - this.active.size - this.claiming.size;
-    const usable = (entry: QueueEntry) => entry.retryAt <= now && !this.active.has(entry.jobId) && !this.claiming.has(entry.jobId);
+    const room = this.allowed() - this.active.size - this.claiming.size;
+    const usable = (entry: QueueEntry) => this.usable(entry, now);
     // Running markers (stalls) are checked whatever the owner's cap.
     const groups = new Map<string, QueueEntry[]>();
     for (const [group, entries] of this.view.groups()) {
@@ -241,9 +251,7 @@ export class ClaimLoop {
   private async sweepStalled(): Promise<void> {
     const now = this.deps.now();
     const stalls = this.view.groups().get(RUNNING);
-    const due = stalls
-      ? this.view.ready(stalls, Number.POSITIVE_INFINITY, (e) => e.retryAt <= now && !this.active.has(e.jobId) && !this.claiming.has(e.jobId))
-      : [];
+    const due = stalls ? this.view.ready(stalls, Number.POSITIVE_INFINITY, (e) => this.usable(e, now)) : [];
     const check = async (entry: QueueEntry) => {
       const outcome = await claimJob(this.deps, { projectId: entry.projectId!, jobId: entry.jobId }, { workerId: this.opts.workerId, toRequeue: true }).catch(
         (err: unknown) => {

@@ -16,17 +16,23 @@ for (const [name, make] of selectedStores()) {
   describe(`claim loop (${name})`, () => {
     const fx = useStore(make);
 
-    it('picks up jobs nobody poked, never exceeding its concurrency', async () => {
-      const provider = new TimedProvider(150);
-      const deps = testDeps(fx.store);
-      const jobs = await Promise.all(Array.from({ length: 6 }, () => enqueueJob(deps, smallRequest('unpoked'))));
-      const loop = new ClaimLoop(deps, { workerId: 'w', concurrency: 2, provider });
+    /** Runs the loop until every job completed; the most it had running at once. */
+    async function runAll(loop: ClaimLoop, jobs: Array<{ projectId: string; jobId: string }>): Promise<number> {
       let peak = 0;
       const sampler = setInterval(() => (peak = Math.max(peak, loop.activeCount)), 5);
       loop.start();
       await until(async () => (await Promise.all(jobs.map((j) => readJob(fx.store, j.projectId, j.jobId)))).every((d) => d?.status === 'completed'));
       clearInterval(sampler);
       await loop.stop(1000);
+      return peak;
+    }
+
+    it('picks up jobs nobody poked, never exceeding its concurrency', async () => {
+      const provider = new TimedProvider(150);
+      const deps = testDeps(fx.store);
+      const jobs = await Promise.all(Array.from({ length: 6 }, () => enqueueJob(deps, smallRequest('unpoked'))));
+      const loop = new ClaimLoop(deps, { workerId: 'w', concurrency: 2, provider });
+      const peak = await runAll(loop, jobs);
       expect(provider.calls).toBe(6);
       expect(peak).toBe(2);
     });
@@ -39,12 +45,7 @@ for (const [name, make] of selectedStores()) {
       // A clock that never moves: the pacing stays at its start, 8 of the 12 the worker may run.
       const pacing = new Pacing(12, () => 0);
       const loop = new ClaimLoop(deps, { workerId: 'w', concurrency: 12, provider, pacing });
-      let peak = 0;
-      const sampler = setInterval(() => (peak = Math.max(peak, loop.activeCount)), 5);
-      loop.start();
-      await until(async () => (await Promise.all(jobs.map((j) => readJob(fx.store, j.projectId, j.jobId)))).every((d) => d?.status === 'completed'));
-      clearInterval(sampler);
-      await loop.stop(1000);
+      const peak = await runAll(loop, jobs);
       expect(provider.calls).toBe(14);
       expect(peak).toBe(8);
     });
