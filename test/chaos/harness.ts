@@ -274,9 +274,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const liveAt = (t: number) => [...upAt].filter(([w, up]) => up <= t && (killedAt.get(w) ?? Infinity) > t).length;
   for (const d of docs) {
     for (const a of d.attempts) {
-      const killed = killedAt.get(a.workerId);
-      if (a.outcome !== 'lost' || killed === undefined || !a.endedAt) continue;
+      const attemptKilled = killedAt.get(a.workerId);
+      if (a.outcome !== 'lost' || attemptKilled === undefined || !a.endedAt) continue;
       lostAttempts++;
+      // Taken over from a live worker that stalled past its lease (killed later): not on a dead one.
+      if (attemptKilled > Date.parse(a.endedAt)) continue;
+      const killed = await lastDeathHolding(store, d, a, attemptKilled, killedAt);
       const ms = Date.parse(a.endedAt) - killed;
       stuck.push(ms);
       if (ms <= maxStuckMs) continue;
@@ -296,7 +299,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       slowest = {
         jobId: d.jobId,
         timeline: [
-          `attempt ${a.attempt} on ${a.workerId}, killed at 0 ms with ${liveAt(killed)} workers up after it`,
+          `attempt ${a.attempt} on ${a.workerId}, killed at ${attemptKilled - killed} ms with ${liveAt(attemptKilled)} workers up after it`,
+          ...(killed === attemptKilled ? [] : [`0 ms: the claimer of a later lease killed before its claim named it`]),
           ...[...workers, ...history]
             .filter((e) => e.at >= Date.parse(a.startedAt))
             .sort((x, y) => x.at - y.at)
@@ -354,6 +358,31 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   await ledgerDir.cleanup();
   await rm(bundle.outdir, { recursive: true, force: true });
   return report;
+}
+
+/**
+ * When the job was last on a dead worker before it was taken over: the lost attempt's worker's
+ * kill, or a later one of a claimer that took the next lease and was killed before its claim
+ * named it (a lease number the taking attempt skips). Each such death is a takeover of its own,
+ * a lease-and-skew wait of its own; a skipped lease whose claimer was not killed counts from the
+ * first death, against the queue.
+ */
+async function lastDeathHolding(
+  store: ObjectStore,
+  d: JobDocument,
+  lost: JobDocument['attempts'][number],
+  killed: number,
+  killedAt: Map<string, number>,
+): Promise<number> {
+  const taker = d.attempts.find((x) => x.attempt > lost.attempt);
+  let last = killed;
+  for (let n = lost.attempt + 1; taker && n < taker.attempt; n++) {
+    const lease = await store.get(keys.lease(d.jobId, n));
+    const workerId = lease ? (JSON.parse(lease.body.toString()) as { workerId?: string }).workerId : undefined;
+    const death = workerId ? killedAt.get(workerId) : undefined;
+    if (death !== undefined && death > last && death < Date.parse(lost.endedAt ?? '')) last = death;
+  }
+  return last;
 }
 
 async function readAll(store: ObjectStore, refs: Array<{ projectId: string; jobId: string }>): Promise<JobDocument[]> {
