@@ -284,7 +284,7 @@ export class ClaimLoop {
     let outcome: ClaimOutcome;
     try {
       // A poke's job and a pending marker's are expected to run: their slots are listed early.
-      outcome = await claimJob(this.deps, ref, { workerId: this.opts.workerId, listSlotsAhead: !entry?.running });
+      outcome = await claimJob(this.deps, ref, { workerId: this.opts.workerId, listSlotsAhead: !entry?.running, startBeforeWritten: true });
     } catch (err) {
       this.deps.log.error({ err, jobId: ref.jobId }, 'could not claim job');
       if (entry) entry.retryAt = this.deps.now() + BROKEN_JOB_BACKOFF_MS;

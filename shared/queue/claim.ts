@@ -40,6 +40,13 @@ export interface ClaimOptions {
    * pending and due (a poke, a pending marker), not for a running job's marker coming due.
    */
   listSlotsAhead?: boolean;
+  /**
+   * Answer `run` once the lease is won and the claim's document write has started, not landed: the
+   * render starts beside that write, one round trip sooner (`runJob` waits for it before anything
+   * else, and aborts the render should it fail). For a worker about to run the job; not for a job
+   * that may have a cancel request waiting, whose look the render must not start before.
+   */
+  startBeforeWritten?: boolean;
 }
 
 /** Leases beyond maxAttempts that hand-backs may use before the job is failed anyway. */
@@ -188,7 +195,7 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
   const marker = markerKeyOf(before, deps.now() + deps.queue.leaseMs, 'r');
   const moved = oldMarker === marker ? Promise.resolve() : moveMarker(deps.store, oldMarker, marker, before.projectId);
   moved.catch(() => undefined);
-  await holder.write((old, now) => {
+  const claimed = holder.write((old, now) => {
     const d = takeover ? markLost(old, now) : old;
     return {
       ...d,
@@ -213,9 +220,16 @@ async function startAttempt(deps: QueueDeps, holder: JobHolder, opts: ClaimOptio
       }),
     };
   });
+  // One info line per job, at its outcome (it carries the queued time too); the start is for debugging.
+  const claimedLine = () =>
+    holder.log.debug({ queuedMs: deps.now() - Date.parse(before.createdAt) }, `job claimed (attempt ${used + 1} of ${before.maxAttempts})`);
+  if (opts.startBeforeWritten && !mayBeCancelled) {
+    claimed.then(claimedLine, () => undefined);
+    return { kind: 'run', holder };
+  }
+  await claimed;
   await moved;
   if (await cancelAsked) return { kind: 'finished', doc: await cancelled(holder) };
-  // One info line per job, at its outcome (it carries the queued time too); the start is for debugging.
-  holder.log.debug({ queuedMs: deps.now() - Date.parse(before.createdAt) }, `job claimed (attempt ${used + 1} of ${holder.doc.maxAttempts})`);
+  claimedLine();
   return { kind: 'run', holder };
 }

@@ -13,9 +13,10 @@ export class JobHolder {
   private expiresAtMs: number;
   private chain: Promise<unknown> = Promise.resolve();
   private lost: LeaseLostError | null = null;
-  private lastWriteMs = 0;
-  /** The first write follows the lease's creation at once: no one can have taken over a lease that new. */
-  private firstWrite = true;
+  /** From the lease on: a render started beside the claim's write needs no beat before it lands. */
+  private lastWriteMs: number;
+  /** The claim's own write (the first): a worker may start the render beside it (`claimed()`). */
+  private claimWrite: Promise<JobDocument> | null = null;
   /** A token check started ahead of the next write (while the result is stored), used by it. */
   private tokenAhead: Promise<boolean> | null = null;
   private logger: QueueDeps['log'] | undefined;
@@ -31,6 +32,7 @@ export class JobHolder {
     // Until the claim's write names the lease, its life counts from its creation, not from now:
     // a claim that stalled in between must not write after others may take the lease for abandoned.
     this.expiresAtMs = lease.claimedMs + deps.queue.leaseMs;
+    this.lastWriteMs = lease.claimedMs;
   }
 
   get doc(): JobDocument {
@@ -48,31 +50,57 @@ export class JobHolder {
    * progress update) and fenced: refused once the lease has run out or a newer attempt exists.
    */
   write(next: (doc: JobDocument, nowIso: string) => JobDocument | null): Promise<JobDocument> {
+    const isClaim = this.claimWrite === null;
     const run = this.chain.then(async () => {
-      await this.assertHeld(!this.firstWrite);
-      this.firstWrite = false;
-      const startedMs = this.deps.now();
-      const nowIso = new Date(startedMs).toISOString();
-      const doc = next(this.current, nowIso);
-      if (doc === null) return this.current; // nothing to write
-      assertTransition(this.current.status, doc.status);
-      // Every write while processing renews the lease: a holder that can write is alive.
-      // A taken-over job keeps its expired lease until the new holder starts its attempt.
-      const renews = doc.status === 'processing' && doc.attempt === this.lease.attempt;
-      const renewedMs = startedMs + this.deps.queue.leaseMs;
-      const written: JobDocument = {
-        ...doc,
-        updatedAt: nowIso,
-        leaseExpiresAt: doc.status !== 'processing' ? null : renews ? new Date(renewedMs).toISOString() : doc.leaseExpiresAt,
-      };
-      await writeJob(this.deps.store, written);
-      this.current = written;
-      this.lastWriteMs = startedMs;
-      if (renews) this.expiresAtMs = renewedMs;
-      return written;
+      try {
+        return await this.writeNow(next, isClaim);
+      } catch (err) {
+        // Nothing may follow a claim that did not land: the job is the next claimer's, once the
+        // lease the document never named is taken for abandoned.
+        const why = err instanceof Error ? err.message : String(err);
+        if (isClaim)
+          this.lost ??= err instanceof LeaseLostError ? err : new LeaseLostError(this.lease.jobId, this.lease.attempt, `its claim was not written (${why})`);
+        throw err;
+      }
     });
     this.chain = run.catch(() => undefined);
+    if (isClaim) {
+      this.claimWrite = run.catch(() => Promise.reject(this.lost));
+      this.claimWrite.catch(() => undefined);
+    }
     return run;
+  }
+
+  /**
+   * The claim's write as it lands: the document naming this attempt, or a LeaseLostError if it
+   * failed (every later write fails too). Resolved at once for a holder whose claim was awaited.
+   */
+  claimed(): Promise<JobDocument> {
+    return this.claimWrite ?? Promise.resolve(this.current);
+  }
+
+  /** The claim's write follows the lease's creation at once: no one can have taken over a lease that new. */
+  private async writeNow(next: (doc: JobDocument, nowIso: string) => JobDocument | null, isClaim: boolean): Promise<JobDocument> {
+    await this.assertHeld(!isClaim);
+    const startedMs = this.deps.now();
+    const nowIso = new Date(startedMs).toISOString();
+    const doc = next(this.current, nowIso);
+    if (doc === null) return this.current; // nothing to write
+    assertTransition(this.current.status, doc.status);
+    // Every write while processing renews the lease: a holder that can write is alive.
+    // A taken-over job keeps its expired lease until the new holder starts its attempt.
+    const renews = doc.status === 'processing' && doc.attempt === this.lease.attempt;
+    const renewedMs = startedMs + this.deps.queue.leaseMs;
+    const written: JobDocument = {
+      ...doc,
+      updatedAt: nowIso,
+      leaseExpiresAt: doc.status !== 'processing' ? null : renews ? new Date(renewedMs).toISOString() : doc.leaseExpiresAt,
+    };
+    await writeJob(this.deps.store, written);
+    this.current = written;
+    this.lastWriteMs = startedMs;
+    if (renews) this.expiresAtMs = renewedMs;
+    return written;
   }
 
   /** Renews the lease; a no-op once the job has left `processing` (a beat queued behind the last write). */

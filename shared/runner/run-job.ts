@@ -53,7 +53,12 @@ export async function runJob(holder: JobHolder, opts: RunOptions): Promise<JobDo
 
   const progress = new ProgressWriter(holder);
   const ttlS = opts.signedUrlTtlS ?? 24 * 60 * 60;
-  deps.webhooks?.notify(holder.doc, 'started');
+  // The claim's write may still be landing (a worker starts the render beside it): 'started' goes
+  // out with the document that says so, and a claim that was not written stops the render.
+  holder.claimed().then(
+    (doc) => deps.webhooks?.notify(doc, 'started'),
+    (err: unknown) => abort.abort(err),
+  );
   const startedMs = deps.now();
   try {
     const out = await kindOf(holder.doc.kind).run(

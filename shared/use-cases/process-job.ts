@@ -29,7 +29,7 @@ export async function processJob(ctx: AppContext, ref: JobRef): Promise<Processi
   const workerId = `inline-${process.pid}`;
   // Inline, this function completes jobs, so it charges them too (the hook is loaded only here).
   const deps = { ...ctx.queue, log: ctx.log.child({ workerId }), charge: await loadChargeHook(ctx.config.chargeHookModule) };
-  const outcome = await claimJob(deps, ref, { workerId });
+  const outcome = await claimJob(deps, ref, { workerId, startBeforeWritten: true });
   if (outcome.kind === 'missing') throw new NotFoundError();
   if (outcome.kind === 'run') {
     // Loaded here, not at start-up: the renderer (and its native rasterizer) only matters inline.
