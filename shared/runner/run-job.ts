@@ -97,6 +97,8 @@ export async function runJob(holder: JobHolder, opts: RunOptions): Promise<JobDo
 async function settle(holder: JobHolder, reason: unknown): Promise<JobDocument | null> {
   try {
     if (reason instanceof LeaseLostError) throw reason;
+    // A render that failed before its claim landed: the attempt it counts is the claim's.
+    await holder.claimed();
     if (reason instanceof CancelledError) return await cancelled(holder);
     if (reason instanceof ShutdownError) return await handBack(holder);
     return await failOrRetry(holder, reason);

@@ -12,7 +12,7 @@ import { keys } from '../../shared/store/keys.js';
 import { smallRequest } from '../helpers/concept.js';
 import { CountingStore } from '../helpers/counting-store.js';
 import { TestClock, testDeps } from '../helpers/deps.js';
-import { TimedProvider } from '../helpers/providers.js';
+import { FailingProvider, retryable, TimedProvider } from '../helpers/providers.js';
 import { until } from '../helpers/wait.js';
 import { selectedStores, useStore } from '../helpers/stores.js';
 
@@ -56,6 +56,19 @@ for (const [name, make] of selectedStores()) {
       expect(await readJob(fx.store, job.projectId, job.jobId)).toMatchObject({ status: 'pending', attempt: 0 });
       store.release({ fail: false });
       expect(await run).toMatchObject({ status: 'completed', attempt: 1, attempts: [{ attempt: 1, outcome: 'completed' }] });
+    });
+
+    it('counts a render that fails before its claim is written against that claim', async () => {
+      const job = await enqueueJob(testDeps(fx.store), { ...smallRequest('fails-first'), maxAttempts: 1 });
+      const store = new HeldWrite(fx.store, keys.job(job.projectId, job.jobId));
+      const claim = await claimJob(testDeps(store), job, { workerId: 'w', startBeforeWritten: true });
+      if (claim.kind !== 'run') throw new Error(`expected run, got ${claim.kind}`);
+      const provider = new FailingProvider(retryable);
+      const run = runJob(claim.holder, { provider });
+      await until(() => provider.calls === 1, 10_000, 'the render failed');
+      store.release({ fail: false });
+      // Its one attempt is used: failed, not put back for a second.
+      expect(await run).toMatchObject({ status: 'failed', attempts: [{ attempt: 1, outcome: 'failed' }] });
     });
 
     it('stops the render and writes nothing when the claim cannot be written; the next claim takes the job', async () => {
