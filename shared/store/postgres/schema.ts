@@ -4,7 +4,7 @@ import { ConfigError } from '../../errors.js';
 import type { SqlClient } from './sql.js';
 
 /** Bumped with every change to MIGRATION; `doctor` compares the database's against it. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Identifiers are spliced into SQL (they cannot be bound): only plain lower-case names. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
@@ -40,6 +40,15 @@ create table if not exists ${s}.objects (
   content_type text not null,
   updated_at timestamptz not null default now()
 );
+
+-- Version 2: pages keep half their room for rows' next versions, so that rewriting a document (a
+-- claim, a progress write, an ending: key, parent and name unchanged) is a HOT update — the new
+-- version beside the old on its page, no entry added to the three indexes. On full pages about
+-- nine in ten of those writes indexed all three anew (a 3,000-job bench: 6% of all updates HOT,
+-- the claim's marker moves included; at 70, 35%; at 50, 67%: every document update), and a batched
+-- document update cost the server 137 µs of CPU against 85 (medians of 4, back to back).
+-- Applies to pages filled from now on.
+alter table ${s}.objects set (fillfactor = 50);
 
 -- list(prefix): WHERE parent = $1 AND name > $cursor ORDER BY name — a range over this index.
 create index if not exists objects_parent_name on ${s}.objects (parent, name);
