@@ -50,6 +50,16 @@ create table if not exists ${s}.objects (
 -- Applies to pages filled from now on.
 alter table ${s}.objects set (fillfactor = 50);
 
+-- Version 2: bodies over ~2 KB (job documents) compressed with lz4, not pglz: a batched document
+-- update cost the server 48 µs of CPU against 108 (medians of 3, back to back; 1,627 bytes stored
+-- against 1,501 for 3,000), and a read no more. Applies to values written from now on; a server
+-- built without lz4 keeps pglz.
+do $lz4$ begin
+  execute 'alter table ${s}.objects alter column body set compression lz4';
+exception when feature_not_supported then
+  null;
+end $lz4$;
+
 -- list(prefix): WHERE parent = $1 AND name > $cursor ORDER BY name — a range over this index.
 create index if not exists objects_parent_name on ${s}.objects (parent, name);
 
