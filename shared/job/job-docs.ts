@@ -32,6 +32,7 @@ export function parseJob(key: string, body: Buffer): JobDocument {
  */
 const LaterVersion = JobDocument.extend({ conceptInputs: z.custom<JobDocument['conceptInputs']>((v) => typeof v === 'object' && v !== null) });
 const FIELDS = LaterVersion.shape as Record<string, z.ZodType>;
+const FIELD_NAMES = Object.keys(FIELDS);
 
 export interface WriteJobOptions {
   createOnly?: boolean;
@@ -62,7 +63,7 @@ function changedFieldIssues(doc: JobDocument, from: JobDocument): z.core.$ZodIss
   const d = doc as unknown as Record<string, unknown>;
   const f = from as unknown as Record<string, unknown>;
   let issues: z.core.$ZodIssue[] | undefined;
-  for (const name of Object.keys(FIELDS)) {
+  for (const name of FIELD_NAMES) {
     if (d[name] === f[name] && name in d) continue;
     const checked = FIELDS[name]!.safeParse(d[name]);
     if (!checked.success) (issues ??= []).push(...checked.error.issues.map((i) => ({ ...i, path: [name, ...i.path] })));
