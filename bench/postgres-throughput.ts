@@ -46,6 +46,7 @@ try {
         `${name}: ${fixed(r.jobsPerSecond, 0)} jobs/s (${jobs} jobs, concurrency ${concurrency}, ${fixed(r.seconds)} s)`,
         ...(p ? [`  create → started (no poke, ${picks} jobs, before the throughput run): p50 ${ms(p.p50)}, p90 ${ms(p.p90)}`] : []),
         `  worker CPU ${perJobMs(r.cpu)} ms/job (${fixed(r.cpu * 100, 0)}% of a core, ${fixed(r.systemShare * 100, 0)}% of it in the kernel)`,
+        `  second half alone (warmed up): ${fixed(r.secondHalf.jobsPerSecond, 0)} jobs/s, worker CPU ${fixed(r.secondHalf.cpuMsPerJob)} ms/job`,
         `  bench process while timed: ${fixed(r.benchCpu * 100, 0)}% of a core; its creates beforehand (16 in flight): ${fixed(r.created.perSecond, 0)}/s, ${fixed(r.created.cpuMs)} ms CPU each`,
         ...(b.pg
           ? [

@@ -96,7 +96,7 @@ export class JobHolder {
       updatedAt: nowIso,
       leaseExpiresAt: doc.status !== 'processing' ? null : renews ? new Date(renewedMs).toISOString() : doc.leaseExpiresAt,
     };
-    await writeJob(this.deps.store, written);
+    await writeJob(this.deps.store, written, { from: this.current });
     this.current = written;
     this.lastWriteMs = startedMs;
     if (renews) this.expiresAtMs = renewedMs;

@@ -18,9 +18,19 @@ export const ORPHAN_MARKER_AGE_MS = 2 * MINUTE;
 
 const MarkerBody = z.object({ projectId: z.string() });
 
+/** Tags of recent owners: a job's claim, ending and claim loop each ask for its owner's, a hash each time. */
+const tags = new Map<string, string>();
+
 /** The owner's tag in marker names: 16 hex characters of the same hash as the owner's slot scope. */
 export function ownerTag(ownerId: string | null): string {
-  return ownerId === null ? 'none' : createHash('sha256').update(ownerId).digest('hex').slice(0, 16);
+  if (ownerId === null) return 'none';
+  let tag = tags.get(ownerId);
+  if (tag === undefined) {
+    if (tags.size >= 10_000) tags.clear();
+    tag = createHash('sha256').update(ownerId).digest('hex').slice(0, 16);
+    tags.set(ownerId, tag);
+  }
+  return tag;
 }
 
 export function markerKeyOf(job: { jobId: string; projectId: string; ownerId: string | null }, atMs: number, state: 'p' | 'r'): string {

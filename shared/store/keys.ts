@@ -2,14 +2,14 @@
 import { InvalidKeyError } from '../errors.js';
 
 // A segment starts with a letter or digit, so `.`, `..` and hidden temp files can never be named.
-const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** Segments of `[A-Za-z0-9][A-Za-z0-9._-]*` joined by `/`: one match, no split (every store call checks its key). */
+const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
 const MAX_KEY_LENGTH = 512;
 
 export function assertValidKey(key: string): void {
   if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) throw new InvalidKeyError(String(key));
-  for (const segment of key.split('/')) {
-    if (!SEGMENT.test(segment) || segment.includes('..')) throw new InvalidKeyError(key);
-  }
+  // No segment holds `..`; `/` is no dot, so no segment does exactly when the key does not.
+  if (!KEY.test(key) || key.includes('..')) throw new InvalidKeyError(key);
 }
 
 export function assertValidPrefix(prefix: string): void {
