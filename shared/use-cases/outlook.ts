@@ -1,8 +1,9 @@
 // How a job is shown to a waiting client (status route and event stream alike): an image URL that
 // still works, its queue position, ETA and poll hint. Positions come from the due jobs the workers
 // report (with their metrics), shared by every request this function instance serves for a couple
-// of seconds; only jobs newer than that report are looked up in the queue, with one short listing
-// of what came due since. A status poll costs the same with ten jobs waiting or twenty thousand.
+// of seconds (and a few more while the next is read); only jobs newer than that report are looked
+// up in the queue, with one short listing of what came due since. A status poll costs the same with
+// ten jobs waiting or twenty thousand (on fs, a listing reads the whole folder all the same).
 import type { JobDocument } from '../job/document.js';
 import { type JobOutlook, outlookOf, pollHintMs } from '../job/eta.js';
 import { imageLink } from '../job/image-url.js';
