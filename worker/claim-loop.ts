@@ -122,9 +122,11 @@ export class ClaimLoop {
     if (this.stopping) return;
     if (ref && this.hints.length < 100) this.hints.push(ref);
     this.woken = true;
-    // Claimed now if there is room, not when the loop next wakes: it may be in a listing.
-    if (ref && this.running) this.takeHints();
-    this.wake?.();
+    // Claimed now if there is room, not when the loop is next idle: it may be in a listing. An
+    // idle loop takes it at once (with the other pokes of this turn, which a batching store sends
+    // together).
+    if (this.wake) this.wake();
+    else if (ref && this.running) this.takeHints();
   }
 
   /** Stop claiming; give in-flight jobs `drainMs` to finish, then hand the rest back to the queue. */
