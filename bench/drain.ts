@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../shared/config.js';
 import type { JobDocument } from '../shared/job/document.js';
 import { enqueueJob } from '../shared/queue/enqueue.js';
+import { CountingStore } from '../shared/store/counting-store.js';
 import { viewJob } from '../shared/use-cases/view-job.js';
 import { type Proc, startWorker, stop } from '../scripts/processes.js';
 import { depsOf, log, POLL_MS, pickTargets, readAll, request, seed, startedAfterCreate, type Target, waitFor } from './backlog-targets.js';
@@ -128,9 +129,13 @@ async function drain(target: Target, jobs: number, pacing: string) {
     trouble,
     pickup: { calm: summarize(calmProbes.pickups), draining: summarize(during.pickups) },
     poll: { calm: summarize(calmProbes.polls), draining: summarize(during.polls) },
+    pollRequests: { calm: mean(calmProbes.pollRequests), draining: mean(during.pollRequests) },
     limits: during.limits,
   };
 }
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
+const opsOf = (s: CountingStore) => Object.values(s.counts).reduce((a, b) => a + b, 0);
 
 function tally(xs: string[]): Array<[string, number]> {
   return Object.entries(xs.reduce<Record<string, number>>((t, x) => ((t[x] = (t[x] ?? 0) + 1), t), {})).sort((x, y) => y[1] - x[1]);
@@ -144,16 +149,20 @@ function tally(xs: string[]): Array<[string, number]> {
 class Probes {
   readonly pickups: number[] = [];
   readonly polls: number[] = [];
+  /** Storage requests of each poll kept in `polls`. */
+  readonly pollRequests: number[] = [];
   /** The worker's pacing limit at each probe (its /healthz). */
   readonly limits: number[] = [];
   private owners = 0;
   private readonly ctx;
+  private readonly counted: CountingStore;
 
   constructor(
     private readonly target: Target,
     private readonly worker: Proc,
   ) {
-    this.ctx = { config: loadConfig({ NODE_ENV: 'test' }), store: target.store, log, queue: depsOf(target.store) };
+    this.counted = new CountingStore(target.store);
+    this.ctx = { config: loadConfig({ NODE_ENV: 'test' }), store: this.counted, log, queue: depsOf(this.counted) };
   }
 
   /** A job of a new owner: its status polled while it waits, then poked; create → started. */
@@ -175,8 +184,12 @@ class Probes {
   /** The job's status as the poll saw it (the poll's time is kept only while it waits). */
   async poll(job: JobDocument): Promise<string> {
     const t = performance.now();
+    const before = opsOf(this.counted);
     const view = await viewJob(this.ctx, { kind: 'service' }, job);
-    if (view.job.status === 'pending') this.polls.push(performance.now() - t);
+    if (view.job.status === 'pending') {
+      this.polls.push(performance.now() - t);
+      this.pollRequests.push(opsOf(this.counted) - before);
+    }
     return view.job.status;
   }
 }
@@ -206,6 +219,7 @@ export async function drainBench(quick: boolean): Promise<void> {
             'poked p50: empty / draining': `${ms(r.pickup.calm.p50)} / ${ms(r.pickup.draining.p50)} (n=${r.pickup.draining.n})`,
             'in flight allowed (min–max)': r.limits.length ? `${Math.min(...r.limits)}–${Math.max(...r.limits)}` : '?',
             'status poll p50: empty / draining': `${ms(r.poll.calm.p50)} / ${ms(r.poll.draining.p50)} (n=${r.poll.draining.n})`,
+            'requests a poll: empty / draining': `${r.pollRequests.calm.toFixed(1)} / ${r.pollRequests.draining.toFixed(1)}`,
           });
           console.log(table(drains.slice(-1)));
         } finally {

@@ -30,6 +30,13 @@ const BROKEN_JOB_BACKOFF_MS = 1 * MINUTE;
 const CAPPED_RECHECK_MS = 5 * SECOND;
 /** A capped claim this soon after a job of the same owner ended here is tried once more at once. */
 const RECENTLY_FREED_MS = 2 * SECOND;
+/**
+ * Poked jobs may be this many above the pacing's limit (never above the concurrency): pacing holds
+ * back a backlog so that a poked job need not queue behind it, and a poked job that waited for one
+ * of the paced slots to free would queue behind it all the same (a third of its pickup on the real
+ * server while draining). Few, so that a burst of pokes cannot undo the pacing.
+ */
+const POKED_ABOVE_PACING = 2;
 
 export interface ClaimLoopOptions {
   workerId: string;
@@ -115,7 +122,11 @@ export class ClaimLoop {
     if (this.stopping) return;
     if (ref && this.hints.length < 100) this.hints.push(ref);
     this.woken = true;
-    this.wake?.();
+    // Claimed now if there is room, not when the loop is next idle: it may be in a listing. An
+    // idle loop takes it at once (with the other pokes of this turn, which a batching store sends
+    // together).
+    if (this.wake) this.wake();
+    else if (ref && this.running) this.takeHints();
   }
 
   /** Stop claiming; give in-flight jobs `drainMs` to finish, then hand the rest back to the queue. */
@@ -171,10 +182,11 @@ export class ClaimLoop {
     return Math.min(this.opts.concurrency, this.pacing.limit);
   }
 
-  private hasRoom(): boolean {
+  private hasRoom(poked = false): boolean {
     if (this.stopping) return false;
     const inFlight = this.active.size + this.claiming.size;
     if (inFlight < this.allowed()) return true;
+    if (poked && inFlight < Math.min(this.opts.concurrency, this.allowed() + POKED_ABOVE_PACING)) return true;
     if (inFlight < this.opts.concurrency) this.pacing.wantedMore();
     return false;
   }
@@ -184,12 +196,16 @@ export class ClaimLoop {
     return entry.retryAt <= now && !this.active.has(entry.jobId) && !this.claiming.has(entry.jobId);
   }
 
-  private async fill(): Promise<void> {
-    // Poked jobs first: tried without a listing (a poke names the job).
-    while (this.hints.length > 0 && this.hasRoom()) {
+  /** Poked jobs, tried without a listing (a poke names the job). */
+  private takeHints(): void {
+    while (this.hints.length > 0 && this.hasRoom(true)) {
       const ref = this.hints.shift()!;
       if (!this.active.has(ref.jobId)) this.claimInSlot(ref, null);
     }
+  }
+
+  private async fill(): Promise<void> {
+    this.takeHints(); // first
     const now = this.deps.now();
     // One short listing a poll interval, however often pokes wake the loop; a worker with room
     // claims from each page as it comes (the first listing after a start may be long).

@@ -1,8 +1,9 @@
 // How a job is shown to a waiting client (status route and event stream alike): an image URL that
 // still works, its queue position, ETA and poll hint. Positions come from the due jobs the workers
 // report (with their metrics), shared by every request this function instance serves for a couple
-// of seconds; only jobs newer than that report are looked up in the queue, with one short listing
-// of what came due since. A status poll costs the same with ten jobs waiting or twenty thousand.
+// of seconds (and a few more while the next is read); only jobs newer than that report are looked
+// up in the queue, with one short listing of what came due since. A status poll costs the same with
+// ten jobs waiting or twenty thousand (on fs, a listing reads the whole folder all the same).
 import type { JobDocument } from '../job/document.js';
 import { type JobOutlook, outlookOf, pollHintMs } from '../job/eta.js';
 import { imageLink } from '../job/image-url.js';
@@ -12,19 +13,56 @@ import type { SystemMetrics } from '../metrics/read.js';
 import { keys } from '../store/keys.js';
 import type { AppContext } from './context.js';
 
+/** A snapshot this young is served as it is. */
 const SNAPSHOT_TTL_MS = 2_000;
+/**
+ * One older than the TTL but not this old is still served, while a fresh one loads for the next
+ * poll: a poll never waits for the reports (a listing, then a read — two round trips of a storage
+ * server that a draining worker keeps busy) unless its instance was idle this long. Positions are no
+ * staler for it: a busy instance reloads every TTL, as before.
+ */
+const SNAPSHOT_STALE_MS = 7_000;
 /** A worker's report may miss markers written this long before it (clocks, listing delay). */
 const REPORT_OVERLAP_MS = 5_000;
-const cache = new WeakMap<object, { at: number; snap: Promise<{ metrics: SystemMetrics; view: DueView | null }> }>();
+type QueueState = { metrics: SystemMetrics; view: DueView | null };
+interface Cached {
+  at: number;
+  snap: Promise<QueueState>;
+  /** The snapshot, once loaded. */
+  value?: QueueState;
+  /** A fresh one loading while this one is served. */
+  next?: Promise<unknown>;
+}
+const cache = new WeakMap<object, Cached>();
 
-export function queueSnapshot(ctx: AppContext): Promise<{ metrics: SystemMetrics; view: DueView | null }> {
+export function queueSnapshot(ctx: AppContext): Promise<QueueState> {
   const now = ctx.queue.now();
   const hit = cache.get(ctx.store);
   if (hit && now - hit.at < SNAPSHOT_TTL_MS) return hit.snap;
-  const snap = readQueueState(ctx.store, now);
-  cache.set(ctx.store, { at: now, snap });
-  snap.catch(() => cache.delete(ctx.store));
-  return snap;
+  if (hit?.value && now - hit.at < SNAPSHOT_STALE_MS) {
+    hit.next ??= load(ctx, now).catch(() => (hit.next = undefined));
+    return hit.snap;
+  }
+  return load(ctx, now);
+}
+
+/** Reads the reports; the snapshot is cached once it is read (a failed read is not). */
+function load(ctx: AppContext, now: number): Promise<QueueState> {
+  const entry: Cached = { at: now, snap: readQueueState(ctx.store, now) };
+  // Served to polls only once loaded while a stale one is still served, at once when there is none.
+  const current = cache.get(ctx.store);
+  if (!current?.value || now - current.at >= SNAPSHOT_STALE_MS) cache.set(ctx.store, entry);
+  entry.snap.then(
+    (value) => {
+      entry.value = value;
+      const latest = cache.get(ctx.store);
+      if (!latest || latest.at <= entry.at) cache.set(ctx.store, entry);
+    },
+    () => {
+      if (cache.get(ctx.store) === entry) cache.delete(ctx.store);
+    },
+  );
+  return entry.snap;
 }
 
 /** Pending jobs due before this one: from the report, plus a listing of what is newer than it. */

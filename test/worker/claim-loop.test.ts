@@ -50,6 +50,40 @@ for (const [name, make] of selectedStores()) {
       expect(peak).toBe(8);
     });
 
+    it('starts a poked job at once while paced work fills every slot the pacing allows and a listing hangs', async () => {
+      const provider = new TimedProvider(30_000);
+      // The queue's listings hang once the paced slots are full: a poked job must not wait for one.
+      let hold: Promise<void> | null = null;
+      let release = () => {};
+      let held = 0;
+      const store = Object.create(fx.store) as typeof fx.store;
+      store.list = async (prefix, opts) => {
+        if (prefix === keys.queueFolder && hold) {
+          held++;
+          await hold;
+        }
+        return fx.store.list(prefix, opts);
+      };
+      const deps = testDeps(store);
+      await Promise.all(Array.from({ length: 10 }, () => enqueueJob(deps, smallRequest('backlog'), { ownerId: 'big' })));
+      // A clock that never moves: the pacing stays at its start, 8 of the 12 the worker may run.
+      const loop = new ClaimLoop(deps, { workerId: 'w', concurrency: 12, provider, pacing: new Pacing(12, () => 0) });
+      loop.start();
+      try {
+        await until(() => loop.activeCount === 8, 10_000, 'the paced slots to fill');
+        hold = new Promise<void>((r) => (release = r));
+        await until(() => held > 0, 10_000, 'the loop to wait on a listing');
+        const poked = await enqueueJob(deps, smallRequest('poked'), { ownerId: 'new' });
+        loop.poke(poked);
+        await until(async () => (await readJob(fx.store, poked.projectId, poked.jobId))?.status === 'processing', 10_000, 'the poked job to start');
+        // Above the pacing's 8 by the poked job alone: the backlog's next jobs still wait.
+        expect(loop.activeCount).toBe(9);
+      } finally {
+        release();
+        await loop.stop(0);
+      }
+    });
+
     it('removes an orphaned marker (a create that crashed before its document) once it is old', async () => {
       const deps = testDeps(fx.store);
       const old = keys.queueMarker(Date.now() - 5 * 60_000, 'orphanjob');
