@@ -57,7 +57,12 @@ for (const [backend, make] of selectedProcessStores()) {
         },
         20_000,
         `job ${ref.jobId} state`,
-      );
+      ).catch((err: unknown) => {
+        // Where it stood, so a failure on CI says why (a claim abandoned, a lease lost, never found).
+        const d = doc as JobDocument | null;
+        const seen = d && { status: d.status, attempt: d.attempt, attempts: d.attempts, history: d.history.slice(-6) };
+        throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(seen)}`);
+      });
       return doc!;
     }
 
