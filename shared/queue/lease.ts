@@ -61,7 +61,7 @@ export async function createLease(deps: QueueDeps, ref: { projectId: string; job
   return { ...ref, attempt, workerId, token: record.token, claimedMs };
 }
 
-export async function readLease(deps: QueueDeps, jobId: string, attempt: number): Promise<LeaseRecord | null> {
+export async function readLease(deps: Pick<QueueDeps, 'store'>, jobId: string, attempt: number): Promise<LeaseRecord | null> {
   const object = await deps.store.get(keys.lease(jobId, attempt));
   if (!object) return null;
   const parsed = LeaseRecord.safeParse(parseJsonOrNull(object.body));

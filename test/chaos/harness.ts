@@ -11,6 +11,7 @@ import { parseJob } from '../../shared/job/job-docs.js';
 import type { JobDocument } from '../../shared/job/document.js';
 import { createJobOnce } from '../../shared/queue/idempotency.js';
 import { CLOCK_SKEW_MS } from '../../shared/queue/deps.js';
+import { readLease } from '../../shared/queue/lease.js';
 import { listAll, type ObjectStore } from '../../shared/store/object-store.js';
 import { keys } from '../../shared/store/keys.js';
 import { pino } from 'pino';
@@ -377,9 +378,8 @@ async function lastDeathHolding(
   const taker = d.attempts.find((x) => x.attempt > lost.attempt);
   let last = killed;
   for (let n = lost.attempt + 1; taker && n < taker.attempt; n++) {
-    const lease = await store.get(keys.lease(d.jobId, n));
-    const workerId = lease ? (JSON.parse(lease.body.toString()) as { workerId?: string }).workerId : undefined;
-    const death = workerId ? killedAt.get(workerId) : undefined;
+    const lease = await readLease({ store }, d.jobId, n);
+    const death = lease ? killedAt.get(lease.workerId) : undefined;
     if (death !== undefined && death > last && death < Date.parse(lost.endedAt ?? '')) last = death;
   }
   return last;
