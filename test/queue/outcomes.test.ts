@@ -49,22 +49,26 @@ for (const [name, make] of selectedStores()) {
       const deps = testDeps(fx.store, { clock });
       const provider = new FailingProvider(retryable);
       const job = await enqueueJob(deps, { ...smallRequest('retry'), maxAttempts: 3 });
-      const runAfters: number[] = [];
+      // The delay is drawn at some moment inside runJob: runAfter lies within [before + min, after + max].
+      const windows: { runAfter: number; before: number; after: number }[] = [];
       let doc = job;
       for (let i = 0; i < 3; i++) {
         clock.advance(Math.max(0, Date.parse(doc.runAfter) - clock.now()));
-        doc = (await runJob(await claimOrThrow(deps, job), { provider }))!;
-        runAfters.push(Date.parse(doc.runAfter) - clock.now());
+        const holder = await claimOrThrow(deps, job);
+        const before = clock.now();
+        doc = (await runJob(holder, { provider }))!;
+        windows.push({ runAfter: Date.parse(doc.runAfter), before, after: clock.now() });
       }
       expect(provider.calls).toBe(3);
       expect(doc).toMatchObject({ status: 'failed', errorCode: 'upstream_unavailable' });
       expect(doc.error).toContain('gave up after 3 of 3 attempts');
       expect(doc.attempts.map((a) => a.outcome)).toEqual(['retrying', 'retrying', 'failed']);
       // Backoff: first retry waits between base/2 and base, the second between base and 2×base.
-      expect(runAfters[0]).toBeGreaterThanOrEqual(deps.queue.retryBaseMs / 2 - 50);
-      expect(runAfters[0]).toBeLessThanOrEqual(deps.queue.retryBaseMs);
-      expect(runAfters[1]).toBeGreaterThanOrEqual(deps.queue.retryBaseMs - 50);
-      expect(runAfters[1]).toBeLessThanOrEqual(2 * deps.queue.retryBaseMs);
+      const base = deps.queue.retryBaseMs;
+      expect(windows[0]!.runAfter).toBeGreaterThanOrEqual(windows[0]!.before + base / 2);
+      expect(windows[0]!.runAfter).toBeLessThanOrEqual(windows[0]!.after + base);
+      expect(windows[1]!.runAfter).toBeGreaterThanOrEqual(windows[1]!.before + base);
+      expect(windows[1]!.runAfter).toBeLessThanOrEqual(windows[1]!.after + 2 * base);
       expect((await claimJob(deps, job, { workerId: 'w2' })).kind).toBe('terminal');
     });
 
