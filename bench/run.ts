@@ -11,9 +11,10 @@ import { runLoad } from './load.js';
 import { postgresBench } from './postgres.js';
 import { renderBench, worstCaseCpuMs } from './render.js';
 import { backlogBench } from './backlog.js';
+import { workersBench } from './workers.js';
 
 const quick = process.argv.includes('--quick');
-// `--only fs|supabase|delivery|peer|load|postgres|render|backlog` runs one part.
+// `--only fs|supabase|delivery|peer|load|postgres|render|backlog|workers` runs one part.
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const round = (n: number) => Math.round(n * 100) / 100;
 
@@ -26,6 +27,7 @@ if (!only || only === 'load') await loadBench();
 if (!only || only === 'postgres') await postgresBench(quick);
 if (!only || only === 'render') await drawingBench();
 if (!only || only === 'backlog') await backlogBench(quick);
+if (!only || only === 'workers') await workersBench();
 
 async function fsBench() {
   console.log('== fs store ==');

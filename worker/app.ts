@@ -36,6 +36,7 @@ export function createWorkerApp(opts: { loop: ClaimLoop; secret: string | null; 
       active: opts.loop.activeCount,
       stopping,
       pacing: opts.loop.pacingState,
+      lostClaims: opts.loop.lostClaims,
       rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20),
       eventLoopDelayMs: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
     });

@@ -14,6 +14,7 @@ import type { QueueDeps } from '../shared/queue/deps.js';
 import type { RenderProvider } from '../shared/providers/provider.js';
 import { runJob } from '../shared/runner/run-job.js';
 import { MINUTE, SECOND } from '../shared/time.js';
+import { Contention } from './contention.js';
 import { Pacing, type PacingState } from './pacing.js';
 import { type QueueEntry, QueueView, RUNNING } from './queue-view.js';
 
@@ -56,6 +57,7 @@ type Ref = { projectId: string; jobId: string };
 export class ClaimLoop {
   private readonly view: QueueView;
   private readonly pacing: Pacing;
+  private readonly contention: Contention;
   private readonly active = new Map<string, Promise<unknown>>();
   /** Claims under way, by job: each holds a slot until it runs its job or gives up. */
   private readonly claiming = new Map<string, Promise<void>>();
@@ -90,6 +92,7 @@ export class ClaimLoop {
   ) {
     this.view = new QueueView(deps);
     this.pacing = opts.pacing ?? new Pacing(opts.concurrency, deps.now, false);
+    this.contention = new Contention(deps.now);
   }
 
   get activeCount(): number {
@@ -99,6 +102,11 @@ export class ClaimLoop {
   /** What the pacing allows now, and why (for /healthz). */
   get pacingState(): PacingState {
     return this.pacing.state;
+  }
+
+  /** Claims lost to other workers since start (for /healthz). */
+  get lostClaims(): number {
+    return this.contention.lostClaims;
   }
 
   get isStopping(): boolean {
@@ -234,7 +242,9 @@ export class ClaimLoop {
     const groups = new Map<string, QueueEntry[]>();
     for (const [group, entries] of this.view.groups()) {
       if (group !== RUNNING && (now < this.globalFullUntil || (this.blocked.get(group) ?? 0) > now)) continue;
-      const ready = this.view.ready(entries, room, usable);
+      // Spread over a wider head once other workers are seen claiming from it (worker/contention.ts).
+      const ready =
+        group === RUNNING ? this.view.ready(entries, room, usable) : this.contention.pick(this.view.ready(entries, this.contention.window(room), usable), room);
       if (ready.length > 0) groups.set(group, ready);
     }
     const order = [...groups.keys()];
@@ -307,6 +317,8 @@ export class ClaimLoop {
       return;
     }
     if (outcome.kind !== 'run') {
+      // Taken by another claimer since this worker listed (or was poked about) it: a race lost.
+      if (outcome.kind === 'busy' && !entry?.running) this.contention.lost();
       // A poke's job that did not start is left to the listing, which finds its marker; one held
       // back by its owner's cap is tried again the moment a job of that owner ends here.
       if (entry) await this.settle(entry, outcome);

@@ -3,7 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { enqueueJob } from '../../shared/queue/enqueue.js';
 import { readJob } from '../../shared/job/job-docs.js';
-import { keys } from '../../shared/store/keys.js';
+import { claimJob } from '../../shared/queue/claim.js';
+import { runJob } from '../../shared/runner/run-job.js';
+import { keys, parseQueueMarker } from '../../shared/store/keys.js';
 import { ClaimLoop } from '../../worker/claim-loop.js';
 import { Pacing } from '../../worker/pacing.js';
 import { smallRequest } from '../helpers/concept.js';
@@ -17,11 +19,11 @@ for (const [name, make] of selectedStores()) {
     const fx = useStore(make);
 
     /** Runs the loop until every job completed; the most it had running at once. */
-    async function runAll(loop: ClaimLoop, jobs: Array<{ projectId: string; jobId: string }>): Promise<number> {
+    async function runAll(loop: ClaimLoop, jobs: Array<{ projectId: string; jobId: string }>, store = fx.store): Promise<number> {
       let peak = 0;
       const sampler = setInterval(() => (peak = Math.max(peak, loop.activeCount)), 5);
       loop.start();
-      await until(async () => (await Promise.all(jobs.map((j) => readJob(fx.store, j.projectId, j.jobId)))).every((d) => d?.status === 'completed'));
+      await until(async () => (await Promise.all(jobs.map((j) => readJob(store, j.projectId, j.jobId)))).every((d) => d?.status === 'completed'));
       clearInterval(sampler);
       await loop.stop(1000);
       return peak;
@@ -82,6 +84,40 @@ for (const [name, make] of selectedStores()) {
         release();
         await loop.stop(0);
       }
+    });
+
+    describe('beside another claimer', () => {
+      // A store of its own: the oldest marker listed must be one of this test's jobs.
+      const own = useStore(make);
+
+      it('counts a race lost to another claimer and still runs every other job once', async () => {
+        const provider = new TimedProvider(20);
+        const store = Object.create(own.store) as typeof own.store;
+        const deps = testDeps(store);
+        const jobs = await Promise.all(Array.from({ length: 8 }, () => enqueueJob(deps, smallRequest('rival'))));
+        // Another worker claims the oldest job between the loop's first listing and its claim.
+        let rival: Promise<unknown> | null = null;
+        store.list = async (prefix, opts) => {
+          const page = await own.store.list(prefix, opts);
+          const first = page.items[0] && parseQueueMarker(page.items[0].name);
+          if (prefix === keys.queueFolder && !rival && first) {
+            const outcome = await claimJob(testDeps(own.store), { projectId: first.projectId!, jobId: first.jobId }, { workerId: 'rival' });
+            if (outcome.kind !== 'run') throw new Error(`the rival could not claim: ${outcome.kind}`);
+            // Long enough that the loop's claim finds it running, not ended.
+            rival = runJob(outcome.holder, { provider: new TimedProvider(1000) });
+          }
+          return page;
+        };
+        const loop = new ClaimLoop(deps, { workerId: 'w', concurrency: 2, provider });
+        await runAll(loop, jobs, own.store);
+        await rival;
+        expect(loop.lostClaims).toBe(1);
+        const docs = await Promise.all(jobs.map((j) => readJob(own.store, j.projectId, j.jobId)));
+        expect(docs.filter((d) => d?.workerId === 'rival')).toHaveLength(1);
+        expect(docs.filter((d) => d?.workerId === 'w')).toHaveLength(7);
+        expect(docs.every((d) => d?.attempts.length === 1)).toBe(true);
+        expect(provider.calls).toBe(7);
+      });
     });
 
     it('removes an orphaned marker (a create that crashed before its document) once it is old', async () => {
