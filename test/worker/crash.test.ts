@@ -205,8 +205,13 @@ for (const [backend, make] of selectedProcessStores()) {
         // really does lose its lease, and a second claim (correctly finding the job done) is made.
         // All three are listening before the jobs exist: started after them, the first two up could
         // drain the thirty before a slow third started (seen on CI).
+        // The stub renderer: what is shared is the queue, not the drawing (from source, each worker's
+        // one draw thread compiles its modules on first use and then draws four jobs in turn — a
+        // first wave of 5–7 s for 100 ms renders on the real server, most of the test's time).
         await Promise.all(
-          ['w1', 'w2', 'w3'].map((id) => spawn({ WORKER_ID: id, RENDER_DELAY_MS: '100', WORKER_CONCURRENCY: '4', POLL_INTERVAL_MS: '20', LEASE_MS: '10000' })),
+          ['w1', 'w2', 'w3'].map((id) =>
+            spawn({ WORKER_ID: id, RENDERER: 'stub', RENDER_DELAY_MS: '100', WORKER_CONCURRENCY: '4', POLL_INTERVAL_MS: '20', LEASE_MS: '10000' }),
+          ),
         );
         const jobs = await Promise.all(Array.from({ length: 30 }, () => enqueueJob(deps, smallRequest('shared'))));
         const docs = await waitForAll(jobs, (d) => d.status === 'completed');
