@@ -221,6 +221,8 @@ export class ClaimLoop {
       this.lastRefreshMs = now;
       const before = this.view.version;
       await this.view.refresh(() => this.claimFromView());
+      // Beside other workers, what they took since this one listed it goes from the view first.
+      if (this.contention.contended) await this.view.pruneHead();
       // The queue this worker reports (for positions and ETAs) changed: publish it soon.
       if (this.view.version !== before) this.opts.onActivity?.();
     }

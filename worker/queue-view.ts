@@ -196,6 +196,31 @@ export class QueueView {
     for (const [jobId, g] of this.gone) if (g.atMs < now - 2 * OVERLAP_MS) this.gone.delete(jobId);
   }
 
+  /**
+   * Lists the head of the queue again and forgets the entries in its time range that are no longer
+   * there: with other workers on the store, the jobs they claimed or ended since this worker listed
+   * them (a short listing sees only what became due; the whole folder comes every few minutes).
+   * Each such entry would otherwise cost a claim that finds the job taken, then a look that finds it
+   * ended. One request, for workers that lose races (worker/contention.ts). Ranges are compared by
+   * time, never by whole names: a server may order names case-insensitively.
+   */
+  async pruneHead(): Promise<number> {
+    const oldest = this.all()[0];
+    if (!oldest) return 0;
+    const page = await this.deps.store.list(keys.queueFolder, { limit: PAGE, startAfter: keys.queueTimeBefore(oldest.runAfterMs) });
+    const listed = new Set(page.items.map((i) => i.key));
+    // The whole rest of the folder was listed, or up to (not including) the last listed time.
+    const lastMs = page.cursor === null ? Number.POSITIVE_INFINITY : (parseQueueMarker(page.items.at(-1)?.name ?? '')?.runAfterMs ?? Number.NEGATIVE_INFINITY);
+    let dropped = 0;
+    for (const entry of [...this.entries.values()]) {
+      if (entry.runAfterMs < lastMs && !listed.has(entry.key)) {
+        this.forget(entry.jobId, entry.key);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
   /** Every due entry from `startAfter` (or `cursor`) up to markers due at `beforeMs`. */
   private async listLane(startAfter: string | null, cursor: string | null, now: number, beforeMs: number): Promise<QueueEntry[]> {
     const entries: QueueEntry[] = [];

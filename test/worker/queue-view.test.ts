@@ -6,7 +6,7 @@ import type { ObjectStore } from '../../shared/store/object-store.js';
 import type { JobDocument } from '../../shared/job/document.js';
 import { QueueView } from '../../worker/queue-view.js';
 import { smallRequest } from '../helpers/concept.js';
-import { testDeps } from '../helpers/deps.js';
+import { TestClock, testDeps } from '../helpers/deps.js';
 import { selectedStores, useStore } from '../helpers/stores.js';
 
 for (const [name, make] of selectedStores()) {
@@ -22,6 +22,49 @@ for (const [name, make] of selectedStores()) {
       view.forget(job.jobId); // claimed here; its old marker goes a moment later
       await view.refresh(); // reaches back over that marker
       expect(view.get(job.jobId)).toBeUndefined();
+    });
+
+    it('forgets, on listing the head again, the jobs whose markers others removed, and keeps the rest', async () => {
+      const deps = testDeps(fx.store);
+      const jobs: JobDocument[] = [];
+      for (let i = 0; i < 5; i++) jobs.push(await enqueueJob(deps, smallRequest('qv-head')));
+      const view = new QueueView(deps);
+      await view.refresh();
+      for (const j of jobs) expect(view.get(j.jobId)).toBeDefined();
+      // Another worker claimed the second and the fourth: their pending markers are gone.
+      await fx.store.delete(jobs[1]!.marker!);
+      await fx.store.delete(jobs[3]!.marker!);
+      expect(await view.pruneHead()).toBe(2);
+      expect(jobs.map((j) => view.get(j.jobId) !== undefined)).toEqual([true, false, true, false, true]);
+      // A listing that reaches back over the same time does not bring them back.
+      await view.refresh();
+      expect(view.get(jobs[1]!.jobId)).toBeUndefined();
+    });
+
+    it('forgets only up to the last time a page of the head listing reached', async () => {
+      // A store of its own (the oldest markers must be this test's), listed in pages of two once asked.
+      const own = await make();
+      try {
+        let pageLimit = Number.POSITIVE_INFINITY;
+        const paged = Object.create(own.store) as ObjectStore;
+        paged.list = (prefix, opts) => own.store.list(prefix, { ...opts, limit: Math.min(pageLimit, opts?.limit ?? 100) });
+        const clock = new TestClock();
+        const deps = testDeps(paged, { clock });
+        const jobs: JobDocument[] = [];
+        for (let i = 0; i < 5; i++) {
+          jobs.push(await enqueueJob(deps, smallRequest('qv-page')));
+          clock.advance(10); // each at its own time
+        }
+        const view = new QueueView(deps);
+        await view.refresh();
+        pageLimit = 2; // the head listing sees the first two markers only, and says there is more
+        await own.store.delete(jobs[0]!.marker!);
+        await own.store.delete(jobs[4]!.marker!); // beyond the page: not known to be gone
+        expect(await view.pruneHead()).toBe(1);
+        expect(jobs.map((j) => view.get(j.jobId) !== undefined)).toEqual([false, true, true, true, true]);
+      } finally {
+        await own.cleanup();
+      }
     });
 
     it("hands out each owner's jobs oldest first, passing over claimed ones without regrouping the queue", async () => {
