@@ -39,6 +39,7 @@ export class Contention {
 
   /** `n` of `entries` (oldest first): the first `n`, or once contended `n` at random, still oldest first. */
   pick<T>(entries: T[], n: number): T[] {
+    if (n <= 0) return [];
     if (entries.length <= n || !this.contended) return entries.slice(0, n);
     // A partial Fisher–Yates over the indices: n distinct ones, each equally likely.
     const idx = entries.map((_, i) => i);
