@@ -42,7 +42,6 @@ function tallied(store: ObjectStore, tally: Record<string, number>): ObjectStore
   return t;
 }
 
-const opsOf = (s: CountingStore) => Object.values(s.counts).reduce((a, b) => a + b, 0);
 function resetCounts(s: CountingStore) {
   for (const k of Object.keys(s.counts) as Array<keyof CountingStore['counts']>) s.counts[k] = 0;
 }
@@ -133,7 +132,7 @@ async function measure(target: Target, lastHog: JobDocument, opts: { idleSeconds
   for (const k of Object.keys(tally)) delete tally[k];
   const idleFrom = Date.now();
   await sleep(opts.idleSeconds * 1000);
-  const idlePerSecond = opsOf(counting) / ((Date.now() - idleFrom) / 1000);
+  const idlePerSecond = counting.total() / ((Date.now() - idleFrom) / 1000);
   if (process.env.BACKLOG_DEBUG) console.log('idle ops', JSON.stringify(counting.counts), 'view', loop.pendingTimes().length, JSON.stringify(tally));
 
   // Each measured job has an owner of its own: created the moment the one before completed, a job
@@ -168,7 +167,7 @@ async function measure(target: Target, lastHog: JobDocument, opts: { idleSeconds
     polls.push(performance.now() - t);
     position = view.outlook?.position ?? 0;
   }
-  const pollRequests = opsOf(apiStore) / polls.length;
+  const pollRequests = apiStore.total() / polls.length;
   if (process.env.BACKLOG_DEBUG) {
     const { readQueueState } = await import('../shared/metrics/read.js');
     const st = await readQueueState(raw, Date.now());

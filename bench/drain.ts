@@ -135,7 +135,6 @@ async function drain(target: Target, jobs: number, pacing: string) {
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
-const opsOf = (s: CountingStore) => Object.values(s.counts).reduce((a, b) => a + b, 0);
 
 function tally(xs: string[]): Array<[string, number]> {
   return Object.entries(xs.reduce<Record<string, number>>((t, x) => ((t[x] = (t[x] ?? 0) + 1), t), {})).sort((x, y) => y[1] - x[1]);
@@ -184,11 +183,11 @@ class Probes {
   /** The job's status as the poll saw it (the poll's time is kept only while it waits). */
   async poll(job: JobDocument): Promise<string> {
     const t = performance.now();
-    const before = opsOf(this.counted);
+    const before = this.counted.total();
     const view = await viewJob(this.ctx, { kind: 'service' }, job);
     if (view.job.status === 'pending') {
       this.polls.push(performance.now() - t);
-      this.pollRequests.push(opsOf(this.counted) - before);
+      this.pollRequests.push(this.counted.total() - before);
     }
     return view.job.status;
   }
