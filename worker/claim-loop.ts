@@ -220,9 +220,10 @@ export class ClaimLoop {
     if (now - this.lastRefreshMs >= this.deps.queue.pollIntervalMs) {
       this.lastRefreshMs = now;
       const before = this.view.version;
-      await this.view.refresh(() => this.claimFromView());
-      // Beside other workers, what they took since this one listed it goes from the view first.
+      // Beside other workers, what they took since this one listed it goes from the view before
+      // the listing's pages are claimed from.
       if (this.contention.contended) await this.view.pruneHead();
+      await this.view.refresh(() => this.claimFromView());
       // The queue this worker reports (for positions and ETAs) changed: publish it soon.
       if (this.view.version !== before) this.opts.onActivity?.();
     }
@@ -245,8 +246,8 @@ export class ClaimLoop {
     for (const [group, entries] of this.view.groups()) {
       if (group !== RUNNING && (now < this.globalFullUntil || (this.blocked.get(group) ?? 0) > now)) continue;
       // Spread over a wider head once other workers are seen claiming from it (worker/contention.ts).
-      const ready =
-        group === RUNNING ? this.view.ready(entries, room, usable) : this.contention.pick(this.view.ready(entries, this.contention.window(room), usable), room);
+      const wanted = group === RUNNING ? room : this.contention.window(room);
+      const ready = this.contention.pick(this.view.ready(entries, wanted, usable), room);
       if (ready.length > 0) groups.set(group, ready);
     }
     const order = [...groups.keys()];
